@@ -1,0 +1,121 @@
+import {
+  type DType,
+  type NestedArray,
+  type Shape,
+  type TypedArray,
+  Tensor,
+  allocate,
+  checkShape,
+  dtypeOf,
+  formatShape,
+  shapeSize,
+} from "./tensor.js";
+
+function inferShape(value: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0]!;
+  }
+  return shape;
+}
+
+function flatten(value: NestedArray, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof value !== "number") throw new Error(`tensor: ragged nested array: expected a number at depth ${dim}, got an array`);
+    out.push(value);
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== shape[dim]) {
+    const got = Array.isArray(value) ? `an array of length ${value.length}` : `a number`;
+    throw new Error(`tensor: ragged nested array: expected an array of length ${shape[dim]} at depth ${dim}, got ${got}`);
+  }
+  for (const v of value) flatten(v, shape, dim + 1, out);
+}
+
+/**
+ * Makes a tensor from nested arrays (`tensor([[1, 2], [3, 4]])`) or from a typed array or flat
+ * number array with an explicit shape (`tensor(new Float32Array(6), [2, 3])`).
+ */
+export function tensor(value: NestedArray | TypedArray | readonly number[], shape?: Shape, dtype?: DType): Tensor {
+  if (ArrayBuffer.isView(value)) {
+    const data = value as TypedArray;
+    const target = dtype ?? dtypeOf(data);
+    const s = shape ?? [data.length];
+    const out = target === dtypeOf(data) ? data : allocate(target, data.length);
+    if (out !== data) for (let i = 0; i < data.length; i++) out[i] = data[i]!;
+    return new Tensor(out, s);
+  }
+  let inferred: number[];
+  const flat: number[] = [];
+  if (shape !== undefined) {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "number")) {
+      throw new Error(`tensor: with an explicit shape ${formatShape(shape)} the values must be a flat array of numbers`);
+    }
+    inferred = [...shape];
+    flat.push(...(value as number[]));
+  } else {
+    inferred = inferShape(value as NestedArray);
+    flatten(value as NestedArray, inferred, 0, flat);
+  }
+  checkShape("tensor", inferred);
+  if (flat.length !== shapeSize(inferred)) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(inferred)} (${shapeSize(inferred)} elements)`);
+  }
+  const data = allocate(dtype ?? "float32", flat.length);
+  for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
+  return new Tensor(data, inferred);
+}
+
+export function scalar(value: number, dtype: DType = "float32"): Tensor {
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(data, []);
+}
+
+export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+  checkShape("full", shape);
+  const data = allocate(dtype, shapeSize(shape));
+  if (value !== 0) data.fill(value);
+  return new Tensor(data, shape);
+}
+
+export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
+  return full(shape, 0, dtype);
+}
+
+export function ones(shape: Shape, dtype: DType = "float32"): Tensor {
+  return full(shape, 1, dtype);
+}
+
+export function zerosLike(t: Tensor, dtype: DType = t.dtype): Tensor {
+  return zeros(t.shape, dtype);
+}
+
+export function onesLike(t: Tensor, dtype: DType = t.dtype): Tensor {
+  return ones(t.shape, dtype);
+}
+
+/** Values from start (inclusive) to stop (exclusive) by step; `arange(n)` is 0..n-1. */
+export function arange(start: number, stop?: number, step = 1, dtype: DType = "float32"): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and stop must be finite, got ${start} and ${stop}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n]);
+}
+
+/** The n×m identity matrix (m defaults to n). */
+export function eye(n: number, m = n, dtype: DType = "float32"): Tensor {
+  checkShape("eye", [n, m]);
+  const data = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return new Tensor(data, [n, m]);
+}

@@ -1,0 +1,130 @@
+/** Element types a Tensor can hold. float32 trains, float64 checks gradients, int32 indexes. */
+export type DType = "float32" | "float64" | "int32";
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+export type Shape = readonly number[];
+/** Nested JavaScript arrays of numbers, as `toArray()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(size);
+    case "float64":
+      return new Float64Array(size);
+    case "int32":
+      return new Int32Array(size);
+    default:
+      throw new Error(`unknown dtype '${String(dtype)}': expected 'float32', 'float64' or 'int32'`);
+  }
+}
+
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof Int32Array) return "int32";
+  throw new Error(`unsupported storage ${Object.prototype.toString.call(data)}: expected Float32Array, Float64Array or Int32Array`);
+}
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(",")}]`;
+}
+
+export function checkShape(op: string, shape: Shape): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+    }
+  }
+}
+
+/** Row-major strides of a contiguous tensor of this shape. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/**
+ * An n-dimensional array: contiguous row-major typed storage plus a shape.
+ * Tensors are treated as immutable by every op; only kernels that own a fresh result write to it.
+ */
+export class Tensor {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+
+  constructor(data: TypedArray, shape: Shape) {
+    checkShape("Tensor", shape);
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new Error(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtypeOf(data);
+    this.size = size;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get strides(): number[] {
+    return stridesOf(this.shape);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    return this.data[0]!;
+  }
+
+  toArray(): NestedArray {
+    if (this.shape.length === 0) return this.data[0]!;
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim]!;
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(dim === this.shape.length - 1 ? this.data[offset + i]! : build(dim + 1, offset + i * stride));
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A copy with its own storage. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  toString(): string {
+    const fmt = (x: number): string =>
+      this.dtype === "int32" ? String(x) : Number.isInteger(x) ? `${x}.` : Number(x.toPrecision(6)).toString();
+    const limit = 6;
+    const render = (dim: number, offset: number, indent: string): string => {
+      if (this.shape.length === 0) return fmt(this.data[0]!);
+      const n = this.shape[dim]!;
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const idx =
+        n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+      const last = dim === this.shape.length - 1;
+      const parts = idx.map((i) =>
+        i < 0 ? "..." : last ? fmt(this.data[offset + i]!) : render(dim + 1, offset + i * stride, indent + " "),
+      );
+      return last ? `[${parts.join(", ")}]` : `[${parts.join(",\n" + indent + " ")}]`;
+    };
+    return `Tensor(${render(0, 0, "      ")}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+}
