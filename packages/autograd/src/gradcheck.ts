@@ -1,0 +1,100 @@
+import { Generator, Tensor, formatShape, mul, randn, sum } from "@nabla/tensor";
+import { Variable, noGrad } from "./variable.js";
+
+export interface GradcheckOptions {
+  /** Step of the central difference. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Throw on failure (default) or return the report. */
+  raise?: boolean;
+  /** Seed of the fixed random weighting that turns a non-scalar output into a scalar. */
+  seed?: number;
+}
+
+export interface GradcheckReport {
+  ok: boolean;
+  /** Largest |analytic - numeric| - (atol + rtol * |numeric|) over all checked elements (≤ 0 passes). */
+  worstExcess: number;
+  worst: { input: number; index: number[]; analytic: number; numeric: number; error: number } | null;
+  checked: number;
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = flat % shape[d]!;
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return index;
+}
+
+/**
+ * Compares the analytic gradient of fn with central differences, element by element, in float64.
+ * A non-scalar output is reduced to sum(output * w) with a fixed random w, so every output element
+ * contributes. int32 inputs (labels, indices) are passed through as constants.
+ */
+export function gradcheck(
+  fn: (...inputs: Variable[]) => Variable,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-4, raise = true, seed = 0 } = options;
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
+    if (t.dtype === "float32") {
+      throw new Error(`gradcheck: input ${i} is float32; central differences need float64 (cast it to 'float64')`);
+    }
+  });
+  const differentiable = inputs.map((t) => t.dtype === "float64");
+  let weights: Tensor | null = null;
+  const scalarOf = (out: Variable): number => {
+    if (out.size === 1) return out.value.data[0]!;
+    weights ??= randn(out.shape, { generator: new Generator(seed), dtype: "float64" });
+    return sum(mul(out.value, weights)).item();
+  };
+
+  const vars = inputs.map((t, i) => new Variable(t.clone(), { requiresGrad: differentiable[i]! }));
+  const out = fn(...vars);
+  if (!(out instanceof Variable)) throw new Error("gradcheck: fn must return a Variable");
+  if (out.dtype !== "float64") throw new Error(`gradcheck: fn returned ${out.dtype}; it must compute in float64`);
+  if (!out.requiresGrad) throw new Error("gradcheck: the output does not depend on any float64 input");
+  scalarOf(out);
+  out.backward(out.size === 1 ? undefined : weights!);
+
+  const report: GradcheckReport = { ok: true, worstExcess: -Infinity, worst: null, checked: 0 };
+  inputs.forEach((t, i) => {
+    if (!differentiable[i]) return;
+    const analytic = vars[i]!.grad;
+    const probe = t.clone();
+    const data = probe.data;
+    const evaluate = (): number =>
+      noGrad(() => scalarOf(fn(...inputs.map((u, j) => new Variable(j === i ? probe : u.clone())))));
+    for (let k = 0; k < data.length; k++) {
+      const x = data[k]!;
+      data[k] = x + eps;
+      const plus = evaluate();
+      data[k] = x - eps;
+      const minus = evaluate();
+      data[k] = x;
+      const numeric = (plus - minus) / (2 * eps);
+      const a = analytic === null ? 0 : analytic.data[k]!;
+      const error = Math.abs(a - numeric);
+      const excess = Number.isNaN(error) ? Infinity : error - (atol + rtol * Math.abs(numeric));
+      report.checked++;
+      if (excess > report.worstExcess) {
+        report.worstExcess = excess;
+        report.worst = { input: i, index: unravel(k, t.shape), analytic: a, numeric, error };
+      }
+    }
+  });
+  report.ok = report.worstExcess <= 0;
+  if (!report.ok && raise) {
+    const w = report.worst!;
+    throw new Error(
+      `gradcheck: gradient mismatch at input ${w.input} ${formatShape(inputs[w.input]!.shape)} index [${w.index.join(",")}]: ` +
+        `analytic ${w.analytic}, numeric ${w.numeric}, error ${w.error.toExponential(3)} (atol ${atol}, rtol ${rtol})`,
+    );
+  }
+  return report;
+}

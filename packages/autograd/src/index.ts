@@ -1,0 +1,36 @@
+export { Variable, asVariable, asVariables, describe, isGradEnabled, noGrad, record, variable } from "./variable.js";
+export type { Backward, Input, Node } from "./variable.js";
+export { topologicalOrder } from "./backward.js";
+export { grad, valueAndGrad } from "./functional.js";
+export { gradcheck } from "./gradcheck.js";
+export type { GradcheckOptions, GradcheckReport } from "./gradcheck.js";
+export { add, div, mul, neg, sub } from "./ops/arithmetic.js";
+export { abs, exp, log, pow, sqrt, square } from "./ops/unary.js";
+export { clip, leakyRelu, relu, sigmoid, tanh } from "./ops/activations.js";
+export { maximum, minimum, where } from "./ops/compare.js";
+export {
+  broadcastTo,
+  concat,
+  flatten,
+  gather,
+  pad,
+  permute,
+  reshape,
+  slice,
+  squeeze,
+  stack,
+  transpose,
+  unsqueeze,
+} from "./ops/shape.js";
+export { logsumexp, max, mean, min, sum } from "./ops/reduce.js";
+export { matmul } from "./ops/matmul.js";
+export { linear } from "./ops/linear.js";
+export { logSoftmax, softmax } from "./ops/softmax.js";
+export { dropout } from "./ops/dropout.js";
+export type { DropoutOptions } from "./ops/dropout.js";
+export { conv2d, conv2dOutputShape } from "./ops/conv2d.js";
+export type { Conv2dOptions, Pair } from "./ops/conv2d.js";
+export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
+export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";
+export { batchNorm } from "./ops/batchnorm.js";
+export type { BatchNormOptions } from "./ops/batchnorm.js";

@@ -1,0 +1,280 @@
+import * as T from "@nabla/tensor";
+import { type Input, type Variable, asVariable, record } from "../variable.js";
+
+/** One value for both spatial axes, or [height, width]. */
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows (default 1). */
+  stride?: Pair;
+  /** Zeros added on each side of the input (default 0). */
+  padding?: Pair;
+  /** Spacing between kernel taps (default 1); a k×k kernel with dilation d spans d·(k-1)+1. */
+  dilation?: Pair;
+}
+
+/** Everything a 2-D window op needs to know about its sizes, validated once. */
+export interface Geometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  pH: number;
+  pW: number;
+  dH: number;
+  dW: number;
+  oH: number;
+  oW: number;
+}
+
+/** A Pair as [height, width], or an error naming `who`, `what` and the smallest value allowed. */
+export function pair(who: string, what: string, v: Pair | undefined, fallback: number, min: number): [number, number] {
+  const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
+  if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
+    const expected = min === 0 ? "non-negative integer" : "positive integer";
+    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${JSON.stringify(v)}`);
+  }
+  return p as [number, number];
+}
+
+/**
+ * Output height and width of a window op, PyTorch's formula: ⌊(size + 2·pad − span)/stride⌋ + 1
+ * with span = dilation·(kernel − 1) + 1. Rows and columns that do not fill a last window are
+ * dropped (floor), as in PyTorch; a kernel that spans more than the padded input is an error.
+ */
+export function windowGeometry(
+  who: string,
+  inputShape: readonly number[],
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  padding: readonly [number, number],
+  dilation: readonly [number, number],
+): Geometry {
+  const [n, c, h, w] = inputShape as [number, number, number, number];
+  const [kH, kW] = kernel;
+  const [sH, sW] = stride;
+  const [pH, pW] = padding;
+  const [dH, dW] = dilation;
+  const spanH = dH * (kH - 1) + 1;
+  const spanW = dW * (kW - 1) + 1;
+  if (spanH > h + 2 * pH || spanW > w + 2 * pW) {
+    const spans = dH === 1 && dW === 1 ? "" : ` (dilation ${dH}×${dW}: spans ${spanH}×${spanW})`;
+    throw new Error(
+      `${who}: kernel ${kH}×${kW}${spans} is larger than the padded input ${h + 2 * pH}×${w + 2 * pW} ` +
+        `(input ${h}×${w}, padding ${pH}×${pW}, input shape ${T.formatShape(inputShape)}); the output would be empty`,
+    );
+  }
+  const oH = Math.floor((h + 2 * pH - spanH) / sH) + 1;
+  const oW = Math.floor((w + 2 * pW - spanW) / sW) + 1;
+  return { n, c, h, w, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW };
+}
+
+/** Rejects anything but [N, C, H, W], naming `who`. */
+export function checkNCHW(who: string, shape: readonly number[]): void {
+  if (shape.length !== 4) {
+    const hint = shape.length === 3 ? "; add a batch axis with unsqueeze(x, 0)" : "";
+    throw new Error(`${who}: input must be 4-D [N,C,H,W], got shape ${T.formatShape(shape)}${hint}`);
+  }
+}
+
+/**
+ * The output shape of conv2d for an input [N, C, H, W] and a weight [O, C, kH, kW], or the error
+ * the op would throw, naming `who` (a layer passes its own description).
+ */
+export function conv2dOutputShape(
+  inputShape: readonly number[],
+  weightShape: readonly number[],
+  options: Conv2dOptions = {},
+  who = "conv2d",
+): [number, number, number, number] {
+  return convGeometry(who, inputShape, weightShape, options).shape;
+}
+
+function convGeometry(
+  who: string,
+  inputShape: readonly number[],
+  weightShape: readonly number[],
+  options: Conv2dOptions,
+): { g: Geometry; outC: number; shape: [number, number, number, number] } {
+  const stride = pair(who, "stride", options.stride, 1, 1);
+  const padding = pair(who, "padding", options.padding, 0, 0);
+  const dilation = pair(who, "dilation", options.dilation, 1, 1);
+  checkNCHW(who, inputShape);
+  if (weightShape.length !== 4 || weightShape.some((d) => d === 0)) {
+    throw new Error(`${who}: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape ${T.formatShape(weightShape)}`);
+  }
+  const [outC, inC, kH, kW] = weightShape as [number, number, number, number];
+  if (inputShape[1] !== inC) {
+    throw new Error(`${who}: input has ${inputShape[1]} channels, expected ${inC} (input shape ${T.formatShape(inputShape)})`);
+  }
+  const g = windowGeometry(who, inputShape, [kH, kW], stride, padding, dilation);
+  return { g, outC, shape: [g.n, outC, g.oH, g.oW] };
+}
+
+type Float = Float32Array | Float64Array;
+
+// One im2col matrix per element type, grown on demand and reused by every conv2d call (forward
+// and backward), so a training loop allocates none. Calls never interleave: each fills and
+// consumes it before returning.
+let scratch32 = new Float32Array(0);
+let scratch64 = new Float64Array(0);
+
+function scratch(dtype: "float32" | "float64", size: number): Float {
+  if (dtype === "float32") {
+    if (scratch32.length < size) scratch32 = new Float32Array(size);
+    return scratch32;
+  }
+  if (scratch64.length < size) scratch64 = new Float64Array(size);
+  return scratch64;
+}
+
+/**
+ * The first and one-past-last output index along an axis whose input index
+ * o·stride − pad + offset lies inside [0, size): the rest of the row reads padding.
+ */
+function validRange(offset: number, stride: number, pad: number, size: number, outSize: number): [number, number] {
+  const start = Math.min(outSize, Math.max(0, Math.ceil((pad - offset) / stride)));
+  const end = Math.min(outSize, Math.floor((size - 1 + pad - offset) / stride) + 1);
+  return [start, Math.max(start, end)];
+}
+
+/**
+ * im2col for sample `n`: col[(c·kH + i)·kW + j][oh·oW + ow] = x[n, c, oh·sH − pH + i·dH, ow·sW − pW + j·dW],
+ * zero where that falls in the padding. Each row of col is one kernel tap seen at every output position,
+ * so the convolution becomes weight[O, C·kH·kW] · col[C·kH·kW, oH·oW].
+ */
+function im2col(x: Float, xOffset: number, g: Geometry, col: Float): void {
+  const { c, h, w, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW } = g;
+  const plane = oH * oW;
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    const xc = xOffset + ch * h * w;
+    for (let i = 0; i < kH; i++) {
+      const [ohStart, ohEnd] = validRange(i * dH, sH, pH, h, oH);
+      for (let j = 0; j < kW; j++, row += plane) {
+        const [owStart, owEnd] = validRange(j * dW, sW, pW, w, oW);
+        col.fill(0, row, row + ohStart * oW);
+        for (let oh = ohStart; oh < ohEnd; oh++) {
+          const dst = row + oh * oW;
+          const src = xc + (oh * sH - pH + i * dH) * w - pW + j * dW;
+          for (let ow = 0; ow < owStart; ow++) col[dst + ow] = 0;
+          if (sW === 1) {
+            for (let ow = owStart; ow < owEnd; ow++) col[dst + ow] = x[src + ow]!;
+          } else {
+            for (let ow = owStart; ow < owEnd; ow++) col[dst + ow] = x[src + ow * sW]!;
+          }
+          for (let ow = owEnd; ow < oW; ow++) col[dst + ow] = 0;
+        }
+        col.fill(0, row + ohEnd * oW, row + plane);
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: adds each entry of col back onto the input element it was copied from. */
+function col2im(col: Float, g: Geometry, dx: Float, dxOffset: number): void {
+  const { c, h, w, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW } = g;
+  const plane = oH * oW;
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    const xc = dxOffset + ch * h * w;
+    for (let i = 0; i < kH; i++) {
+      const [ohStart, ohEnd] = validRange(i * dH, sH, pH, h, oH);
+      for (let j = 0; j < kW; j++, row += plane) {
+        const [owStart, owEnd] = validRange(j * dW, sW, pW, w, oW);
+        for (let oh = ohStart; oh < ohEnd; oh++) {
+          const src = row + oh * oW;
+          const dst = xc + (oh * sH - pH + i * dH) * w - pW + j * dW;
+          for (let ow = owStart; ow < owEnd; ow++) dx[dst + ow * sW] += col[src + ow]!;
+        }
+      }
+    }
+  }
+}
+
+function floatData(t: T.Tensor, dtype: "float32" | "float64"): Float {
+  return (t.dtype === dtype ? t : T.cast(t, dtype)).data as Float;
+}
+
+/**
+ * 2-D cross-correlation (what every framework calls convolution) of x [N, C, H, W] with
+ * weight [O, C, kH, kW], plus bias [O]: out [N, O, oH, oW]. One graph node.
+ *
+ * Per sample, im2col lays the receptive fields out as a [C·kH·kW, oH·oW] matrix in a reused
+ * buffer and one gemm computes weight · col, written straight into the output with the bias
+ * pre-filled. Backward, per sample, with g_n = ∂L/∂out_n seen as [O, oH·oW]:
+ * dW += g_n · col_nᵀ (transpose flag, col rebuilt), dcol = Wᵀ · g_n then col2im adds it into dx_n,
+ * db = Σ over samples and positions of g. dx is skipped when x needs no gradient (a first layer).
+ */
+export function conv2d(input: Input, weight: Input, bias?: Input | null, options: Conv2dOptions = {}): Variable {
+  const x = asVariable(input);
+  const wt = asVariable(weight);
+  const b = bias === undefined || bias === null ? null : asVariable(bias);
+  const { g, outC, shape } = convGeometry("conv2d", x.shape, wt.shape, options);
+  if (b !== null && (b.rank !== 1 || b.shape[0] !== outC)) {
+    throw new Error(`conv2d: bias must have shape [${outC}] for weight ${T.formatShape(wt.shape)}, got ${T.formatShape(b.shape)}`);
+  }
+  // gemm needs one element type: promote like the elementwise ops (int32 → float32).
+  const dtype = [x, wt, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";
+  const xd = floatData(x.value, dtype);
+  const wd = floatData(wt.value, dtype);
+  const K = g.c * g.kH * g.kW;
+  const P = g.oH * g.oW;
+  const inPlane = g.c * g.h * g.w;
+  const outPlane = outC * P;
+
+  const out = T.allocate(dtype, g.n * outPlane) as Float;
+  const bd = b === null ? null : floatData(b.value, dtype);
+  for (let n = 0; n < g.n; n++) {
+    const col = scratch(dtype, K * P);
+    im2col(xd, n * inPlane, g, col);
+    const o0 = n * outPlane;
+    if (bd !== null) for (let o = 0; o < outC; o++) out.fill(bd[o]!, o0 + o * P, o0 + (o + 1) * P);
+    T.kernels.gemm(outC, P, K, wd, 0, false, col, 0, false, out, o0, bd !== null);
+  }
+
+  const inputs = b === null ? [x, wt] : [x, wt, b];
+  return record("conv2d", inputs, new T.Tensor(out, shape), (grad) => {
+    const gd = floatData(grad, dtype);
+    let dx: Float | null = null;
+    let dw: Float | null = null;
+    if (wt.requiresGrad) {
+      dw = T.allocate(dtype, wd.length) as Float;
+      for (let n = 0; n < g.n; n++) {
+        const col = scratch(dtype, K * P);
+        im2col(xd, n * inPlane, g, col);
+        T.kernels.gemm(outC, K, P, gd, n * outPlane, false, col, 0, true, dw, 0, n > 0);
+      }
+    }
+    if (x.requiresGrad) {
+      dx = T.allocate(dtype, g.n * inPlane) as Float;
+      for (let n = 0; n < g.n; n++) {
+        const col = scratch(dtype, K * P);
+        T.kernels.gemm(K, P, outC, wd, 0, true, gd, n * outPlane, false, col, 0, false);
+        col2im(col, g, dx, n * inPlane);
+      }
+    }
+    let db: Float | null = null;
+    if (b?.requiresGrad) {
+      // Summed in double precision: a float32 running sum over N·oH·oW terms would drift.
+      db = T.allocate(dtype, outC) as Float;
+      for (let o = 0; o < outC; o++) {
+        let s = 0;
+        for (let n = 0; n < g.n; n++) {
+          const base = n * outPlane + o * P;
+          for (let p = 0; p < P; p++) s += gd[base + p]!;
+        }
+        db[o] = s;
+      }
+    }
+    return [
+      dx === null ? null : new T.Tensor(dx, x.shape),
+      dw === null ? null : new T.Tensor(dw, wt.shape),
+      db === null ? null : new T.Tensor(db, [outC]),
+    ];
+  });
+}

@@ -1,0 +1,53 @@
+import * as T from "@nabla/tensor";
+import { type Input, type Variable, asVariable, asVariables, record } from "../variable.js";
+
+export function exp(a: Input): Variable {
+  const x = asVariable(a);
+  const out = T.exp(x.value);
+  return record("exp", [x], out, (g) => [T.mul(g, out)]);
+}
+
+export function log(a: Input): Variable {
+  const x = asVariable(a);
+  return record("log", [x], T.log(x.value), (g) => [T.div(g, x.value)]);
+}
+
+/** d√x = 1 / (2√x). */
+export function sqrt(a: Input): Variable {
+  const x = asVariable(a);
+  const out = T.sqrt(x.value);
+  return record("sqrt", [x], out, (g) => [T.div(g, T.mul(out, 2))]);
+}
+
+export function square(a: Input): Variable {
+  const x = asVariable(a);
+  return record("square", [x], T.square(x.value), (g) => [T.mul(g, T.mul(x.value, 2))]);
+}
+
+/** The gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
+export function abs(a: Input): Variable {
+  const x = asVariable(a);
+  return record("abs", [x], T.abs(x.value), (g) => [T.mul(g, T.sign(x.value))]);
+}
+
+/**
+ * x^p with p a number or a Variable. dx = g·p·x^(p-1), dp = g·x^p·log x. Like PyTorch, p = 0 gives
+ * dx = 0 (not 0·0^-1 = NaN at x = 0), and x = 0 with p ≥ 0 gives dp = 0 (not 0·log 0 = NaN).
+ */
+export function pow(a: Input, p: Input): Variable {
+  const [x, e] = asVariables(a, p);
+  const out = T.pow(x.value, e.value);
+  return record("pow", [x, e], out, (g) => {
+    let dx: T.Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = T.mul(g, T.mul(e.value, T.pow(x.value, T.sub(e.value, 1))));
+      if (e.value.data.includes(0)) dx = T.where(T.equal(e.value, 0), 0, dx);
+    }
+    let de: T.Tensor | null = null;
+    if (e.requiresGrad) {
+      const zeroBase = T.mul(T.equal(x.value, 0), T.greaterEqual(e.value, 0));
+      de = T.mul(g, T.where(zeroBase, 0, T.mul(out, T.log(x.value))));
+    }
+    return [dx, de];
+  });
+}

@@ -1,0 +1,152 @@
+import { type DType, type NestedArray, Tensor, formatShape, tensor } from "@nabla/tensor";
+import { backwardFrom } from "./backward.js";
+
+/** Computes the gradient of each input from the gradient of the output. */
+export type Backward = (gradOutput: Tensor) => ReadonlyArray<Tensor | null>;
+
+/** How a Variable was made: the op, its inputs, and the gradient rule. */
+export interface Node {
+  readonly op: string;
+  inputs: readonly Variable[];
+  /** null once backward has run and released the graph. */
+  backward: Backward | null;
+}
+
+/** Anything a differentiable op accepts: non-Variables are constants. */
+export type Input = Variable | Tensor | number;
+
+let nextId = 0;
+
+/**
+ * A Tensor that remembers how it was made. Leaves the user creates with `requiresGrad` collect
+ * gradients in `grad`; intermediate Variables carry the `node` that backward walks.
+ */
+export class Variable {
+  value: Tensor;
+  grad: Tensor | null = null;
+  requiresGrad: boolean;
+  readonly node: Node | null;
+  name: string | undefined;
+  readonly id = nextId++;
+
+  constructor(value: Tensor, options: { requiresGrad?: boolean; name?: string } = {}, node: Node | null = null) {
+    if (!(value instanceof Tensor)) throw new Error(`Variable: expected a Tensor, got ${describe(value)}`);
+    this.value = value;
+    this.requiresGrad = options.requiresGrad ?? node !== null;
+    if (this.requiresGrad && value.dtype === "int32") {
+      throw new Error("Variable: an int32 tensor cannot require gradients; cast it to float32 or float64");
+    }
+    this.node = node;
+    this.name = options.name;
+  }
+
+  get shape(): readonly number[] {
+    return this.value.shape;
+  }
+
+  get dtype(): DType {
+    return this.value.dtype;
+  }
+
+  get size(): number {
+    return this.value.size;
+  }
+
+  get rank(): number {
+    return this.value.rank;
+  }
+
+  /** True for Variables the user made rather than an op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  item(): number {
+    return this.value.item();
+  }
+
+  toArray(): NestedArray {
+    return this.value.toArray();
+  }
+
+  /** The same value, cut off from the graph. */
+  detach(): Variable {
+    return new Variable(this.value);
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's `grad`. A scalar needs no seed; any other shape
+   * needs the gradient of some scalar with respect to it. The graph is released afterwards unless
+   * `retainGraph` is set, so a second backward through it throws instead of silently doubling.
+   */
+  backward(seed?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    backwardFrom(this, seed, options.retainGraph ?? false);
+  }
+
+  toString(): string {
+    const how = this.node ? `, op=${this.node.op}` : this.requiresGrad ? ", requiresGrad" : "";
+    return `Variable(${this.value.toString()}${how})`;
+  }
+}
+
+export function describe(x: unknown): string {
+  if (x instanceof Variable) return `Variable ${formatShape(x.shape)} ${x.dtype}`;
+  if (x instanceof Tensor) return `Tensor ${formatShape(x.shape)} ${x.dtype}`;
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  return typeof x;
+}
+
+/** Makes a leaf Variable from a Tensor or nested numbers. */
+export function variable(
+  value: Tensor | NestedArray,
+  options: { requiresGrad?: boolean; name?: string; dtype?: DType } = {},
+): Variable {
+  const t = value instanceof Tensor ? value : tensor(value, undefined, options.dtype);
+  return new Variable(t, options);
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without building a graph (inference, optimizer updates, evaluation). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/**
+ * The one way an op joins the graph: if gradients are enabled and any input requires them, the
+ * result remembers its inputs and the backward rule; otherwise it is a plain constant.
+ */
+export function record(op: string, inputs: readonly Variable[], value: Tensor, backward: Backward): Variable {
+  if (!gradEnabled || !inputs.some((v) => v.requiresGrad)) return new Variable(value);
+  return new Variable(value, { requiresGrad: true }, { op, inputs, backward });
+}
+
+/** A Variable for any op input; a number becomes a scalar of the given dtype. */
+export function asVariable(x: Input, dtype: DType = "float32"): Variable {
+  if (x instanceof Variable) return x;
+  if (x instanceof Tensor) return new Variable(x);
+  if (typeof x === "number") return new Variable(tensor([x], [], dtype === "int32" && !Number.isInteger(x) ? "float32" : dtype));
+  throw new Error(`expected a Variable, Tensor or number, got ${describe(x)}`);
+}
+
+/** Both operands of a binary op as Variables; a number takes the dtype of the other operand. */
+export function asVariables(a: Input, b: Input): [Variable, Variable] {
+  const like = a instanceof Variable || a instanceof Tensor ? a.dtype : b instanceof Variable || b instanceof Tensor ? b.dtype : "float32";
+  return [asVariable(a, like), asVariable(b, like)];
+}
+
