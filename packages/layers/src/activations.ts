@@ -1,0 +1,41 @@
+import { type Variable, leakyRelu, relu, sigmoid, tanh } from "@nabla/autograd";
+import { Module } from "./module.js";
+
+/** max(x, 0). */
+export class ReLU extends Module {
+  forward(x: Variable): Variable {
+    return relu(x);
+  }
+}
+
+/** x for x > 0, slope·x otherwise. */
+export class LeakyReLU extends Module {
+  readonly slope: number;
+
+  constructor(slope = 0.01) {
+    super();
+    if (!Number.isFinite(slope)) throw new Error(`LeakyReLU: slope must be a finite number, got ${slope}`);
+    this.slope = slope;
+  }
+
+  forward(x: Variable): Variable {
+    return leakyRelu(x, this.slope);
+  }
+
+  override extraRepr(): string {
+    return `slope=${this.slope}`;
+  }
+}
+
+/** 1 / (1 + e^-x). */
+export class Sigmoid extends Module {
+  forward(x: Variable): Variable {
+    return sigmoid(x);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Variable): Variable {
+    return tanh(x);
+  }
+}

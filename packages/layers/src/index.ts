@@ -1,0 +1,17 @@
+export { Module, Parameter } from "./module.js";
+export type { LoadStateDictResult, StateDict } from "./module.js";
+export { Sequential } from "./sequential.js";
+export { Dense } from "./dense.js";
+export type { DenseOptions } from "./dense.js";
+export { LeakyReLU, ReLU, Sigmoid, Tanh } from "./activations.js";
+export { LogSoftmax, Softmax } from "./softmax.js";
+export { Flatten } from "./flatten.js";
+export { Dropout } from "./dropout.js";
+export * as init from "./init.js";
+export type { InitOptions, Initializer } from "./init.js";
+export { Conv2d } from "./conv2d.js";
+export type { Conv2dLayerOptions } from "./conv2d.js";
+export { AvgPool2d, MaxPool2d } from "./pool.js";
+export type { AvgPool2dLayerOptions, Pool2dLayerOptions } from "./pool.js";
+export { BatchNorm1d, BatchNorm2d } from "./batchnorm.js";
+export type { BatchNormLayerOptions } from "./batchnorm.js";

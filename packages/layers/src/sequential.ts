@@ -1,0 +1,45 @@
+import type { Variable } from "@nabla/autograd";
+import { Module } from "./module.js";
+
+/** Runs its modules in order, each on the previous one's output. Children are named "0", "1", ... as in PyTorch. */
+export class Sequential extends Module {
+  // ES-private: the children are exposed through namedChildren() with index names, not as a field.
+  readonly #modules: Module[] = [];
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.add(m);
+  }
+
+  /** Appends a module; returns this, so calls chain. */
+  add(module: Module): this {
+    if (!(module instanceof Module)) throw new Error(`Sequential.add: expected a Module, got ${typeof module}`);
+    this.#modules.push(module);
+    return this;
+  }
+
+  get length(): number {
+    return this.#modules.length;
+  }
+
+  /** The module at index i (negative counts from the end). */
+  at(i: number): Module {
+    const m = this.#modules.at(i);
+    if (m === undefined) throw new Error(`Sequential.at: index ${i} is out of range for ${this.#modules.length} modules`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.#modules[Symbol.iterator]();
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.#modules.map((m, i) => [String(i), m]);
+  }
+
+  forward(x: Variable): Variable {
+    let out = x;
+    for (const m of this.#modules) out = m.forward(out);
+    return out;
+  }
+}

@@ -1,0 +1,43 @@
+import { type Variable, logSoftmax, softmax } from "@nabla/autograd";
+import { Module } from "./module.js";
+
+/**
+ * Probabilities along `axis` (stable: the maximum is subtracted). For training a classifier, feed
+ * the logits to softmaxCrossEntropy instead: it is exact where log(softmax) underflows.
+ */
+export class Softmax extends Module {
+  readonly axis: number;
+
+  constructor(axis = -1) {
+    super();
+    if (!Number.isInteger(axis)) throw new Error(`Softmax: axis must be an integer, got ${axis}`);
+    this.axis = axis;
+  }
+
+  forward(x: Variable): Variable {
+    return softmax(x, this.axis);
+  }
+
+  override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
+}
+
+/** log(softmax(x)) along `axis`, computed as x - logsumexp(x): finite where softmax underflows. */
+export class LogSoftmax extends Module {
+  readonly axis: number;
+
+  constructor(axis = -1) {
+    super();
+    if (!Number.isInteger(axis)) throw new Error(`LogSoftmax: axis must be an integer, got ${axis}`);
+    this.axis = axis;
+  }
+
+  forward(x: Variable): Variable {
+    return logSoftmax(x, this.axis);
+  }
+
+  override extraRepr(): string {
+    return `axis=${this.axis}`;
+  }
+}
