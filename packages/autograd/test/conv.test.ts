@@ -179,6 +179,7 @@ describe("conv2d", () => {
 const poolCases: { k: Pair; stride?: Pair; padding?: Pair }[] = [
   { k: 2 },
   { k: 2, stride: 1 },
+  { k: 2, stride: [1, 2], padding: 1 },
   { k: 3, stride: 2, padding: 1 },
   { k: [3, 2], stride: [1, 2], padding: [1, 1] },
   { k: [2, 3], stride: [2, 1] },
@@ -212,9 +213,17 @@ describe("maxPool2d", () => {
     expect(maxPool2d(x, 2, { stride: 1, padding: 1 }).toArray()).toEqual([[[[-5, -4, -4], [-3, -2, -2], [-3, -2, -2]]]]);
   });
 
-  it("propagates NaN", () => {
-    const x = tensor([[[[1, Number.NaN], [3, 2]]]]);
-    expect(Number.isNaN(maxPool2d(x, 2).item())).toBe(true);
+  it("propagates NaN, the first one winning (2×2 windows and others)", () => {
+    for (const k of [2, 3]) {
+      for (let at = 0; at < k * k; at++) {
+        const data = Array.from({ length: k * k }, (_, i) => (i === at ? Number.NaN : i));
+        const x = variable(tensor(data, [1, 1, k, k], "float64"), { requiresGrad: true });
+        const y = maxPool2d(x, k);
+        expect(Number.isNaN(y.item())).toBe(true);
+        y.backward();
+        expect(Array.from(x.grad!.data).indexOf(1)).toBe(at);
+      }
+    }
   });
 
   it("explains what is wrong with its arguments", () => {
@@ -290,7 +299,7 @@ describe("batchNorm", () => {
       "batchNorm: runningMean must have shape [3] for input [4,3] (channels on axis 1), got [2]",
     );
     expect(() => batchNorm(zeros([1, 3]), zeros([3]), zeros([3]), null, null, { training: true })).toThrow(
-      "batchNorm: training needs more than one value per channel",
+      "batchNorm: batch statistics need more than one value per channel, got input shape [1,3] (training with a batch of one?)",
     );
     expect(() => batchNorm(zeros([4, 3]), zeros([3]), null)).toThrow("batchNorm: pass both runningMean and runningVar, or neither");
     expect(() => batchNorm(zeros([4, 3]), null, null, null, null, { momentum: 2 })).toThrow("batchNorm: momentum must be in [0, 1]");

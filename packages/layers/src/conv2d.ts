@@ -14,7 +14,7 @@ export function toPair(who: string, what: string, v: Pair | undefined, fallback:
   const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
   if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
     const expected = min === 0 ? "non-negative integer" : "positive integer";
-    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${JSON.stringify(v)}`);
+    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${typeof v === "number" ? String(v) : JSON.stringify(v)}`);
   }
   return p as [number, number];
 }

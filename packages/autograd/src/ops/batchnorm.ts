@@ -58,7 +58,7 @@ export function batchNorm(
   const M = N * S;
   const useBatch = training || runningMean === null;
   if (useBatch && M <= 1) {
-    throw new Error(`batchNorm: training needs more than one value per channel to estimate a variance, got input shape ${T.formatShape(x.shape)}`);
+    throw new Error(`batchNorm: batch statistics need more than one value per channel, got input shape ${T.formatShape(x.shape)} (training with a batch of one?)`);
   }
 
   const dtype = [x, w, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";

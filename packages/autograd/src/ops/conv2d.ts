@@ -36,7 +36,7 @@ export function pair(who: string, what: string, v: Pair | undefined, fallback: n
   const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
   if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
     const expected = min === 0 ? "non-negative integer" : "positive integer";
-    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${JSON.stringify(v)}`);
+    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${typeof v === "number" ? String(v) : JSON.stringify(v)}`);
   }
   return p as [number, number];
 }
@@ -196,6 +196,15 @@ function col2im(col: Float, g: Geometry, dx: Float, dxOffset: number): void {
   }
 }
 
+/** weight [O, K] with the bias appended as column K: [O, K + 1]. */
+function appendBias(w: Float, bias: Float, outC: number, K: number, out: Float): Float {
+  for (let o = 0; o < outC; o++) {
+    for (let k = 0; k < K; k++) out[o * (K + 1) + k] = w[o * K + k]!;
+    out[o * (K + 1) + K] = bias[o]!;
+  }
+  return out;
+}
+
 function floatData(t: T.Tensor, dtype: "float32" | "float64"): Float {
   return (t.dtype === dtype ? t : T.cast(t, dtype)).data as Float;
 }
@@ -204,11 +213,13 @@ function floatData(t: T.Tensor, dtype: "float32" | "float64"): Float {
  * 2-D cross-correlation (what every framework calls convolution) of x [N, C, H, W] with
  * weight [O, C, kH, kW], plus bias [O]: out [N, O, oH, oW]. One graph node.
  *
- * Per sample, im2col lays the receptive fields out as a [C·kH·kW, oH·oW] matrix in a reused
- * buffer and one gemm computes weight · col, written straight into the output with the bias
- * pre-filled. Backward, per sample, with g_n = ∂L/∂out_n seen as [O, oH·oW]:
- * dW += g_n · col_nᵀ (transpose flag, col rebuilt), dcol = Wᵀ · g_n then col2im adds it into dx_n,
- * db = Σ over samples and positions of g. dx is skipped when x needs no gradient (a first layer).
+ * Per sample, im2col lays the receptive fields out as a [K = C·kH·kW, oH·oW] matrix in a reused
+ * buffer and one gemm computes weight · col straight into the output. With a bias, col gets an
+ * extra row of ones and the weight an extra column holding the bias, so the same gemm adds the
+ * bias, and in the backward the same gemm that gives dW sums db (no separate passes).
+ * Backward, per sample, with g_n = ∂L/∂out_n seen as [O, oH·oW]: [dW | db] += g_n · [col_n; 1]ᵀ
+ * (transpose flag; col rebuilt rather than kept for the whole batch), dcol = Wᵀ · g_n and col2im
+ * adds it into dx_n. dx is skipped when x needs no gradient (a first layer).
  */
 export function conv2d(input: Input, weight: Input, bias?: Input | null, options: Conv2dOptions = {}): Variable {
   const x = asVariable(input);
@@ -223,58 +234,53 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
   const xd = floatData(x.value, dtype);
   const wd = floatData(wt.value, dtype);
   const K = g.c * g.kH * g.kW;
+  const Kb = b === null ? K : K + 1;
   const P = g.oH * g.oW;
   const inPlane = g.c * g.h * g.w;
   const outPlane = outC * P;
+  const wb = b === null ? wd : appendBias(wd, floatData(b.value, dtype), outC, K, T.allocate(dtype, outC * Kb) as Float);
+  /** col for sample n, with the row of ones when there is a bias. */
+  const columns = (n: number): Float => {
+    const col = scratch(dtype, Kb * P);
+    im2col(xd, n * inPlane, g, col);
+    if (b !== null) col.fill(1, K * P, Kb * P);
+    return col;
+  };
 
   const out = T.allocate(dtype, g.n * outPlane) as Float;
-  const bd = b === null ? null : floatData(b.value, dtype);
-  for (let n = 0; n < g.n; n++) {
-    const col = scratch(dtype, K * P);
-    im2col(xd, n * inPlane, g, col);
-    const o0 = n * outPlane;
-    if (bd !== null) for (let o = 0; o < outC; o++) out.fill(bd[o]!, o0 + o * P, o0 + (o + 1) * P);
-    T.kernels.gemm(outC, P, K, wd, 0, false, col, 0, false, out, o0, bd !== null);
-  }
+  for (let n = 0; n < g.n; n++) T.kernels.gemm(outC, P, Kb, wb, 0, false, columns(n), 0, false, out, n * outPlane, false);
 
   const inputs = b === null ? [x, wt] : [x, wt, b];
   return record("conv2d", inputs, new T.Tensor(out, shape), (grad) => {
     const gd = floatData(grad, dtype);
-    let dx: Float | null = null;
     let dw: Float | null = null;
-    if (wt.requiresGrad) {
-      dw = T.allocate(dtype, wd.length) as Float;
-      for (let n = 0; n < g.n; n++) {
-        const col = scratch(dtype, K * P);
-        im2col(xd, n * inPlane, g, col);
-        T.kernels.gemm(outC, K, P, gd, n * outPlane, false, col, 0, true, dw, 0, n > 0);
+    let db: Float | null = null;
+    if (wt.requiresGrad || b?.requiresGrad) {
+      const dwb = T.allocate(dtype, outC * Kb) as Float;
+      for (let n = 0; n < g.n; n++) T.kernels.gemm(outC, Kb, P, gd, n * outPlane, false, columns(n), 0, true, dwb, 0, n > 0);
+      if (b === null) dw = dwb;
+      else {
+        dw = T.allocate(dtype, outC * K) as Float;
+        db = T.allocate(dtype, outC) as Float;
+        for (let o = 0; o < outC; o++) {
+          for (let k = 0; k < K; k++) dw[o * K + k] = dwb[o * Kb + k]!;
+          db[o] = dwb[o * Kb + K]!;
+        }
       }
     }
+    let dx: Float | null = null;
     if (x.requiresGrad) {
       dx = T.allocate(dtype, g.n * inPlane) as Float;
+      const col = scratch(dtype, K * P);
       for (let n = 0; n < g.n; n++) {
-        const col = scratch(dtype, K * P);
         T.kernels.gemm(K, P, outC, wd, 0, true, gd, n * outPlane, false, col, 0, false);
         col2im(col, g, dx, n * inPlane);
       }
     }
-    let db: Float | null = null;
-    if (b?.requiresGrad) {
-      // Summed in double precision: a float32 running sum over N·oH·oW terms would drift.
-      db = T.allocate(dtype, outC) as Float;
-      for (let o = 0; o < outC; o++) {
-        let s = 0;
-        for (let n = 0; n < g.n; n++) {
-          const base = n * outPlane + o * P;
-          for (let p = 0; p < P; p++) s += gd[base + p]!;
-        }
-        db[o] = s;
-      }
-    }
     return [
       dx === null ? null : new T.Tensor(dx, x.shape),
-      dw === null ? null : new T.Tensor(dw, wt.shape),
-      db === null ? null : new T.Tensor(db, [outC]),
+      wt.requiresGrad ? new T.Tensor(dw!, wt.shape) : null,
+      b?.requiresGrad ? new T.Tensor(db!, [outC]) : null,
     ];
   });
 }

@@ -39,8 +39,146 @@ function poolGeometry(who: string, inputShape: readonly number[], kernelSize: Pa
   return windowGeometry(who, inputShape, kernel, stride, padding, [1, 1]);
 }
 
+type Float = Float32Array | Float64Array;
+
 function floatInput(x: Variable): T.Tensor {
   return x.dtype === "int32" ? T.cast(x.value, "float32") : x.value;
+}
+
+// The loops live in top-level functions over plain arguments, like the gemm kernels; the ops
+// below only validate, allocate and record.
+
+/**
+ * Max of each window into `out`, and the flat index of the (first) maximum into `argmax`.
+ * Strictly greater keeps the first of equal maxima; `best === best` is false once best is NaN,
+ * so the first NaN wins and stays. 2×2 windows that lie inside the input (nearly every window of
+ * nearly every CNN) take an unrolled path: the general loop nest costs twice as much there.
+ */
+function maxPoolForward(x: Float, g: Geometry, out: Float, argmax: Int32Array): void {
+  const { h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
+  const planes = g.n * g.c;
+  const twoByTwo = kH === 2 && kW === 2;
+  let q = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let oh = 0; oh < oH; oh++) {
+      const h0 = oh * sH - pH;
+      const hs = Math.max(h0, 0);
+      const he = Math.min(h0 + kH, h);
+      const rowInside = twoByTwo && hs === h0 && he === h0 + 2;
+      for (let ow = 0; ow < oW; ow++, q++) {
+        const w0 = ow * sW - pW;
+        if (rowInside && w0 >= 0 && w0 + 2 <= w) {
+          const at = base + h0 * w + w0;
+          let bestAt = at;
+          let best = x[at]!;
+          let v = x[at + 1]!;
+          if (v > best || (v !== v && best === best)) {
+            best = v;
+            bestAt = at + 1;
+          }
+          v = x[at + w]!;
+          if (v > best || (v !== v && best === best)) {
+            best = v;
+            bestAt = at + w;
+          }
+          v = x[at + w + 1]!;
+          if (v > best || (v !== v && best === best)) {
+            best = v;
+            bestAt = at + w + 1;
+          }
+          out[q] = best;
+          argmax[q] = bestAt;
+          continue;
+        }
+        const ws = Math.max(w0, 0);
+        const we = Math.min(w0 + kW, w);
+        let bestAt = base + hs * w + ws;
+        let best = x[bestAt]!;
+        for (let ih = hs; ih < he; ih++) {
+          const row = base + ih * w;
+          for (let iw = ws; iw < we; iw++) {
+            const v = x[row + iw]!;
+            if (v > best || (v !== v && best === best)) {
+              best = v;
+              bestAt = row + iw;
+            }
+          }
+        }
+        out[q] = best;
+        argmax[q] = bestAt;
+      }
+    }
+  }
+}
+
+function maxPoolBackward(grad: Float, argmax: Int32Array, dx: Float): void {
+  for (let i = 0; i < argmax.length; i++) dx[argmax[i]!] += grad[i]!;
+}
+
+/** 1/divisor of each output position (the same for every plane). */
+function avgPoolScale(g: Geometry, countIncludePad: boolean): Float64Array {
+  const { h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
+  const scale = new Float64Array(oH * oW);
+  for (let oh = 0; oh < oH; oh++) {
+    const h0 = oh * sH - pH;
+    const rows = Math.min(h0 + kH, h) - Math.max(h0, 0);
+    for (let ow = 0; ow < oW; ow++) {
+      const w0 = ow * sW - pW;
+      const cols = Math.min(w0 + kW, w) - Math.max(w0, 0);
+      scale[oh * oW + ow] = 1 / (countIncludePad ? kH * kW : rows * cols);
+    }
+  }
+  return scale;
+}
+
+/** out = each window's sum times its scale. */
+function avgPoolForward(x: Float, g: Geometry, scale: Float64Array, out: Float): void {
+  const { h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
+  const planes = g.n * g.c;
+  for (let pl = 0, q = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let oh = 0; oh < oH; oh++) {
+      const h0 = oh * sH - pH;
+      const hs = Math.max(h0, 0);
+      const he = Math.min(h0 + kH, h);
+      for (let ow = 0; ow < oW; ow++, q++) {
+        const w0 = ow * sW - pW;
+        const ws = Math.max(w0, 0);
+        const we = Math.min(w0 + kW, w);
+        let s = 0;
+        for (let ih = hs; ih < he; ih++) {
+          const row = base + ih * w;
+          for (let iw = ws; iw < we; iw++) s += x[row + iw]!;
+        }
+        out[q] = s * scale[oh * oW + ow]!;
+      }
+    }
+  }
+}
+
+/** dx += each output's gradient times its scale, over its window. */
+function avgPoolBackward(grad: Float, g: Geometry, scale: Float64Array, dx: Float): void {
+  const { h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
+  const planes = g.n * g.c;
+  for (let pl = 0, q = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let oh = 0; oh < oH; oh++) {
+      const h0 = oh * sH - pH;
+      const hs = Math.max(h0, 0);
+      const he = Math.min(h0 + kH, h);
+      for (let ow = 0; ow < oW; ow++, q++) {
+        const w0 = ow * sW - pW;
+        const ws = Math.max(w0, 0);
+        const we = Math.min(w0 + kW, w);
+        const share = grad[q]! * scale[oh * oW + ow]!;
+        for (let ih = hs; ih < he; ih++) {
+          const row = base + ih * w;
+          for (let iw = ws; iw < we; iw++) dx[row + iw] += share;
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -53,46 +191,12 @@ export function maxPool2d(input: Input, kernelSize: Pair, options: Pool2dOptions
   const x = asVariable(input);
   const g = poolGeometry("maxPool2d", x.shape, kernelSize, options);
   const xv = floatInput(x);
-  const xd = xv.data;
-  const { n, c, h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
-  const planes = n * c;
-  const out = T.allocate(xv.dtype, planes * oH * oW);
-  // Flat index into x of each output's maximum.
+  const out = T.allocate(xv.dtype, g.n * g.c * g.oH * g.oW) as Float;
   const argmax = new Int32Array(out.length);
-  let q = 0;
-  for (let pl = 0; pl < planes; pl++) {
-    const base = pl * h * w;
-    for (let oh = 0; oh < oH; oh++) {
-      const h0 = oh * sH - pH;
-      const hs = Math.max(h0, 0);
-      const he = Math.min(h0 + kH, h);
-      for (let ow = 0; ow < oW; ow++, q++) {
-        const w0 = ow * sW - pW;
-        const ws = Math.max(w0, 0);
-        const we = Math.min(w0 + kW, w);
-        let bestAt = base + hs * w + ws;
-        let best = xd[bestAt]!;
-        for (let ih = hs; ih < he; ih++) {
-          const row = base + ih * w;
-          for (let iw = ws; iw < we; iw++) {
-            const v = xd[row + iw]!;
-            // Strictly greater keeps the first of equal maxima; `best === best` is false once best is NaN.
-            if (v > best || (v !== v && best === best)) {
-              best = v;
-              bestAt = row + iw;
-            }
-          }
-        }
-        out[q] = best;
-        argmax[q] = bestAt;
-      }
-    }
-  }
-  const outShape = [n, c, oH, oW];
-  return record("maxPool2d", [x], new T.Tensor(out, outShape), (grad) => {
-    const gd = grad.data;
-    const dx = T.allocate(xv.dtype, xv.size);
-    for (let i = 0; i < argmax.length; i++) dx[argmax[i]!] += gd[i]!;
+  maxPoolForward(xv.data as Float, g, out, argmax);
+  return record("maxPool2d", [x], new T.Tensor(out, [g.n, g.c, g.oH, g.oW]), (grad) => {
+    const dx = T.allocate(xv.dtype, xv.size) as Float;
+    maxPoolBackward(grad.data as Float, argmax, dx);
     return [new T.Tensor(dx, x.shape)];
   });
 }
@@ -107,62 +211,12 @@ export function avgPool2d(input: Input, kernelSize: Pair, options: AvgPool2dOpti
   const g = poolGeometry("avgPool2d", x.shape, kernelSize, options);
   const { countIncludePad = true } = options;
   const xv = floatInput(x);
-  const xd = xv.data;
-  const { n, c, h, w, kH, kW, sH, sW, pH, pW, oH, oW } = g;
-  const planes = n * c;
-  // 1/divisor of each output position (the same for every plane).
-  const scale = new Float64Array(oH * oW);
-  for (let oh = 0; oh < oH; oh++) {
-    const h0 = oh * sH - pH;
-    const rows = Math.min(h0 + kH, h) - Math.max(h0, 0);
-    for (let ow = 0; ow < oW; ow++) {
-      const w0 = ow * sW - pW;
-      const cols = Math.min(w0 + kW, w) - Math.max(w0, 0);
-      scale[oh * oW + ow] = 1 / (countIncludePad ? kH * kW : rows * cols);
-    }
-  }
-  const out = T.allocate(xv.dtype, planes * oH * oW);
-  for (let pl = 0, q = 0; pl < planes; pl++) {
-    const base = pl * h * w;
-    for (let oh = 0; oh < oH; oh++) {
-      const h0 = oh * sH - pH;
-      const hs = Math.max(h0, 0);
-      const he = Math.min(h0 + kH, h);
-      for (let ow = 0; ow < oW; ow++, q++) {
-        const w0 = ow * sW - pW;
-        const ws = Math.max(w0, 0);
-        const we = Math.min(w0 + kW, w);
-        let s = 0;
-        for (let ih = hs; ih < he; ih++) {
-          const row = base + ih * w;
-          for (let iw = ws; iw < we; iw++) s += xd[row + iw]!;
-        }
-        out[q] = s * scale[oh * oW + ow]!;
-      }
-    }
-  }
-  const outShape = [n, c, oH, oW];
-  return record("avgPool2d", [x], new T.Tensor(out, outShape), (grad) => {
-    const gd = grad.data;
-    const dx = T.allocate(xv.dtype, xv.size);
-    for (let pl = 0, q = 0; pl < planes; pl++) {
-      const base = pl * h * w;
-      for (let oh = 0; oh < oH; oh++) {
-        const h0 = oh * sH - pH;
-        const hs = Math.max(h0, 0);
-        const he = Math.min(h0 + kH, h);
-        for (let ow = 0; ow < oW; ow++, q++) {
-          const w0 = ow * sW - pW;
-          const ws = Math.max(w0, 0);
-          const we = Math.min(w0 + kW, w);
-          const share = gd[q]! * scale[oh * oW + ow]!;
-          for (let ih = hs; ih < he; ih++) {
-            const row = base + ih * w;
-            for (let iw = ws; iw < we; iw++) dx[row + iw] += share;
-          }
-        }
-      }
-    }
+  const scale = avgPoolScale(g, countIncludePad);
+  const out = T.allocate(xv.dtype, g.n * g.c * g.oH * g.oW) as Float;
+  avgPoolForward(xv.data as Float, g, scale, out);
+  return record("avgPool2d", [x], new T.Tensor(out, [g.n, g.c, g.oH, g.oW]), (grad) => {
+    const dx = T.allocate(xv.dtype, xv.size) as Float;
+    avgPoolBackward(grad.data as Float, g, scale, dx);
     return [new T.Tensor(dx, x.shape)];
   });
 }
