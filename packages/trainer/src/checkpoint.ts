@@ -1,0 +1,115 @@
+import type { Module } from "@nabla/layers";
+import type { Tensor } from "@nabla/tensor";
+import type { EpochLog } from "./history.js";
+import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { decodeState, encodeState } from "./state.js";
+
+/**
+ * The model's parameters and buffers under their state-dict names ("0.weight", "0.bias", ...),
+ * live (not copied): they are only read, synchronously, by the writer.
+ */
+export function modelTensors(model: Module): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, p] of model.namedParameters()) out.set(name, p.value);
+  for (const [name, b] of model.namedBuffers()) out.set(name, b);
+  return out;
+}
+
+/**
+ * Saves the model's weights (parameters and buffers, nothing else) as a safetensors file with
+ * the plain state-dict names, so PyTorch's `safetensors.torch.load_file` and other tools read it.
+ */
+export function saveModel(model: Module, path: string, metadata: Record<string, string> = {}): void {
+  saveSafetensors(path, modelTensors(model), { format: "nabla-model", ...metadata });
+}
+
+/**
+ * Loads weights saved by `saveModel` (or the weights inside a training checkpoint) into `model`.
+ * All keys and shapes are checked before anything is copied, so a mismatched file (another
+ * architecture, missing or extra keys) throws and leaves the model as it was.
+ */
+export function loadModel(model: Module, path: string): void {
+  const { tensors } = loadSafetensors(path);
+  try {
+    model.loadStateDict(weightsOnly(tensors));
+  } catch (e) {
+    throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Model state-dict names contain no '/'; a training checkpoint keeps everything else under "<part>/". */
+function weightsOnly(tensors: Map<string, Tensor>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [k, t] of tensors) if (!k.includes("/")) out.set(k, t);
+  return out;
+}
+
+const FORMAT = "nabla-checkpoint";
+const VERSION = "1";
+
+/** Everything besides the weights that resuming needs, as fit gathers it after an epoch. */
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  lr: number;
+  optimizer: unknown;
+  scheduler: unknown;
+  history: EpochLog[];
+  trainLoader: unknown;
+  validationLoader: unknown;
+  /** The global Generator's state (defaultGenerator()). */
+  generator: unknown;
+  /** The Trainer's own `generator` option's state, if any. */
+  trainerGenerator: unknown;
+  /** One entry per callback: its stateDict(), or null. */
+  callbacks: unknown[];
+}
+
+const STATE_KEYS = [
+  "lr", "optimizer", "scheduler", "history", "trainLoader", "validationLoader", "generator", "trainerGenerator", "callbacks",
+] as const;
+
+/**
+ * A training checkpoint is ONE safetensors file, so that writing it is atomic: the weights under
+ * their plain names (loadModel reads it), tensors of the other parts under "<part>/..." and
+ * each part as a JSON string in __metadata__.
+ */
+export function saveCheckpoint(path: string, model: Module, state: TrainingState): void {
+  const tensors = modelTensors(model);
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    epoch: String(state.epoch),
+    step: String(state.step),
+  };
+  for (const key of STATE_KEYS) metadata[key] = encodeState(state[key], `${key}/`, tensors);
+  saveSafetensors(path, tensors, metadata);
+}
+
+export function readCheckpoint(path: string): { weights: Map<string, Tensor>; state: TrainingState } {
+  const { tensors, metadata } = loadSafetensors(path);
+  if (metadata.format !== FORMAT) {
+    throw new Error(
+      `${path} is not a training checkpoint (its format is ${JSON.stringify(metadata.format ?? null)}, expected '${FORMAT}'); ` +
+        `a weights-only file loads with loadModel`,
+    );
+  }
+  if (metadata.version !== VERSION) throw new Error(`${path}: checkpoint version ${metadata.version} is not supported (expected ${VERSION})`);
+  const epoch = Number(metadata.epoch);
+  const step = Number(metadata.step);
+  if (!Number.isInteger(epoch) || epoch < 0 || !Number.isInteger(step) || step < 0) {
+    throw new Error(`${path}: checkpoint epoch/step metadata is invalid (epoch ${metadata.epoch}, step ${metadata.step})`);
+  }
+  const parts: Record<string, unknown> = {};
+  for (const key of STATE_KEYS) {
+    const json = metadata[key];
+    if (json === undefined) throw new Error(`${path}: checkpoint metadata lacks '${key}'`);
+    parts[key] = decodeState(json, tensors, `${path}: checkpoint '${key}'`);
+  }
+  if (!Array.isArray(parts.history) || !Array.isArray(parts.callbacks) || typeof parts.lr !== "number") {
+    throw new Error(`${path}: checkpoint history, callbacks or lr metadata is malformed`);
+  }
+  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), epoch, step } };
+}
