@@ -1,0 +1,101 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// "Imported as a framework" means: packed, installed into a project outside this workspace,
+// imported from plain Node ESM, and typechecked from a .ts file there.
+const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const packageDirs = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer", "nabla"].map((d) =>
+  join(root, "packages", d),
+);
+
+let consumer = "";
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+beforeAll(() => {
+  run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], root);
+  consumer = mkdtempSync(join(tmpdir(), "nabla-consumer-"));
+  const tarballs = join(consumer, "tarballs");
+  const overrides: Record<string, string> = {};
+  for (const dir of packageDirs) {
+    run("pnpm", ["pack", "--pack-destination", tarballs], dir);
+    const { name, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string };
+    const file = `${name.replace("@", "").replace("/", "-")}-${version}.tgz`;
+    overrides[name] = `file:${join(tarballs, file)}`;
+  }
+  expect(readdirSync(tarballs)).toHaveLength(packageDirs.length);
+  writeFileSync(
+    join(consumer, "package.json"),
+    JSON.stringify({
+      name: "nabla-consumer",
+      private: true,
+      type: "module",
+      dependencies: { nabla: overrides["nabla"], "@types/node": "^20.19.0", typescript: "^5.9.0" },
+      pnpm: { overrides },
+    }),
+  );
+  run("pnpm", ["install", "--prefer-offline", "--ignore-workspace"], consumer);
+}, 240_000);
+
+afterAll(() => {
+  if (consumer) rmSync(consumer, { recursive: true, force: true });
+});
+
+describe("nabla as an installed package", () => {
+  it("imports from plain Node ESM and trains a step", () => {
+    writeFileSync(
+      join(consumer, "main.mjs"),
+      `import { Dense, ReLU, SGD, Sequential, manualSeed, softmaxCrossEntropy, tensor } from "nabla";
+manualSeed(1);
+const model = new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
+const opt = new SGD(model.parameters(), { lr: 0.5 });
+const x = tensor([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+const y = tensor([0, 1, 2], [3], "int32");
+let first = 0, last = 0;
+for (let i = 0; i < 50; i++) {
+  opt.zeroGrad();
+  const loss = softmaxCrossEntropy(model.forward(x), y);
+  loss.backward();
+  opt.step();
+  if (i === 0) first = loss.item();
+  last = loss.item();
+}
+console.log(JSON.stringify({ first, last }));
+`,
+    );
+    const out = JSON.parse(run(process.execPath, ["main.mjs"], consumer)) as { first: number; last: number };
+    expect(out.last).toBeLessThan(out.first / 10);
+  });
+
+  it("typechecks a TypeScript file that uses the API", () => {
+    writeFileSync(
+      join(consumer, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"] },
+        files: ["check.ts"],
+      }),
+    );
+    writeFileSync(
+      join(consumer, "check.ts"),
+      `import { Adam, DataLoader, Dense, ReLU, Sequential, TensorDataset, Trainer, Variable, loadMnist, softmaxCrossEntropy, type Tensor } from "nabla";
+const model = new Sequential(new Dense(784, 128), new ReLU(), new Dense(128, 10));
+const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+const loss = (logits: Variable, labels: Tensor): Variable => softmaxCrossEntropy(logits, labels);
+const trainer = new Trainer({ model, loss, optimizer });
+export async function train(): Promise<number> {
+  const { train } = loadMnist({ limitTrain: 100, limitTest: 100 });
+  const loader = new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 32, shuffle: true, seed: 0 });
+  await trainer.fit(loader, { epochs: 1, progress: "none" });
+  return model.numParameters();
+}
+`,
+    );
+    run(process.execPath, [join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer], consumer);
+  });
+});

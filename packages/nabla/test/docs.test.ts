@@ -1,0 +1,37 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Every ```ts block in docs/ is a promise to the reader that it runs; this test keeps it.
+const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const docs = join(root, "docs");
+const scratch = join(root, "packages/nabla/test/.snippets");
+
+function snippets(markdown: string): string[] {
+  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("documentation snippets", () => {
+  const pages = readdirSync(docs).filter((f) => f.endsWith(".md"));
+  for (const page of pages) {
+    // Snippets that only illustrate a pattern (a class body, an op definition) cannot run alone.
+    const runnable = snippets(readFileSync(join(docs, page), "utf8")).filter((s) => s.trimStart().startsWith("import"));
+    runnable.forEach((code, i) => {
+      it(`${page} snippet ${i + 1} runs`, async () => {
+        mkdirSync(scratch, { recursive: true });
+        const file = join(scratch, `${page.replace(/\W/g, "_")}_${i}.ts`);
+        writeFileSync(file, code);
+        const log = console.log;
+        console.log = () => {};
+        try {
+          await expect(import(file)).resolves.toBeDefined();
+        } finally {
+          console.log = log;
+        }
+      }, 120_000);
+    });
+  }
+});
