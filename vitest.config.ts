@@ -17,5 +17,7 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // The memory tests force collections to measure what survives a training step.
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
   },
 });
