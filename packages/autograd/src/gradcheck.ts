@@ -1,5 +1,5 @@
-import { Generator, Tensor, formatShape, mul, randn, sum } from "@nabla/tensor";
-import { Variable, noGrad } from "./variable.js";
+import { Generator, Tensor, checkOptions, formatShape, mul, randn, sum } from "@nabla/tensor";
+import { Variable, describe, noGrad } from "./variable.js";
 
 export interface GradcheckOptions {
   /** Step of the central difference. */
@@ -39,7 +39,10 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckReport {
+  checkOptions("gradcheck", options, ["eps", "atol", "rtol", "raise", "seed"]);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-4, raise = true, seed = 0 } = options;
+  if (typeof fn !== "function") throw new Error(`gradcheck: fn must be a function of Variables, got ${describe(fn)}`);
+  if (!Array.isArray(inputs)) throw new Error(`gradcheck: inputs must be an array of Tensors, got ${describe(inputs)}`);
   inputs.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
     if (t.dtype === "float32") {

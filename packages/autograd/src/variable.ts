@@ -1,4 +1,4 @@
-import { type DType, type NestedArray, Tensor, formatShape, tensor } from "@nabla/tensor";
+import { type DType, type NestedArray, Tensor, checkOptions, formatShape, tensor } from "@nabla/tensor";
 import { backwardFrom } from "./backward.js";
 
 /** Computes the gradient of each input from the gradient of the output. */
@@ -31,6 +31,7 @@ export class Variable {
 
   constructor(value: Tensor, options: { requiresGrad?: boolean; name?: string } = {}, node: Node | null = null) {
     if (!(value instanceof Tensor)) throw new Error(`Variable: expected a Tensor, got ${describe(value)}`);
+    checkOptions("Variable", options, ["requiresGrad", "name"]);
     this.value = value;
     this.requiresGrad = options.requiresGrad ?? node !== null;
     if (this.requiresGrad && value.dtype === "int32") {
@@ -84,6 +85,10 @@ export class Variable {
    * `retainGraph` is set, so a second backward through it throws instead of silently doubling.
    */
   backward(seed?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    checkOptions("backward", options, ["retainGraph"]);
+    if (seed !== undefined && !(seed instanceof Tensor)) {
+      throw new Error(`backward: seed must be a Tensor of the output's shape ${formatShape(this.shape)}, got ${describe(seed)}`);
+    }
     backwardFrom(this, seed, options.retainGraph ?? false);
   }
 
@@ -98,7 +103,8 @@ export function describe(x: unknown): string {
   if (x instanceof Tensor) return `Tensor ${formatShape(x.shape)} ${x.dtype}`;
   if (x === null) return "null";
   if (Array.isArray(x)) return "an array";
-  return typeof x;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  return typeof x === "object" ? "an object" : typeof x;
 }
 
 /** Makes a leaf Variable from a Tensor or nested numbers. */
@@ -106,8 +112,10 @@ export function variable(
   value: Tensor | NestedArray,
   options: { requiresGrad?: boolean; name?: string; dtype?: DType } = {},
 ): Variable {
+  checkOptions("variable", options, ["requiresGrad", "name", "dtype"]);
+  if (value instanceof Variable) throw new Error("variable: got a Variable; it already is one (use .detach() for a copy cut off from the graph)");
   const t = value instanceof Tensor ? value : tensor(value, undefined, options.dtype);
-  return new Variable(t, options);
+  return new Variable(t, { requiresGrad: options.requiresGrad, name: options.name });
 }
 
 let gradEnabled = true;
@@ -136,17 +144,21 @@ export function record(op: string, inputs: readonly Variable[], value: Tensor, b
   return new Variable(value, { requiresGrad: true }, { op, inputs, backward });
 }
 
-/** A Variable for any op input; a number becomes a scalar of the given dtype. */
-export function asVariable(x: Input, dtype: DType = "float32"): Variable {
+/**
+ * A Variable for any op input; a number becomes a scalar of the given dtype. `op` names the
+ * calling op in the error for anything else (a plain array, undefined, ...).
+ */
+export function asVariable(x: Input, dtype: DType = "float32", op?: string): Variable {
   if (x instanceof Variable) return x;
   if (x instanceof Tensor) return new Variable(x);
   if (typeof x === "number") return new Variable(tensor([x], [], dtype === "int32" && !Number.isInteger(x) ? "float32" : dtype));
-  throw new Error(`expected a Variable, Tensor or number, got ${describe(x)}`);
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? " (make a Tensor with tensor(...) or a Variable with variable(...))" : "";
+  throw new Error(`${op === undefined ? "" : `${op}: `}expected a Variable, Tensor or number, got ${describe(x)}${hint}`);
 }
 
 /** Both operands of a binary op as Variables; a number takes the dtype of the other operand. */
-export function asVariables(a: Input, b: Input): [Variable, Variable] {
+export function asVariables(a: Input, b: Input, op?: string): [Variable, Variable] {
   const like = a instanceof Variable || a instanceof Tensor ? a.dtype : b instanceof Variable || b instanceof Tensor ? b.dtype : "float32";
-  return [asVariable(a, like), asVariable(b, like)];
+  return [asVariable(a, like, op), asVariable(b, like, op)];
 }
 

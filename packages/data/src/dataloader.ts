@@ -1,5 +1,5 @@
-import { Generator, type Tensor, defaultGenerator } from "@nabla/tensor";
-import { type Dataset, type Sample, collate, isBatched } from "./dataset.js";
+import { Generator, Tensor, defaultGenerator } from "@nabla/tensor";
+import { type Dataset, type Sample, collate, describe, isBatched } from "./dataset.js";
 
 export interface DataLoaderOptions {
   /** Examples per batch (the last batch may be smaller unless `dropLast`). Default 32. */
@@ -52,7 +52,8 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   constructor(dataset: Dataset<Sample>, options: DataLoaderOptions = {}) {
     if (typeof dataset !== "object" || dataset === null || typeof dataset.get !== "function") {
-      throw new Error(`DataLoader: expected a dataset with length and get(i), got ${String(dataset)}`);
+      const hint = dataset instanceof Tensor || Array.isArray(dataset) ? " (wrap tensors in new TensorDataset(images, labels))" : "";
+      throw new Error(`DataLoader: expected a dataset with length and get(i), got ${describe(dataset)}${hint}`);
     }
     const length = dataset.length;
     if (!Number.isInteger(length) || length < 0) {

@@ -18,6 +18,14 @@ export function isBatched(dataset: Dataset<Sample>): dataset is BatchedDataset {
   return typeof (dataset as Partial<BatchedDataset>).batch === "function";
 }
 
+/** What an argument is, for an error message. */
+export function describe(x: unknown): string {
+  if (x instanceof Tensor) return `a Tensor of shape ${formatShape(x.shape)}`;
+  if (Array.isArray(x)) return "an array";
+  if (x !== null && typeof x === "object" && (x as { value?: unknown }).value instanceof Tensor) return "a Variable (pass its .value)";
+  return x === null ? "null" : typeof x === "object" ? "an object" : typeof x;
+}
+
 function checkIndex(op: string, index: number, length: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= length) {
     throw new Error(`${op}: index ${index} is out of range for a dataset of length ${length}`);
@@ -37,7 +45,9 @@ export class TensorDataset implements BatchedDataset {
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new Error("TensorDataset: expected at least one tensor, got none");
     for (const t of tensors) {
-      if (!(t instanceof Tensor)) throw new Error(`TensorDataset: expected Tensors, got ${Object.prototype.toString.call(t)}`);
+      if (!(t instanceof Tensor)) {
+        throw new Error(`TensorDataset: expected Tensors, got ${describe(t)}${Array.isArray(t) ? " (make a Tensor with tensor(...))" : ""}`);
+      }
       if (t.rank === 0) throw new Error("TensorDataset: got a scalar tensor (shape []); every tensor needs a first dimension to index");
     }
     const length = tensors[0]!.shape[0]!;

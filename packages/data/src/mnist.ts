@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Tensor } from "@nabla/tensor";
+import { Tensor, checkOptions } from "@nabla/tensor";
 import { type IdxData, readIdxRecords } from "./idx.js";
 
 /** The four standard MNIST file names; each may also carry a `.gz` suffix. */
@@ -59,6 +59,7 @@ export function mnistDataDir(): string {
  * for CNNs); labels are int32 [N].
  */
 export function loadMnist(options: MnistOptions = {}): Mnist {
+  checkOptions("loadMnist", options, ["dir", "limitTrain", "limitTest", "flatten"]);
   const { dir = mnistDataDir(), limitTrain, limitTest, flatten = true } = options;
   checkLimit("limitTrain", limitTrain);
   checkLimit("limitTest", limitTest);

@@ -1,4 +1,15 @@
-import { type DType, type Generator, type Shape, type Tensor, defaultGenerator, formatShape, rand, randn, zeros as zerosTensor } from "@nabla/tensor";
+import {
+  type DType,
+  type Generator,
+  type Shape,
+  type Tensor,
+  checkOptions,
+  defaultGenerator,
+  formatShape,
+  rand,
+  randn,
+  zeros as zerosTensor,
+} from "@nabla/tensor";
 
 export interface InitOptions {
   /** Inputs feeding each output unit. Defaults to shape[0] for a 2-D [in, out] weight. */
@@ -14,6 +25,7 @@ export interface InitOptions {
 export type Initializer = (shape: Shape, options?: InitOptions) => Tensor;
 
 function fans(op: string, shape: Shape, options: InitOptions): { fanIn: number; fanOut: number } {
+  checkOptions(op, options, ["fanIn", "fanOut", "generator", "dtype"]);
   const fanIn = options.fanIn ?? (shape.length === 2 ? shape[0] : undefined);
   const fanOut = options.fanOut ?? (shape.length === 2 ? shape[1] : undefined);
   if (fanIn === undefined || fanOut === undefined) {
@@ -62,4 +74,7 @@ export const lecunNormal: Initializer = (shape, options = {}) => {
 };
 
 /** All zeros (biases). */
-export const zeros: Initializer = (shape, options = {}) => zerosTensor(shape, options.dtype ?? "float32");
+export const zeros: Initializer = (shape, options = {}) => {
+  checkOptions("zeros", options, ["fanIn", "fanOut", "generator", "dtype"]);
+  return zerosTensor(shape, options.dtype ?? "float32");
+};

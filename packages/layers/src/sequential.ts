@@ -13,7 +13,10 @@ export class Sequential extends Module {
 
   /** Appends a module; returns this, so calls chain. */
   add(module: Module): this {
-    if (!(module instanceof Module)) throw new Error(`Sequential.add: expected a Module, got ${typeof module}`);
+    if (!(module instanceof Module)) {
+      const hint = Array.isArray(module) ? "an array (pass the modules as separate arguments: new Sequential(a, b, c))" : typeof module;
+      throw new Error(`Sequential.add: expected a Module, got ${hint}`);
+    }
     this.#modules.push(module);
     return this;
   }

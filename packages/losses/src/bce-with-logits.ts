@@ -1,4 +1,4 @@
-import { type TypedArray, Tensor, allocate, broadcastTo, formatShape } from "@nabla/tensor";
+import { type TypedArray, Tensor, allocate, broadcastTo, checkOptions, formatShape } from "@nabla/tensor";
 import { type Variable, describe, record } from "@nabla/autograd";
 import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
 
@@ -23,6 +23,7 @@ export interface BceWithLogitsOptions {
 export function bceWithLogits(logits: Variable | Tensor, target: Variable | Tensor, options: BceWithLogitsOptions = {}): Variable {
   const x = floatOperand(OP, "logits", logits);
   const t = floatOperand(OP, "target", target);
+  checkOptions(OP, options, ["reduction", "posWeight"]);
   const { reduction = "mean", posWeight } = options;
   checkReduction(OP, reduction);
   if (x.rank !== t.rank || x.shape.some((d, i) => d !== t.shape[i])) {

@@ -1,4 +1,4 @@
-import { Tensor, allocate, formatShape } from "@nabla/tensor";
+import { Tensor, allocate, checkOptions, formatShape } from "@nabla/tensor";
 import { type Variable, record } from "@nabla/autograd";
 import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
 
@@ -14,6 +14,7 @@ const OP = "mse";
 export function mse(prediction: Variable | Tensor, target: Variable | Tensor, options: { reduction?: Reduction } = {}): Variable {
   const p = floatOperand(OP, "prediction", prediction);
   const t = floatOperand(OP, "target", target);
+  checkOptions(OP, options, ["reduction"]);
   const { reduction = "mean" } = options;
   checkReduction(OP, reduction);
   if (p.rank !== t.rank || p.shape.some((d, i) => d !== t.shape[i])) {

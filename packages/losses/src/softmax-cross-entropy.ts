@@ -1,4 +1,4 @@
-import { type TypedArray, Tensor, allocate, formatShape } from "@nabla/tensor";
+import { type TypedArray, Tensor, allocate, checkOptions, formatShape } from "@nabla/tensor";
 import { type Variable, describe, record } from "@nabla/autograd";
 import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
 
@@ -51,6 +51,7 @@ export function softmaxCrossEntropy(
   if (z.rank !== 2) throw new Error(`${OP}: logits have shape ${formatShape(z.shape)}; expected 2-D [batch, classes]`);
   const [B, C] = z.shape as [number, number];
   if (C === 0) throw new Error(`${OP}: logits have shape ${formatShape(z.shape)}: no classes`);
+  checkOptions(OP, options, ["reduction", "labelSmoothing", "weight", "ignoreIndex"]);
   const { reduction = "mean", labelSmoothing: eps = 0, weight, ignoreIndex = -100 } = options;
   checkReduction(OP, reduction);
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
@@ -151,6 +152,8 @@ function classWeights(weight: Tensor | undefined, C: number): Float64Array {
     throw new Error(`${OP}: weight has shape ${formatShape(weight.shape)}; expected [${C}], one per class`);
   }
   w.set(weight.data);
+  const bad = w.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`${OP}: weight[${bad}] is ${w[bad]}; expected finite class weights`);
   return w;
 }
 
@@ -166,6 +169,12 @@ function readTarget(
       throw new Error(`${OP}: probability target has shape ${formatShape(target.shape)}; expected the logits' shape [${B},${C}]`);
     }
     if (ignoreIndex >= 0) throw new Error(`${OP}: ignoreIndex ${ignoreIndex} applies to class-index targets only, not to probabilities`);
+    const probs = target.data;
+    for (let k = 0; k < probs.length; k++) {
+      if (!Number.isFinite(probs[k]!)) {
+        throw new Error(`${OP}: probability target holds ${probs[k]} at [${Math.floor(k / C)},${k % C}]; expected finite probabilities`);
+      }
+    }
     return { labels: null, probs: target.data };
   }
 

@@ -10,6 +10,7 @@ import {
   formatShape,
   shapeSize,
 } from "./tensor.js";
+import { checkDtype } from "./ops/util.js";
 
 function inferShape(value: NestedArray): number[] {
   const shape: number[] = [];
@@ -40,6 +41,7 @@ function flatten(value: NestedArray, shape: number[], dim: number, out: number[]
  * number array with an explicit shape (`tensor(new Float32Array(6), [2, 3])`).
  */
 export function tensor(value: NestedArray | TypedArray | readonly number[], shape?: Shape, dtype?: DType): Tensor {
+  if (dtype !== undefined) checkDtype("tensor", dtype);
   if (ArrayBuffer.isView(value)) {
     const data = value as TypedArray;
     const target = dtype ?? dtypeOf(data);
@@ -77,6 +79,7 @@ export function scalar(value: number, dtype: DType = "float32"): Tensor {
 
 export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
   checkShape("full", shape);
+  checkDtype("full", dtype);
   const data = allocate(dtype, shapeSize(shape));
   if (value !== 0) data.fill(value);
   return new Tensor(data, shape);

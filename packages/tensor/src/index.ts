@@ -3,6 +3,7 @@ export type { DType, NestedArray, Shape, TypedArray } from "./tensor.js";
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { Generator, defaultGenerator, manualSeed, rand, randint, randn } from "./random.js";
 export type { GeneratorState, RandomOptions } from "./random.js";
+export { checkOptions } from "./options.js";
 
 export { jsKernels, kernels, setKernels } from "./kernels/index.js";
 export type { FloatArray, Kernels } from "./kernels/index.js";

@@ -1,18 +1,29 @@
 import seedrandom from "seedrandom";
+import { checkOptions } from "./options.js";
 import { type DType, type Shape, Tensor, allocate, checkShape, shapeSize } from "./tensor.js";
 
-/** The serialisable state of a Generator: enough to continue its sequence exactly. */
-export type GeneratorState = seedrandom.State.Arc4;
+/**
+ * The serialisable state of a Generator (ARC4's i, j and S): enough to continue its sequence
+ * exactly. Spelt out rather than taken from @types/seedrandom, a dev-only package, so that the
+ * published declarations typecheck in a project that does not have it.
+ */
+export interface GeneratorState {
+  i: number;
+  j: number;
+  S: number[];
+}
 
 /**
  * A seeded source of random numbers (ARC4 via seedrandom): the same seed gives the same numbers
- * on every machine. Every random draw in Nabla goes through one of these; none uses Math.random.
+ * on every machine. Every random draw in Nabla goes through one of these, never through the
+ * unseedable built-in generator of JavaScript.
  */
 export class Generator {
   private prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
   private spareNormal: number | null = null;
 
   constructor(seed: number | string = 0, state?: GeneratorState) {
+    checkSeed("Generator", seed);
     this.prng = seedrandom(String(seed), state ? { state } : { state: true });
   }
 
@@ -67,10 +78,17 @@ export class Generator {
   }
 }
 
+/** NaN or undefined would seed "NaN"/"undefined": reproducible, but almost surely not what was meant. */
+function checkSeed(op: string, seed: unknown): void {
+  if (typeof seed === "string" || (typeof seed === "number" && Number.isFinite(seed))) return;
+  throw new Error(`${op}: seed must be a finite number or a string, got ${typeof seed === "number" ? seed : typeof seed}`);
+}
+
 let globalGenerator = new Generator(0);
 
 /** Reseeds the generator used when no `generator` option is passed. */
 export function manualSeed(seed: number | string): Generator {
+  checkSeed("manualSeed", seed);
   globalGenerator = new Generator(seed);
   return globalGenerator;
 }
@@ -87,6 +105,7 @@ export interface RandomOptions {
 /** Uniform samples in [low, high). */
 export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   checkShape("rand", shape);
+  checkOptions("rand", options, ["generator", "dtype", "low", "high"]);
   const { generator = globalGenerator, dtype = "float32", low = 0, high = 1 } = options;
   if (dtype === "int32") throw new Error("rand: dtype must be float32 or float64, got int32 (use randint)");
   const data = allocate(dtype, shapeSize(shape));
@@ -97,6 +116,7 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
 /** Normal samples with the given mean and standard deviation. */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   checkShape("randn", shape);
+  checkOptions("randn", options, ["generator", "dtype", "mean", "std"]);
   const { generator = globalGenerator, dtype = "float32", mean = 0, std = 1 } = options;
   if (dtype === "int32") throw new Error("randn: dtype must be float32 or float64, got int32");
   const data = allocate(dtype, shapeSize(shape));
@@ -107,6 +127,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 /** Uniform integers in [low, high), as int32. */
 export function randint(low: number, high: number, shape: Shape, options: { generator?: Generator } = {}): Tensor {
   checkShape("randint", shape);
+  checkOptions("randint", options, ["generator"]);
   const generator = options.generator ?? globalGenerator;
   const data = allocate("int32", shapeSize(shape));
   for (let i = 0; i < data.length; i++) data[i] = generator.int(low, high);

@@ -36,6 +36,10 @@ export function formatShape(shape: Shape): string {
 }
 
 export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    const got = shape === null ? "null" : typeof shape === "number" ? `the number ${String(shape)}` : typeof shape;
+    throw new Error(`${op}: shape must be an array of sizes such as [2,3], got ${got}`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);

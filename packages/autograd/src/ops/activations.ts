@@ -5,7 +5,7 @@ import { type Input, type Variable, asVariable, record } from "../variable.js";
 
 /** max(x, 0); the gradient at 0 is 0. */
 export function relu(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "relu");
   return record("relu", [x], T.relu(x.value), (g) => {
     const gd = g.data;
     const xd = x.value.data;
@@ -20,7 +20,7 @@ export function leakyRelu(a: Input, slope = 0.01): Variable {
   if (typeof slope !== "number" || !Number.isFinite(slope)) {
     throw new Error(`leakyRelu: slope must be a finite number, got ${String(slope)}`);
   }
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "leakyRelu");
   const xv = x.dtype === "int32" ? T.cast(x.value, "float32") : x.value;
   const xd = xv.data;
   const out = T.allocate(xv.dtype, xv.size);
@@ -38,7 +38,7 @@ export function leakyRelu(a: Input, slope = 0.01): Variable {
 
 /** 1 / (1 + e^-x) (stable for large |x| in the tensor op); dx = g·y·(1 - y). */
 export function sigmoid(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "sigmoid");
   const out = T.sigmoid(x.value);
   return record("sigmoid", [x], out, (g) => {
     const gd = g.data;
@@ -54,7 +54,7 @@ export function sigmoid(a: Input): Variable {
 
 /** dx = g·(1 - y²). */
 export function tanh(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "tanh");
   const out = T.tanh(x.value);
   return record("tanh", [x], out, (g) => {
     const gd = g.data;
@@ -70,7 +70,7 @@ export function tanh(a: Input): Variable {
 
 /** min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (bounds included, as in PyTorch). */
 export function clip(a: Input, lo: number, hi: number): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "clip");
   return record("clip", [x], T.clip(x.value, lo, hi), (g) => {
     const gd = g.data;
     const xd = x.value.data;

@@ -4,17 +4,17 @@ import { type Input, type Variable, asVariable, asVariables, record } from "../v
 // Broadcast operands receive full-shape gradients here; the engine sums them back to each shape.
 
 export function add(a: Input, b: Input): Variable {
-  const [x, y] = asVariables(a, b);
+  const [x, y] = asVariables(a, b, "add");
   return record("add", [x, y], T.add(x.value, y.value), (g) => [g, g]);
 }
 
 export function sub(a: Input, b: Input): Variable {
-  const [x, y] = asVariables(a, b);
+  const [x, y] = asVariables(a, b, "sub");
   return record("sub", [x, y], T.sub(x.value, y.value), (g) => [g, T.neg(g)]);
 }
 
 export function mul(a: Input, b: Input): Variable {
-  const [x, y] = asVariables(a, b);
+  const [x, y] = asVariables(a, b, "mul");
   return record("mul", [x, y], T.mul(x.value, y.value), (g) => [
     x.requiresGrad ? T.mul(g, y.value) : null,
     y.requiresGrad ? T.mul(g, x.value) : null,
@@ -23,7 +23,7 @@ export function mul(a: Input, b: Input): Variable {
 
 /** d(x/y) = g/y and -g·x/y². */
 export function div(a: Input, b: Input): Variable {
-  const [x, y] = asVariables(a, b);
+  const [x, y] = asVariables(a, b, "div");
   const out = T.div(x.value, y.value);
   return record("div", [x, y], out, (g) => [
     x.requiresGrad ? T.div(g, y.value) : null,
@@ -32,6 +32,6 @@ export function div(a: Input, b: Input): Variable {
 }
 
 export function neg(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "neg");
   return record("neg", [x], T.neg(x.value), (g) => [T.neg(g)]);
 }

@@ -17,7 +17,8 @@ export function dropout(a: Input, p: number, options: DropoutOptions = {}): Vari
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
     throw new Error(`dropout: p must be a probability in [0, 1], got ${String(p)}`);
   }
-  const x = asVariable(a);
+  T.checkOptions("dropout", options, ["generator", "training"]);
+  const x = asVariable(a, undefined, "dropout");
   const { generator = T.defaultGenerator(), training = true } = options;
   if (!training || p === 0) return x;
   const xv = x.dtype === "int32" ? T.cast(x.value, "float32") : x.value;

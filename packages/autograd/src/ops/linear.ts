@@ -7,9 +7,9 @@ import { type Input, type Variable, asVariable, record } from "../variable.js";
  * costs no extra pass. Backward: dx = g·Wᵀ, dW = xᵀ·g (transpose flags, no copies), db = Σ_rows g.
  */
 export function linear(input: Input, weight: Input, bias?: Input): Variable {
-  const x = asVariable(input);
-  const w = asVariable(weight);
-  const b = bias === undefined ? null : asVariable(bias);
+  const x = asVariable(input, undefined, "linear");
+  const w = asVariable(weight, undefined, "linear");
+  const b = bias === undefined ? null : asVariable(bias, undefined, "linear");
   if (w.rank !== 2) throw new Error(`linear: weight must be 2-D [in,out], got shape ${T.formatShape(w.shape)}`);
   const [inF, outF] = w.shape as [number, number];
   if (x.rank < 1 || x.shape[x.rank - 1] !== inF) {

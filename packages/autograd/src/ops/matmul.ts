@@ -6,7 +6,7 @@ import { type Input, type Variable, asVariables, record } from "../variable.js";
  * For 3-D @ 2-D, dB sums over the batch, which the reshape to 2-D does for free.
  */
 export function matmul(a: Input, b: Input): Variable {
-  const [x, y] = asVariables(a, b);
+  const [x, y] = asVariables(a, b, "matmul");
   const out = T.matmul(x.value, y.value);
   return record("matmul", [x, y], out, (g) => {
     const dx = x.requiresGrad ? T.matmul(g, y.value, { transposeB: true }) : null;

@@ -6,14 +6,14 @@ import { keptShape } from "./axes.js";
 // broadcast back over the reduced axes.
 
 export function sum(a: Input, axes?: T.Axes, keepdims = false): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "sum");
   const out = T.sum(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   return record("sum", [x], out, (g) => [T.broadcastTo(T.reshape(g, kept), x.shape)]);
 }
 
 export function mean(a: Input, axes?: T.Axes, keepdims = false): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "mean");
   const out = T.mean(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   const count = x.size / Math.max(T.shapeSize(kept), 1);
@@ -56,14 +56,14 @@ function toFirstExtreme(x: T.Tensor, best: T.Tensor, g: T.Tensor): T.Tensor {
 }
 
 export function max(a: Input, axes?: T.Axes, keepdims = false): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "max");
   const out = T.max(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   return record("max", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))]);
 }
 
 export function min(a: Input, axes?: T.Axes, keepdims = false): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "min");
   const out = T.min(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   return record("min", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))]);
@@ -75,7 +75,7 @@ export function min(a: Input, axes?: T.Axes, keepdims = false): Variable {
  * sum cancels that factor exactly.
  */
 export function logsumexp(a: Input, axes?: T.Axes, keepdims = false): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "logsumexp");
   const out = T.logsumexp(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   return record("logsumexp", [x], out, (g) => {

@@ -1,26 +1,26 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { type Input, type Variable, asVariable, describe, record } from "../variable.js";
 import { axisLayout, normalizeAxis } from "./axes.js";
 
 // Reshape-like ops move no numbers, so their gradient is the output gradient reshaped back.
 
 export function reshape(a: Input, shape: readonly number[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "reshape");
   return record("reshape", [x], T.reshape(x.value, shape), (g) => [T.reshape(g, x.shape)]);
 }
 
 export function flatten(a: Input, startAxis = 0): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "flatten");
   return record("flatten", [x], T.flatten(x.value, startAxis), (g) => [T.reshape(g, x.shape)]);
 }
 
 export function squeeze(a: Input, axis?: number): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "squeeze");
   return record("squeeze", [x], T.squeeze(x.value, axis), (g) => [T.reshape(g, x.shape)]);
 }
 
 export function unsqueeze(a: Input, axis: number): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "unsqueeze");
   return record("unsqueeze", [x], T.unsqueeze(x.value, axis), (g) => [T.reshape(g, x.shape)]);
 }
 
@@ -35,19 +35,19 @@ function inverse(perm: readonly number[]): number[] {
 
 /** Permutes axes (default: reverses them); the gradient is permuted back. */
 export function transpose(a: Input, perm?: readonly number[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "transpose");
   const out = T.transpose(x.value, perm);
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
   return record("transpose", [x], out, (g) => [T.permute(g, inverse(p))]);
 }
 
 export function permute(a: Input, perm: readonly number[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "permute");
   return record("permute", [x], T.permute(x.value, perm), (g) => [T.permute(g, inverse(perm))]);
 }
 
 export function broadcastTo(a: Input, shape: readonly number[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "broadcastTo");
   return record("broadcastTo", [x], T.broadcastTo(x.value, shape), (g) => [T.sumToShape(g, x.shape)]);
 }
 
@@ -59,7 +59,7 @@ function clampedBegin(begin: number | undefined, dim: number): number {
 
 /** The gradient is the output gradient zero-padded back to x's shape. */
 export function slice(a: Input, begin: readonly number[], end?: readonly number[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "slice");
   const out = T.slice(x.value, begin, end);
   return record("slice", [x], out, (g) => {
     const pads = x.shape.map((dim, d): [number, number] => {
@@ -70,9 +70,14 @@ export function slice(a: Input, begin: readonly number[], end?: readonly number[
   });
 }
 
+function inputList(op: string, inputs: readonly Input[]): readonly Input[] {
+  if (!Array.isArray(inputs)) throw new Error(`${op}: expected an array of Variables or Tensors, got ${describe(inputs)}`);
+  return inputs;
+}
+
 /** The gradient of each input is its slab of the output gradient. */
 export function concat(inputs: readonly Input[], axis = 0): Variable {
-  const xs = inputs.map((v) => asVariable(v));
+  const xs = inputList("concat", inputs).map((v) => asVariable(v, undefined, "concat"));
   const out = T.concat(
     xs.map((v) => v.value),
     axis,
@@ -93,7 +98,7 @@ export function concat(inputs: readonly Input[], axis = 0): Variable {
 
 /** The gradient of input i is slice i of the output gradient along the new axis. */
 export function stack(inputs: readonly Input[], axis = 0): Variable {
-  const xs = inputs.map((v) => asVariable(v));
+  const xs = inputList("stack", inputs).map((v) => asVariable(v, undefined, "stack"));
   const out = T.stack(
     xs.map((v) => v.value),
     axis,
@@ -116,7 +121,7 @@ export function stack(inputs: readonly Input[], axis = 0): Variable {
  * sum of its k output gradients.
  */
 export function gather(a: Input, indices: T.Indices, axis = 0): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "gather");
   const out = T.gather(x.value, indices, axis);
   // A private copy: the caller may reuse its index buffer before backward runs.
   const idx = indices instanceof T.Tensor ? Int32Array.from(indices.data) : Int32Array.from(indices);
@@ -140,7 +145,7 @@ export function gather(a: Input, indices: T.Indices, axis = 0): Variable {
 
 /** Zero padding; the gradient is the interior of the output gradient. */
 export function pad(a: Input, pads: readonly (readonly [number, number])[]): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "pad");
   const out = T.pad(x.value, pads);
   return record("pad", [x], out, (g) => {
     const begin = x.shape.map((_, d) => pads[d]?.[0] ?? 0);

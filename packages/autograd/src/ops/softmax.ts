@@ -11,7 +11,7 @@ function floatValue(x: Variable): T.Tensor {
 
 /** exp(x - max) / Σ exp(x - max) along `axis`. Backward: dx = y·(g - Σ g·y). */
 export function softmax(a: Input, axis = -1): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "softmax");
   const xv = floatValue(x);
   const { outer, n, inner } = axisLayout(xv.shape, normalizeAxis("softmax", axis, xv.rank));
   const xd = xv.data;
@@ -52,7 +52,7 @@ export function softmax(a: Input, axis = -1): Variable {
 
 /** x - max - log Σ exp(x - max) along `axis`, never log(softmax). Backward: dx = g - softmax·Σ g. */
 export function logSoftmax(a: Input, axis = -1): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "logSoftmax");
   const xv = floatValue(x);
   const { outer, n, inner } = axisLayout(xv.shape, normalizeAxis("logSoftmax", axis, xv.rank));
   const xd = xv.data;

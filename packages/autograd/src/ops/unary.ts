@@ -2,31 +2,31 @@ import * as T from "@nabla/tensor";
 import { type Input, type Variable, asVariable, asVariables, record } from "../variable.js";
 
 export function exp(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "exp");
   const out = T.exp(x.value);
   return record("exp", [x], out, (g) => [T.mul(g, out)]);
 }
 
 export function log(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "log");
   return record("log", [x], T.log(x.value), (g) => [T.div(g, x.value)]);
 }
 
 /** d√x = 1 / (2√x). */
 export function sqrt(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "sqrt");
   const out = T.sqrt(x.value);
   return record("sqrt", [x], out, (g) => [T.div(g, T.mul(out, 2))]);
 }
 
 export function square(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "square");
   return record("square", [x], T.square(x.value), (g) => [T.mul(g, T.mul(x.value, 2))]);
 }
 
 /** The gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
 export function abs(a: Input): Variable {
-  const x = asVariable(a);
+  const x = asVariable(a, undefined, "abs");
   return record("abs", [x], T.abs(x.value), (g) => [T.mul(g, T.sign(x.value))]);
 }
 
@@ -35,7 +35,7 @@ export function abs(a: Input): Variable {
  * dx = 0 (not 0·0^-1 = NaN at x = 0), and x = 0 with p ≥ 0 gives dp = 0 (not 0·log 0 = NaN).
  */
 export function pow(a: Input, p: Input): Variable {
-  const [x, e] = asVariables(a, p);
+  const [x, e] = asVariables(a, p, "pow");
   const out = T.pow(x.value, e.value);
   return record("pow", [x, e], out, (g) => {
     let dx: T.Tensor | null = null;

@@ -1,4 +1,5 @@
 import { kernels } from "../kernels/index.js";
+import { checkOptions } from "../options.js";
 import type { FloatArray } from "../kernels/kernels.js";
 import { type DType, Tensor, allocate, formatShape } from "../tensor.js";
 import { checkTensor, convert, floatDtype, promote } from "./util.js";
@@ -22,6 +23,7 @@ function floatData(t: Tensor, dtype: DType): FloatArray {
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   checkTensor("matmul", a, "a");
   checkTensor("matmul", b, "b");
+  checkOptions("matmul", options, ["transposeA", "transposeB"]);
   const transposeA = options.transposeA === true;
   const transposeB = options.transposeB === true;
   const flags = [transposeA ? "transposeA" : "", transposeB ? "transposeB" : ""].filter((f) => f !== "").join(", ");

@@ -1,3 +1,4 @@
+import { checkOptions } from "../options.js";
 import { allocate } from "../tensor.js";
 import { broadcastInto, broadcastShapesFor } from "./broadcast.js";
 import { type Operand, asTensor, checkOperand } from "./util.js";
@@ -29,6 +30,7 @@ function expand(op: string, a: Operand, b: Operand): [Float64Array, Float64Array
  * equal infinities are.
  */
 export function allClose(a: Operand, b: Operand, options: AllCloseOptions = {}): boolean {
+  checkOptions("allClose", options, ["rtol", "atol"]);
   const { rtol = 1e-5, atol = 1e-8 } = options;
   if (!(rtol >= 0) || !(atol >= 0)) throw new Error(`allClose: rtol and atol must be non-negative, got rtol=${rtol}, atol=${atol}`);
   const [x, y] = expand("allClose", a, b);

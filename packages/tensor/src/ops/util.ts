@@ -16,15 +16,27 @@ export function checkDtype(op: string, dtype: unknown): DType {
 }
 
 export function checkTensor(op: string, t: unknown, what = "argument"): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}`);
+  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}${hint(t)}`);
   return t;
+}
+
+/** How to turn plain JavaScript arrays into the Tensor an op wanted. */
+function hint(x: unknown): string {
+  return Array.isArray(x) || ArrayBuffer.isView(x) ? " (make one with tensor(...))" : "";
 }
 
 export function describe(x: unknown): string {
   if (x instanceof Tensor) return `a ${x.dtype} tensor of shape ${formatShape(x.shape)}`;
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (x === null) return "null";
-  return typeof x === "number" ? `the number ${x}` : typeof x;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} of length ${(x as unknown as ArrayLike<number>).length}`;
+  // A Variable (from @nabla/autograd, which this package cannot import) holds its Tensor in `value`.
+  const value = typeof x === "object" ? (x as { value?: unknown }).value : undefined;
+  if (value instanceof Tensor) {
+    return `a Variable of shape ${formatShape(value.shape)} (pass variable.value, or use the differentiable op from @nabla/autograd)`;
+  }
+  if (typeof x === "number") return `the number ${x}`;
+  return typeof x === "object" ? "an object" : typeof x;
 }
 
 /** The dtype two tensor operands promote to: float64 > float32 > int32. */
@@ -56,7 +68,7 @@ export function resultDtype(op: string, a: Operand, b: Operand): DType {
 
 export function checkOperand(op: string, x: Operand): void {
   if (!(x instanceof Tensor) && typeof x !== "number") {
-    throw new Error(`${op}: operands must be Tensors or numbers, got ${describe(x)}`);
+    throw new Error(`${op}: operands must be Tensors or numbers, got ${describe(x)}${hint(x)}`);
   }
 }
 
