@@ -1,5 +1,5 @@
 import { type Variable, batchNorm } from "@nabla/autograd";
-import { type Tensor, formatShape, ones, zeros } from "@nabla/tensor";
+import { type Tensor, checkOptions, formatShape, ones, zeros } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface BatchNormLayerOptions {
@@ -39,6 +39,7 @@ abstract class BatchNorm extends Module {
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new Error(`${who}: numFeatures must be a positive integer, got ${numFeatures}`);
     }
+    checkOptions(who, options, ["eps", "momentum", "affine", "trackRunningStats"]);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${who}: eps must be a non-negative number, got ${String(eps)}`);
     if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {

@@ -1,5 +1,5 @@
 import { type Conv2dOptions, type Pair, type Variable, conv2d, conv2dOutputShape } from "@nabla/autograd";
-import { type Generator, defaultGenerator, rand } from "@nabla/tensor";
+import { type Generator, checkOptions, defaultGenerator, rand } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -50,6 +50,7 @@ export class Conv2d extends Module {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = toPair("Conv2d", "kernelSize", kernelSize, 1, 1);
+    checkOptions("Conv2d", options, ["stride", "padding", "dilation", "bias", "generator"]);
     this.stride = toPair("Conv2d", "stride", options.stride, 1, 1);
     this.padding = toPair("Conv2d", "padding", options.padding, 0, 0);
     this.dilation = toPair("Conv2d", "dilation", options.dilation, 1, 1);

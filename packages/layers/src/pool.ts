@@ -1,4 +1,5 @@
 import { type Pair, type Variable, avgPool2d, maxPool2d, pool2dOutputShape } from "@nabla/autograd";
+import { checkOptions } from "@nabla/tensor";
 import { formatPair, toPair } from "./conv2d.js";
 import { Module } from "./module.js";
 
@@ -17,6 +18,7 @@ abstract class Pool2d extends Module {
 
   constructor(who: string, kernelSize: Pair, options: Pool2dLayerOptions) {
     super();
+    checkOptions(who, options, who === "AvgPool2d" ? ["stride", "padding", "countIncludePad"] : ["stride", "padding"]);
     this.kernelSize = toPair(who, "kernelSize", kernelSize, 1, 1);
     this.stride = toPair(who, "stride", options.stride ?? this.kernelSize, 1, 1);
     this.padding = toPair(who, "padding", options.padding, 0, 0);

@@ -1,7 +1,21 @@
 import { Variable, variable } from "@nabla/autograd";
 import { tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { Dense, Dropout, Flatten, LeakyReLU, LogSoftmax, ReLU, Sequential, Softmax, init } from "../src/index.js";
+import {
+  AvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Dense,
+  Dropout,
+  Flatten,
+  LeakyReLU,
+  LogSoftmax,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  Softmax,
+  init,
+} from "../src/index.js";
 
 // What a user can get wrong with layers and models, and the exact message each gets.
 
@@ -88,5 +102,20 @@ describe("bad inputs to @nabla/layers get a clear Error", () => {
 
   it("a Tensor input is accepted where a Variable is expected", () => {
     expect(new Dense(3, 2).forward(zeros([4, 3]) as unknown as Variable).shape).toEqual([4, 2]);
+  });
+});
+
+describe("convolution layers reject unknown options", () => {
+  it("names the layer, the option and what it expected", () => {
+    expect(() => new Conv2d(1, 8, 3, { pad: 1 } as never)).toThrow(
+      "Conv2d: unknown option 'pad'; expected one of stride, padding, dilation, bias, generator",
+    );
+    expect(() => new MaxPool2d(2, { strides: 1 } as never)).toThrow("MaxPool2d: unknown option 'strides'; expected one of stride, padding");
+    expect(() => new AvgPool2d(2, { count_include_pad: false } as never)).toThrow(
+      "AvgPool2d: unknown option 'count_include_pad' (did you mean 'countIncludePad'?)",
+    );
+    expect(() => new BatchNorm2d(4, { track_running_stats: false } as never)).toThrow(
+      "BatchNorm2d: unknown option 'track_running_stats' (did you mean 'trackRunningStats'?)",
+    );
   });
 });

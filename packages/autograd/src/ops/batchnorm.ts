@@ -35,12 +35,13 @@ export function batchNorm(
   bias: Input | null = null,
   options: BatchNormOptions = {},
 ): Variable {
+  T.checkOptions("batchNorm", options, ["training", "momentum", "eps"]);
   const { training = false, momentum = 0.1, eps = 1e-5 } = options;
-  const x = asVariable(input);
+  const x = asVariable(input, undefined, "batchNorm");
   if (x.rank < 2) throw new Error(`batchNorm: input must be [N,C,...] with at least 2 axes, got shape ${T.formatShape(x.shape)}`);
   const C = x.shape[1]!;
-  const w = weight === null ? null : asVariable(weight);
-  const b = bias === null ? null : asVariable(bias);
+  const w = weight === null ? null : asVariable(weight, undefined, "batchNorm");
+  const b = bias === null ? null : asVariable(bias, undefined, "batchNorm");
   for (const [what, t] of [["weight", w?.value], ["bias", b?.value], ["runningMean", runningMean], ["runningVar", runningVar]] as const) {
     if (t !== null && t !== undefined && (t.rank !== 1 || t.shape[0] !== C)) {
       throw new Error(`batchNorm: ${what} must have shape [${C}] for input ${T.formatShape(x.shape)} (channels on axis 1), got ${T.formatShape(t.shape)}`);

@@ -222,9 +222,10 @@ function floatData(t: T.Tensor, dtype: "float32" | "float64"): Float {
  * adds it into dx_n. dx is skipped when x needs no gradient (a first layer).
  */
 export function conv2d(input: Input, weight: Input, bias?: Input | null, options: Conv2dOptions = {}): Variable {
-  const x = asVariable(input);
-  const wt = asVariable(weight);
-  const b = bias === undefined || bias === null ? null : asVariable(bias);
+  T.checkOptions("conv2d", options, ["stride", "padding", "dilation"]);
+  const x = asVariable(input, undefined, "conv2d");
+  const wt = asVariable(weight, undefined, "conv2d");
+  const b = bias === undefined || bias === null ? null : asVariable(bias, undefined, "conv2d");
   const { g, outC, shape } = convGeometry("conv2d", x.shape, wt.shape, options);
   if (b !== null && (b.rank !== 1 || b.shape[0] !== outC)) {
     throw new Error(`conv2d: bias must have shape [${outC}] for weight ${T.formatShape(wt.shape)}, got ${T.formatShape(b.shape)}`);

@@ -188,7 +188,8 @@ function avgPoolBackward(grad: Float, g: Geometry, scale: Float64Array, dx: Floa
  * A NaN in a window wins and propagates.
  */
 export function maxPool2d(input: Input, kernelSize: Pair, options: Pool2dOptions = {}): Variable {
-  const x = asVariable(input);
+  T.checkOptions("maxPool2d", options, ["stride", "padding"]);
+  const x = asVariable(input, undefined, "maxPool2d");
   const g = poolGeometry("maxPool2d", x.shape, kernelSize, options);
   const xv = floatInput(x);
   const out = T.allocate(xv.dtype, g.n * g.c * g.oH * g.oW) as Float;
@@ -207,7 +208,8 @@ export function maxPool2d(input: Input, kernelSize: Pair, options: Pool2dOptions
  * Backward spreads each output gradient evenly, divided the same way, over its window.
  */
 export function avgPool2d(input: Input, kernelSize: Pair, options: AvgPool2dOptions = {}): Variable {
-  const x = asVariable(input);
+  T.checkOptions("avgPool2d", options, ["stride", "padding", "countIncludePad"]);
+  const x = asVariable(input, undefined, "avgPool2d");
   const g = poolGeometry("avgPool2d", x.shape, kernelSize, options);
   const { countIncludePad = true } = options;
   const xv = floatInput(x);
