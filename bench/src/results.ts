@@ -1,0 +1,27 @@
+/** What each framework reports: one cell per workload row. */
+
+export type PeerId = "nabla" | "nablaJs" | "tfjsCpu" | "tfjsWasm" | "torch";
+
+export interface Cell {
+  /** The measured figure in the row's unit; absent when the workload did not run. */
+  readonly value?: number;
+  /** Why there is no figure ("fails: …", "not installed", "not available yet: …"). */
+  readonly note?: string;
+  /** Extra facts shown beside the figure (test accuracy, samples/s, runs). */
+  readonly detail?: string;
+}
+
+export type Cells = Map<string, Cell>;
+
+export const rowKey = {
+  gemm: (label: string): string => `gemm ${label}`,
+  ce: (label: string): string => `ce ${label}`,
+  mlp: "mlp",
+  cnn: "cnn",
+} as const;
+
+/** The message of an error, first line only, for a table cell. */
+export function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n")[0]!.slice(0, 160);
+}
