@@ -48,11 +48,13 @@ export class SGD extends Optimizer<SGDOptions> {
   protected update(p: FloatArray, g: TypedArray, state: ParamState, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay } = group;
     const n = p.length;
+    if (momentum === 0 && weightDecay === 0) {
+      // Plain SGD, the common case, without the loop-invariant branches of the general loops.
+      for (let i = 0; i < n; i++) p[i] = p[i]! - lr * g[i]!;
+      return;
+    }
     if (momentum === 0) {
-      for (let i = 0; i < n; i++) {
-        const d = weightDecay !== 0 ? g[i]! + weightDecay * p[i]! : g[i]!;
-        p[i] = p[i]! - lr * d;
-      }
+      for (let i = 0; i < n; i++) p[i] = p[i]! - lr * (g[i]! + weightDecay * p[i]!);
       return;
     }
     const first = !this.hasBuffer(state, "momentumBuffer");
