@@ -1,14 +1,21 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CosineAnnealingLR, DataLoader, type Mnist, TensorDataset, Trainer, loadMnist, manualSeed, softmaxCrossEntropy } from "nabla";
-import { DEFAULT_LR, type Options, USAGE, UsageError, parseArgs } from "./cli.js";
-import { MODELS } from "./models.js";
+import { CosineAnnealingLR, DataLoader, type Mnist, Tensor, TensorDataset, Trainer, formatShape, loadMnist, manualSeed, softmaxCrossEntropy } from "nabla";
+import { type Options, USAGE, UsageError, defaultLr, parseArgs } from "./cli.js";
+import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";
 import { argmaxRows, confusionMatrix, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "./report.js";
 
 /** examples/mnist/out, whether this runs from dist/ or from src/. */
 const DEFAULT_OUT = fileURLToPath(new URL("../out", import.meta.url));
+
+/**
+ * Images per forward pass when evaluating and predicting. Small batches keep the convolutions'
+ * buffers in cache: evaluating the cnn on 5,000 images took 3.2-3.6 s in batches of 64, 4.3-5.0 s
+ * in batches of 128 and 11 s in batches of 500 (the MLP does not care: 0.3-0.5 s either way).
+ */
+const EVAL_BATCH_SIZE = 64;
 
 /** Exit codes: 0 done, 1 training failed, 2 bad command line or unusable data/output folder. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -32,15 +39,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return fail(`cannot write to the output folder ${outDir}: ${(e as Error).message}`, 2);
   }
 
+  const spec = MODELS[options.model];
   let data: Mnist;
   try {
-    data = loadMnist({ dir: options.data, limitTrain: options.limit });
+    // [N,784] for the MLP, [N,1,28,28] (NCHW) for the convolutional nets.
+    data = loadMnist({ dir: options.data, limitTrain: options.limit, flatten: spec.inputShape.length === 1 });
   } catch (e) {
     return fail(`cannot load MNIST: ${(e as Error).message}`, 2);
   }
+  data = { train: { ...data.train, images: asInput(data.train.images, spec) }, test: { ...data.test, images: asInput(data.test.images, spec) } };
 
-  const spec = MODELS[options.model];
-  const lr = options.lr ?? DEFAULT_LR[options.optimizer];
+  const lr = options.lr ?? defaultLr(options.model, options.optimizer);
   // One seed drives everything: the initial weights, then (drawn from the same generator) the
   // shuffling loader's own seed.
   const model = spec.build(manualSeed(options.seed));
@@ -50,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
     batchSize: options.batchSize,
     shuffle: true,
   });
-  const test = new DataLoader(new TensorDataset(data.test.images, data.test.labels), { batchSize: 1000 });
+  const test = new DataLoader(new TensorDataset(data.test.images, data.test.labels), { batchSize: EVAL_BATCH_SIZE });
   const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer, scheduler });
   const checkpoint = join(outDir, `mnist-${options.model}.safetensors`);
 
@@ -67,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const history = await trainer.fit(train, { epochs: options.epochs, validation: test, checkpoint: { path: checkpoint } });
   const seconds = (performance.now() - started) / 1000;
 
-  const logits = trainer.predict(data.test.images, { batchSize: 1000 });
+  const logits = trainer.predict(data.test.images, { batchSize: EVAL_BATCH_SIZE });
   const predicted = argmaxRows(logits);
   let correct = 0;
   for (let i = 0; i < testCount; i++) if (predicted[i] === data.test.labels.data[i]) correct++;
@@ -82,11 +91,21 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log("\nThe test digits the model got wrong most confidently:");
   console.log(drawMistakes(data.test.images, data.test.labels, logits, 6));
 
-  const chart = join(outDir, "training.svg");
+  const chart = join(outDir, `training-${options.model}.svg`);
   writeFileSync(chart, trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`));
   console.log(`\nChart:      ${show(chart)}`);
   console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable)`);
   return 0;
+}
+
+/** The images [N, ...] as the model takes them, [N, ...spec.inputShape]: a view of the same pixels. */
+function asInput(images: Tensor, spec: ModelSpec): Tensor {
+  const shape = [images.shape[0]!, ...spec.inputShape];
+  if (formatShape(shape) === formatShape(images.shape)) return images;
+  if (images.size !== shape.reduce((a, b) => a * b, 1)) {
+    throw new Error(`the images have shape ${formatShape(images.shape)}, which the model's input shape ${formatShape(shape)} cannot hold`);
+  }
+  return new Tensor(images.data, shape);
 }
 
 function fail(message: string, code: number): number {
