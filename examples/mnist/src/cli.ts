@@ -60,7 +60,9 @@ export const MODEL_DEFAULTS: Record<ModelName, TrainingDefaults> = {
   // more per epoch than 32 or 64 with these convolution kernels, and 4 epochs is the shortest run
   // that clears 98.5% by more than a hair.
   cnn: { epochs: 4, batchSize: 16, optimizer: "momentum", schedule: "cosine", lr: { momentum: 0.01 } },
-  "cnn-bn": { epochs: 3, batchSize: 64, optimizer: "momentum", schedule: "cosine", lr: { momentum: 0.05 } },
+  // BatchNorm takes a large learning rate: batch 64, lr 0.1: 97.72%, 98.62%, 99.19% after epochs
+  // 1-3 of 3; batch 32, lr 0.05: 98.38%, 98.96% after epochs 1-2 of 2.
+  "cnn-bn": { epochs: 3, batchSize: 64, optimizer: "momentum", schedule: "cosine", lr: { momentum: 0.1 } },
 };
 
 /** Learning rates that work for the MLP with each optimizer (and for the other models unless they say otherwise). */
@@ -81,7 +83,7 @@ export function defaultLr(model: ModelName, optimizer: OptimizerName): number {
 const MODEL_HELP: Record<ModelName, string> = {
   mlp: "multi-layer perceptron: Dense 784→128, ReLU, Dense 128→10",
   cnn: "deepnet's CNN: Conv 1→32 3×3 pad 1, ReLU, MaxPool 2×2 stride 1, Dense 23,328→10",
-  "cnn-bn": "LeNet-style: two blocks of Conv 5×5, BatchNorm, ReLU, MaxPool 2×2; Dense 400→10",
+  "cnn-bn": "LeNet-style: [Conv 5×5, BatchNorm, ReLU, MaxPool 2×2] ×2, Dense 400→120, BatchNorm, ReLU, Dense 120→10",
 };
 
 function describeDefaults(model: ModelName): string {

@@ -12,8 +12,8 @@ const DEFAULT_OUT = fileURLToPath(new URL("../out", import.meta.url));
 
 /**
  * Images per forward pass when evaluating and predicting. Small batches keep the convolutions'
- * buffers in cache: evaluating the cnn on 5,000 images took 3.2-3.6 s in batches of 64, 4.3-5.0 s
- * in batches of 128 and 11 s in batches of 500 (the MLP does not care: 0.3-0.5 s either way).
+ * buffers in cache: evaluating the cnn on 5,000 images took 1.9 s in batches of 64, 3.0 s in
+ * batches of 128 and 8-10 s in batches of 500-1000 (the MLP hardly cares: 0.3-0.5 s either way).
  */
 const EVAL_BATCH_SIZE = 64;
 
