@@ -49,6 +49,7 @@ export {
   randn,
   scalar,
   setKernels,
+  setThreads,
   wasmKernels,
   shapeSize,
   sign,

@@ -34,7 +34,10 @@ const { error, stderr } = await asc.main([
   "-O3", "--noAssert",
   // No GC, no allocator: the JS side lays out linear memory itself.
   "--runtime", "stub",
-  "--enable", "simd",
+  // The memory comes from the JS side, shared, so that an instance in a worker thread can run
+  // over it too; 65536 pages is wasm32's 4 GiB (a shared memory must declare its maximum).
+  "--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", "65536",
+  "--enable", "simd,threads",
 ]);
 if (error) {
   console.error(stderr.toString());

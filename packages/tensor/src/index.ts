@@ -5,7 +5,7 @@ export { Generator, defaultGenerator, manualSeed, rand, randint, randn } from ".
 export type { GeneratorState, RandomOptions } from "./random.js";
 export { checkOptions } from "./options.js";
 
-export { jsKernels, kernels, loadWasmKernels, setKernels, wasmKernels } from "./kernels/index.js";
+export { jsKernels, kernels, loadWasmKernels, setKernels, setThreads, wasmKernels } from "./kernels/index.js";
 export type { FloatArray, Kernels } from "./kernels/index.js";
 
 export type { Axes, Operand } from "./ops/util.js";

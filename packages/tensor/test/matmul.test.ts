@@ -194,6 +194,7 @@ describe("matmul", () => {
         calls.push([m, n, k]);
         jsKernels.gemm(m, n, k, ...rest);
       },
+      softmaxRows: jsKernels.softmaxRows,
     };
     setKernels(spy);
     expect(kernels.name).toBe("spy");
@@ -205,8 +206,9 @@ describe("matmul", () => {
     expect(kernels).toBe(jsKernels);
   });
 
-  it("setKernels rejects objects without gemm", () => {
-    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(/^setKernels: expected an object with a gemm function \(a Kernels\), got object$/);
+  it("setKernels rejects objects without the kernels", () => {
+    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but gemm and softmaxRows are not functions$/);
+    expect(() => setKernels({ name: "x", gemm: jsKernels.gemm } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but softmaxRows is not a function$/);
     expect(() => setKernels(null as unknown as Kernels)).toThrow(/setKernels: .* got null/);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
 import type { FloatArray } from "../src/kernels/kernels.js";
-import { loadWasmKernels, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
+import { loadWasmKernels, setThreads, wasmEngine, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
 
 // The wasm backend must agree with a naive float64 reference and with the TypeScript kernels on
 // every layout: odd sizes (edge tiles), sizes across the KC=256 / MC=128 / NC=2048 block
@@ -91,6 +91,13 @@ describe("wasm kernels", () => {
   it("are built and load", () => {
     expect(loadWasmKernels(), `${wasmPath} is missing: run pnpm build`).toBe(wasmKernels);
     expect(wasmKernels.name).toBe("wasm");
+  });
+
+  it("run over private memory on one thread (copies into shared memory cost 3×)", () => {
+    setThreads(1);
+    const engine = wasmEngine();
+    if (engine instanceof Error) throw engine;
+    expect(engine.view(4).buffer.constructor.name).toBe("ArrayBuffer");
   });
 
   it("gemm matches the reference and jsKernels on random odd sizes, all layouts", () => {

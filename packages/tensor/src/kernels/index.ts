@@ -1,9 +1,9 @@
 import { jsKernels } from "./js.js";
 import type { Kernels } from "./kernels.js";
-import { loadWasmKernels, wasmKernels } from "./wasm/index.js";
+import { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";
 
 export type { FloatArray, Kernels } from "./kernels.js";
-export { jsKernels, loadWasmKernels, wasmKernels };
+export { jsKernels, loadWasmKernels, setThreads, wasmKernels };
 
 /**
  * WebAssembly SIMD when it loads (about ten times the TypeScript gemm here), the TypeScript
@@ -25,8 +25,10 @@ export let kernels: Kernels = defaultKernels();
 
 /** Installs another backend for every op that dispatches through `kernels`. */
 export function setKernels(k: Kernels): void {
-  if (k === null || typeof k !== "object" || typeof k.gemm !== "function") {
-    throw new Error(`setKernels: expected an object with a gemm function (a Kernels), got ${k === null ? "null" : typeof k}`);
+  if (k === null || typeof k !== "object") {
+    throw new Error(`setKernels: expected a Kernels object, got ${k === null ? "null" : typeof k}`);
   }
+  const absent = (["gemm", "softmaxRows"] as const).filter((name) => typeof k[name] !== "function");
+  if (absent.length > 0) throw new Error(`setKernels: expected a Kernels object, but ${absent.join(" and ")} ${absent.length > 1 ? "are not functions" : "is not a function"}`);
   kernels = k;
 }

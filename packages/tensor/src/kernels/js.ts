@@ -1,4 +1,5 @@
 import type { FloatArray, Kernels } from "./kernels.js";
+import { softmaxRows } from "./softmax-rows.js";
 
 // GotoBLAS-style blocking. A KC×NC panel of op(B) is packed into NR-wide slivers (p-major) and
 // an MC×KC block of op(A) into MR-tall slivers (p-major), so the micro-kernel streams both from
@@ -264,4 +265,4 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm };
+export const jsKernels: Kernels = { name: "js", gemm, softmaxRows };

@@ -28,4 +28,12 @@ export interface Kernels {
     cOffset: number,
     accumulate: boolean,
   ): void;
+  /**
+   * Softmax over each of `rows` rows of `cols` values of x (row-major), times a per-row scale:
+   * out = softmax(x_i)·scales[i] (·1 without `scales`), in x's element type; stats[2·i] = the
+   * row's max and stats[2·i + 1] = Σ exp(x − max) in float64, which is what a log-sum-exp needs.
+   * A NaN in a row makes its sum NaN; -Infinity contributes exactly 0. Softmax cross-entropy
+   * gets its loss from the stats and its gradient from `out` with one call.
+   */
+  softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void;
 }

@@ -2,15 +2,21 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { jsKernels } from "../js.js";
+import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
+import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves, threadSetting } from "./threads.js";
+import type { Gemm } from "./threads.js";
+
+export { setThreads } from "./threads.js";
 
 // The ES2022 lib has no WebAssembly types (they live in lib.dom): type the little used here.
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -18,61 +24,97 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 interface WasmExports {
   readonly memory: WasmMemory;
   heapBase(): number;
-  packABytes(): number;
-  packBBytes(): number;
+  scratchBytes(): number;
+  tileRows(): number;
+  tileCols(): number;
   sgemm(
     m: number,
     n: number,
     k: number,
     a: number,
+    lda: number,
     transA: number,
     b: number,
+    ldb: number,
     transB: number,
     c: number,
+    ldc: number,
     accumulate: number,
-    bufA: number,
-    bufB: number,
+    scratch: number,
   ): void;
+  softmaxRows(x: number, rows: number, cols: number, out: number, stats: number, scales: number): void;
 }
 
 /** Where the build puts the module: next to this file, in src/ (for vitest) and in dist/. */
 export const wasmPath: string = fileURLToPath(new URL("./kernels.wasm", import.meta.url));
 
 const PAGE = 65536;
+/** wasm32's 4 GiB, as the module declares (a shared memory has a fixed maximum). */
+const MAX_PAGES = 65536;
 // Arithmetic, not bit operations: addresses past 2 GiB do not fit a signed 32-bit integer.
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
+/** A call split in two: `mine` for the main thread, `theirs` for the worker. */
+interface Split {
+  readonly worker: GemmWorker;
+  readonly mine: Gemm;
+  readonly theirs: Gemm;
+}
+
 /**
- * One instance of the module plus the layout of its linear memory: two packing buffers at the
- * bottom, then A, B and C copied in for each call. Memory grows on demand and is reused, so a
- * warm training loop does not allocate.
+ * One instance of the module plus the layout of its linear memory: the control block for the
+ * worker thread, a scratch region (packing buffers) for each thread, then the operands each call
+ * copies in from `dataStart` on. Memory grows on demand and is reused, so a warm training loop
+ * does not allocate.
  */
-class WasmGemm {
-  private readonly exports: WasmExports;
-  private readonly bufA: number;
-  private readonly bufB: number;
-  private readonly dataStart: number;
+export class WasmEngine {
+  readonly exports: WasmExports;
+  /** First byte (64-aligned) a kernel call may use for its operands. */
+  readonly dataStart: number;
+  private readonly memory: WasmMemory;
+  /** The compiled module a worker instantiates over the same memory; null when the memory is not shared. */
+  private readonly sharedModule: object | null;
+  private readonly control: number;
+  private readonly scratch: number;
+  private readonly workerScratch: number;
+  private readonly tileRows: number;
+  private readonly tileCols: number;
+  /** The second thread: undefined until a large sgemm asks for it, null if it cannot start. */
+  private worker: GemmWorker | null | undefined;
   private heap: Float32Array = new Float32Array(0);
 
-  constructor(exports: WasmExports) {
-    this.exports = exports;
-    this.bufA = align(exports.heapBase());
-    this.bufB = align(this.bufA + exports.packABytes());
-    this.dataStart = align(this.bufB + exports.packBBytes());
+  constructor(module: object, memory: WasmMemory, shared: boolean) {
+    this.exports = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as WasmExports;
+    this.memory = memory;
+    this.sharedModule = shared ? module : null;
+    const scratchBytes = this.exports.scratchBytes();
+    this.control = align(this.exports.heapBase());
+    this.scratch = align(this.control + CONTROL_BYTES);
+    this.workerScratch = align(this.scratch + scratchBytes);
+    this.dataStart = align(this.workerScratch + scratchBytes);
+    this.tileRows = this.exports.tileRows();
+    this.tileCols = this.exports.tileCols();
     this.heap = this.view(this.dataStart);
   }
 
   /** A Float32Array over linear memory that holds at least `bytes` bytes. */
-  private view(bytes: number): Float32Array {
-    const memory = this.exports.memory;
-    if (memory.buffer.byteLength < bytes) {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
-    }
-    // Growing detaches the old ArrayBuffer; rebuild the view whenever the buffer changed.
-    if (this.heap.buffer !== memory.buffer) {
-      this.heap = new Float32Array(memory.buffer);
+  view(bytes: number): Float32Array {
+    // Growing detaches the views of a private memory (length 0) and leaves those of a shared one
+    // at their old length: either way, rebuild the view when it is too short.
+    if (this.heap.byteLength < bytes) {
+      const have = this.memory.buffer.byteLength;
+      if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      this.heap = new Float32Array(this.memory.buffer);
     }
     return this.heap;
+  }
+
+  /**
+   * Threads large sgemm calls run on: 2 once the setting allows and the worker is up (a call still
+   * runs on this thread alone while splitting does not pay).
+   */
+  get threads(): 1 | 2 {
+    return threadSetting() === 2 && this.worker?.ready === true ? 2 : 1;
   }
 
   sgemm(
@@ -92,37 +134,146 @@ class WasmGemm {
     const aPtr = this.dataStart;
     const bPtr = align(aPtr + m * k * 4);
     const cPtr = align(bPtr + k * n * 4);
+    const whole: Gemm = {
+      m, n, k,
+      a: aPtr, lda: transposeA ? m : k, transA: transposeA ? 1 : 0,
+      b: bPtr, ldb: transposeB ? k : n, transB: transposeB ? 1 : 0,
+      c: cPtr, ldc: n, accumulate: accumulate ? 1 : 0,
+    };
+    const split = this.splitFor(whole);
+    split?.worker.wake();
     const heap = this.view(cPtr + m * n * 4);
     heap.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
     heap.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
     if (accumulate) heap.set(c.subarray(cOffset, cOffset + m * n), cPtr / 4);
-    this.exports.sgemm(
-      m, n, k,
-      aPtr, transposeA ? 1 : 0,
-      bPtr, transposeB ? 1 : 0,
-      cPtr, accumulate ? 1 : 0,
-      this.bufA, this.bufB,
-    );
+    if (split === null) this.call(whole, this.scratch);
+    else this.runSplit(split);
     c.set(heap.subarray(cPtr / 4, cPtr / 4 + m * n), cOffset);
+  }
+
+  /** Runs one part here and the other on the worker, or here too if the worker does not claim it in time. */
+  private runSplit({ worker, mine, theirs }: Split): void {
+    worker.post(theirs);
+    const start = performance.now();
+    this.call(mine, this.scratch);
+    if (!worker.finish(performance.now() - start)) this.call(theirs, this.scratch);
+  }
+
+  private call(g: Gemm, scratch: number): void {
+    this.exports.sgemm(g.m, g.n, g.k, g.a, g.lda, g.transA, g.b, g.ldb, g.transB, g.c, g.ldc, g.accumulate, scratch);
+  }
+
+  /**
+   * How to split `whole` between the threads, or null to run it here: it is small, threads are
+   * set to 1, or the worker is not available. The first call that wants the worker starts it;
+   * calls run on one thread until it is up.
+   */
+  private splitFor(whole: Gemm): Split | null {
+    if (2 * whole.m * whole.n * whole.k < SPLIT_FLOPS || threadSetting() === 1 || this.sharedModule === null) {
+      return null;
+    }
+    if (this.worker === undefined) {
+      this.worker = GemmWorker.start(this.sharedModule, this.memory, this.control, this.workerScratch);
+    }
+    const worker = this.worker;
+    if (worker === null || !worker.ready || worker.backingOff) return null;
+    const parts = halves(whole, this.tileRows, this.tileCols);
+    return parts === null ? null : { worker, mine: parts[0], theirs: parts[1] };
   }
 }
 
-/** The instance, or why there is none (no .wasm yet, or a runtime without WebAssembly SIMD). */
-let engine: WasmGemm | Error | undefined;
+/**
+ * The instances, or why there is none (no .wasm yet, or a runtime without WebAssembly SIMD): one
+ * over private memory for one thread, and one over shared memory, made when two threads are first
+ * asked for. One thread stays on private memory because copying operands into a
+ * SharedArrayBuffer was measured 3× slower (20 µs against 6.5 µs per 512 KB), ~4% of an MLP step.
+ */
+const engines: { private?: WasmEngine | Error; shared?: WasmEngine | Error } = {};
 
-function load(): WasmGemm | Error {
-  if (engine === undefined) {
+/** The wasm instance for kernels beside gemm (the one the thread setting selects), or why it is unavailable. */
+export function wasmEngine(): WasmEngine | Error {
+  return load();
+}
+
+function load(): WasmEngine | Error {
+  if (threadSetting() === 2) return (engines.shared ??= create(true));
+  return (engines.private ??= create(false));
+}
+
+function create(shared: boolean): WasmEngine | Error {
+  try {
+    if (!existsSync(wasmPath)) {
+      throw new Error(`${wasmPath} not found; build it with \`pnpm build\` (or \`pnpm --filter @nabla/tensor build:wasm\`)`);
+    }
+    return instantiate(readFileSync(wasmPath), shared);
+  } catch (e) {
+    return new Error(`wasm kernels: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The engine over a shared memory when asked and this runtime has one, else over a private one (one thread). */
+function instantiate(bytes: Uint8Array, shared: boolean): WasmEngine {
+  if (shared) {
     try {
-      if (!existsSync(wasmPath)) {
-        throw new Error(`${wasmPath} not found; build it with \`pnpm build\` (or \`pnpm --filter @nabla/tensor build:wasm\`)`);
-      }
-      const module = new WebAssemblyApi.Module(readFileSync(wasmPath));
-      engine = new WasmGemm(new WebAssemblyApi.Instance(module, {}).exports as WasmExports);
-    } catch (e) {
-      engine = new Error(`wasm kernels: ${e instanceof Error ? e.message : String(e)}`);
+      const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      return new WasmEngine(new WebAssemblyApi.Module(bytes), memory, true);
+    } catch {
+      // No shared memory here: one thread, over private memory.
     }
   }
-  return engine;
+  const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: MAX_PAGES });
+  return new WasmEngine(new WebAssemblyApi.Module(withPrivateMemory(bytes)), memory, false);
+}
+
+/**
+ * A copy of the module whose imported memory is declared private instead of shared (the shared
+ * flag, 0x02, cleared in its limits): a module that imports a shared memory cannot link to any
+ * other kind. Walks the import section of the binary format.
+ */
+function withPrivateMemory(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  let pos = 8; // past the magic number and version
+  const skip = (count: number): void => {
+    pos += count;
+  };
+  /** Reads an unsigned LEB128 number. */
+  const u32 = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = out[pos++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (pos < out.length) {
+    const id = out[pos++]!;
+    const size = u32();
+    const end = pos + size;
+    if (id === 2) {
+      for (let count = u32(); count > 0; count--) {
+        skip(u32()); // module name
+        skip(u32()); // field name
+        const kind = out[pos++]!;
+        if (kind === 0x00) {
+          u32(); // function: type index
+        } else if (kind === 0x03) {
+          skip(2); // global: value type, mutability
+        } else if (kind === 0x04) {
+          skip(1); // tag: attribute, type index
+          u32();
+        } else {
+          if (kind === 0x01) skip(1); // table: element type, then limits like a memory's
+          const flags = out[pos]!; // limits: flags, minimum, maximum if flags & 1
+          if (kind === 0x02) out[pos] = flags & ~0x02;
+          skip(1);
+          u32();
+          if (flags & 0x01) u32();
+        }
+      }
+    }
+    pos = end;
+  }
+  return out;
 }
 
 function checkArgs(
@@ -175,7 +326,31 @@ export const wasmKernels: Kernels = {
       c as Float32Array, cOffset, accumulate,
     );
   },
+  softmaxRows,
 };
+
+/** Softmax of float32 rows in wasm (four lanes of a polynomial exp); float64 stays in TypeScript. */
+function softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void {
+  if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || cols === 0) {
+    jsKernels.softmaxRows(rows, cols, x, out, stats, scales);
+    return;
+  }
+  checkSoftmaxRowsArgs(rows, cols, x, out, stats, scales);
+  if (rows === 0) return;
+  const wasm = load();
+  if (wasm instanceof Error) throw wasm;
+  const n = rows * cols;
+  const xPtr = wasm.dataStart;
+  const outPtr = align(xPtr + n * 4);
+  const statsPtr = align(outPtr + n * 4);
+  const scalesPtr = align(statsPtr + rows * 16);
+  const heap = wasm.view(scalesPtr + rows * 8);
+  heap.set(x.subarray(0, n), xPtr / 4);
+  if (scales !== undefined) new Float64Array(heap.buffer, scalesPtr, rows).set(scales.subarray(0, rows));
+  wasm.exports.softmaxRows(xPtr, rows, cols, outPtr, statsPtr, scales === undefined ? 0 : scalesPtr);
+  out.set(heap.subarray(outPtr / 4, outPtr / 4 + n));
+  stats.set(new Float64Array(heap.buffer, statsPtr, 2 * rows));
+}
 
 /**
  * The wasm kernels if the compiled module is present and this runtime supports WebAssembly SIMD,

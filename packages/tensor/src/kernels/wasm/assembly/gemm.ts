@@ -1,6 +1,10 @@
 // AssemblyScript (compiled by `asc` in scripts/build-wasm.mjs, not by tsc): single-precision
-// GEMM over raw pointers into linear memory. The JS side (../index.ts) places A, B, C and the two
-// packing buffers and passes their addresses; nothing here allocates.
+// GEMM over raw pointers into linear memory. The JS side (../index.ts) places A, B, C and each
+// thread's scratch region and passes their addresses; nothing here allocates.
+//
+// No static data: the memory is shared with a second instance in a worker, and instantiating that
+// instance would re-apply any data segment over memory the first one is using. Everything a call
+// writes besides C lives in the caller's scratch region.
 //
 // Structure (Goto/BLIS): op(B) is packed a KC×NC block at a time into 8-column panels, op(A) a
 // MC×KC block at a time into 4-row panels, and a 4×8 register-blocked micro-kernel runs over
@@ -14,14 +18,26 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
-/** Bytes the JS side reserves for the packed A block. */
-export function packABytes(): i32 {
-  return MC * KC * 4;
+const PACK_A_BYTES: usize = MC * KC * 4;
+const PACK_B_BYTES: usize = KC * NC * 4;
+const EDGE_BYTES: usize = MR * NR * 4;
+
+/**
+ * Bytes of scratch one sgemm call needs (64-aligned): the packed A block, the packed B block and
+ * a tile for edge blocks. Two threads running sgemm at once each need their own.
+ */
+export function scratchBytes(): i32 {
+  return <i32>(PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES);
 }
 
-/** Bytes the JS side reserves for the packed B block. */
-export function packBBytes(): i32 {
-  return KC * NC * 4;
+/** Micro-kernel columns: a split of C between threads along n keeps tiles whole at multiples. */
+export function tileCols(): i32 {
+  return NR;
+}
+
+/** Micro-kernel rows: likewise for a split along m. */
+export function tileRows(): i32 {
+  return MR;
 }
 
 /** First free byte after the module's static data. */
@@ -148,15 +164,15 @@ function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: 
   }
 }
 
-// Scratch tile for edge blocks (rows < MR or columns < NR): the micro-kernel always computes a
-// full 4×8 tile, and only the valid part is copied out.
-const EDGE: usize = memory.data(MR * NR * 4, 16);
-
-// C[0..rows, 0..cols] (=|+=) Apanel·Bpanel over kc. `ldc` is in elements.
+// C[0..rows, 0..cols] (=|+=) Apanel·Bpanel over kc. `ldc` is in elements. Edge blocks (rows < MR
+// or columns < NR) still compute a full 4×8 tile, into the scratch tile `edge`, and only the
+// valid part is copied out.
 // @inline keeps the accumulators in registers across the call boundary.
 // @ts-ignore: decorator
 @inline
-function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, overwrite: bool, rows: i32, cols: i32): void {
+function micro(
+  kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, overwrite: bool, rows: i32, cols: i32, edge: usize,
+): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -180,7 +196,7 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, overwrite: boo
     pb += NR << 2;
   }
   const full = rows == MR && cols == NR;
-  const out = full ? c : EDGE;
+  const out = full ? c : edge;
   const ld: usize = full ? <usize>ldc << 2 : NR << 2;
   const r1 = out + ld;
   const r2 = r1 + ld;
@@ -206,7 +222,7 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, overwrite: boo
   if (!full) {
     const ldcb = <usize>ldc << 2;
     for (let i = 0; i < rows; i++) {
-      const src = EDGE + <usize>(i * NR * 4);
+      const src = edge + <usize>(i * NR * 4);
       const dst = c + <usize>i * ldcb;
       if (overwrite) {
         for (let j = 0; j < cols; j++) store<f32>(dst + (j << 2), load<f32>(src + (j << 2)));
@@ -220,25 +236,33 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, overwrite: boo
 }
 
 /**
- * C[m×n] (=|+=) op(A)·op(B), all row-major float32 at the given byte addresses. A is m×k (k×m
- * with transA), B is k×n (n×k with transB). packA/packB point at packABytes()/packBBytes() of
- * scratch. Requires m, n, k ≥ 1.
+ * C[m×n] (=|+=) op(A)·op(B), all row-major float32 at the given byte addresses, with leading
+ * dimensions (row strides) in elements, so a call can cover a block of larger matrices. A is m×k
+ * (k×m with transA), B is k×n (n×k with transB). `scratch` points at scratchBytes() of memory no
+ * other running call uses. Requires m, n, k ≥ 1.
+ *
+ * Each element of C is the same sequence of operations whatever block of C a call covers (the
+ * depth is always blocked by KC from 0), so splitting C between threads at multiples of MR rows
+ * or NR columns gives bit-identical results.
  */
 export function sgemm(
   m: i32,
   n: i32,
   k: i32,
   a: usize,
+  lda: i32,
   transA: bool,
   b: usize,
+  ldb: i32,
   transB: bool,
   c: usize,
+  ldc: i32,
   accumulate: bool,
-  bufA: usize,
-  bufB: usize,
+  scratch: usize,
 ): void {
-  const lda = transA ? m : k;
-  const ldb = transB ? k : n;
+  const bufA = scratch;
+  const bufB = bufA + PACK_A_BYTES;
+  const edge = bufB + PACK_B_BYTES;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -254,8 +278,8 @@ export function sgemm(
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const pa = bufA + (<usize>ir * kc << 2);
-            const cp = c + ((<usize>(ic + ir) * n + jc + jr) << 2);
-            micro(kc, pa, pb, cp, n, overwrite, rows, cols);
+            const cp = c + ((<usize>(ic + ir) * ldc + jc + jr) << 2);
+            micro(kc, pa, pb, cp, ldc, overwrite, rows, cols, edge);
           }
         }
       }

@@ -1,2 +1,3 @@
 // Entry point of kernels.wasm: everything exported here is an export of the module.
-export { heapBase, packABytes, packBBytes, sgemm } from "./gemm";
+export { heapBase, scratchBytes, sgemm, tileCols, tileRows } from "./gemm";
+export { softmaxRows } from "./softmax";
