@@ -1,4 +1,4 @@
-import { type TypedArray, Tensor, allocate, checkOptions, formatShape } from "@nabla/tensor";
+import { type FloatArray, type TypedArray, Tensor, allocate, checkOptions, formatShape, kernels } from "@nabla/tensor";
 import { type Variable, describe, record } from "@nabla/autograd";
 import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
 
@@ -30,8 +30,9 @@ export interface SoftmaxCrossEntropyOptions {
  *
  *     loss_i = Σ_c q̃_ic·(m_i − z_ic) + (Σ_c q̃_ic)·log Σ_c exp(z_ic − m_i),   m_i = max_c z_ic
  *
- * in float64 whatever the logits' dtype: no log of a softmax that underflowed, and at logits of
- * 1e4 in float32 nothing is lost to subtracting two large log-sum-exps. The gradient is
+ * with the row sums and per-row arithmetic in float64 whatever the logits' dtype (the exps are in
+ * the logits' dtype): no log of a softmax that underflowed, and at logits of 1e4 in float32
+ * nothing is lost to subtracting two large log-sum-exps. The gradient is
  *
  *     ∂loss_i/∂z_i = softmax(z_i)·Σ_c q̃_ic − q̃_i      (softmax − onehot for a plain label).
  *
@@ -61,57 +62,23 @@ export function softmaxCrossEntropy(
   const w = classWeights(weight, C);
   const { labels, probs } = readTarget(target, B, C, ignoreIndex);
 
-  // q̃_ic = spread_c + scaled_c·q_ic: the part smoothing spreads over every class, and the target's own.
-  const spread = new Float64Array(C);
-  const scaled = new Float64Array(C);
-  let spreadMass = 0;
-  for (let c = 0; c < C; c++) {
-    spread[c] = (eps / C) * w[c]!;
-    scaled[c] = (1 - eps) * w[c]!;
-    spreadMass += spread[c]!;
-  }
-
-  const x = z.value.data;
-  // exp(z − m) kept for the backward (softmax = exps / sumExp): measured 1.5–2× faster than
-  // recomputing the exps there; float64 keeps softmax − 1 accurate for confident float32 rows.
-  const exps = new Float64Array(B * C);
-  const sumExp = new Float64Array(B);
-  const mass = new Float64Array(B); // Σ_c q̃_ic: 1 for a plain target
-  const losses = new Float64Array(B);
-  let total = 0;
-  let denominator = labels === null ? B : 0;
-  for (let i = 0; i < B; i++) {
-    const y = labels === null ? -1 : labels[i]!;
-    if (labels !== null && y === ignoreIndex) continue;
-    const row = i * C;
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) if (x[row + c]! > m) m = x[row + c]!;
-    let s = 0;
-    for (let c = 0; c < C; c++) {
-      const e = Math.exp(x[row + c]! - m);
-      exps[row + c] = e;
-      s += e;
-    }
-    // cross = Σ_c q̃_ic·(m − z_ic) and rowMass = Σ_c q̃_ic, the smoothing's spread first.
-    let cross = 0;
-    let rowMass = spreadMass;
-    if (eps > 0) for (let c = 0; c < C; c++) cross += spread[c]! * (m - x[row + c]!);
-    if (labels !== null) {
-      cross += scaled[y]! * (m - x[row + y]!);
-      rowMass += scaled[y]!;
-      denominator += w[y]!;
-    } else {
-      for (let c = 0; c < C; c++) {
-        const qc = scaled[c]! * probs![row + c]!;
-        cross += qc * (m - x[row + c]!);
-        rowMass += qc;
-      }
-    }
-    sumExp[i] = s;
-    mass[i] = rowMass;
-    losses[i] = cross + rowMass * Math.log(s);
-    total += losses[i]!;
-  }
+  const q = targetParts(eps, w);
+  const { mass, denominator } = targetMass(B, C, labels, probs, ignoreIndex, q, w);
+  // ∂loss/∂z for an upstream gradient of 1, made in the same pass as the loss: the kernels
+  // (wasm SIMD for float32) write softmax(z_i)·Σ_c q̃_ic·unit, then q̃_i·unit is subtracted.
+  const unit = reduction === "mean" ? 1 / denominator : 1;
+  const rowScale = new Float64Array(B);
+  for (let i = 0; i < B; i++) rowScale[i] = labels !== null && labels[i] === ignoreIndex ? 0 : mass[i]! * unit;
+  const x = z.value.data as FloatArray;
+  const stats = new Float64Array(2 * B); // per row: m_i and Σ_c exp(z_ic − m_i)
+  const unitGradient = (): FloatArray => {
+    const grad = allocate(z.dtype, B * C) as FloatArray;
+    kernels.softmaxRows(B, C, x, grad, stats, rowScale);
+    subtractTarget(grad, B, C, x, stats, rowScale, unit, labels, probs, ignoreIndex, q);
+    return grad;
+  };
+  let eager: FloatArray | null = unitGradient();
+  const { losses, total } = rowLosses(x, B, C, stats, mass, labels, probs, ignoreIndex, q);
 
   let value: Tensor;
   if (reduction === "none") {
@@ -123,24 +90,142 @@ export function softmaxCrossEntropy(
   }
 
   return record(OP, [z], value, (g) => {
-    const dz = allocate(z.dtype, B * C);
+    // The first backward takes the eager gradient (no copy: it is handed over); a retained
+    // graph's next backward recomputes it, since the caller may have changed the first in place.
+    const dz = eager ?? unitGradient();
+    eager = null;
     const gd = g.data;
-    for (let i = 0; i < B; i++) {
-      const y = labels === null ? -1 : labels[i]!;
-      if (labels !== null && y === ignoreIndex) continue;
-      const scale = reduction === "none" ? gd[i]! : reduction === "sum" ? gd[0]! : gd[0]! / denominator;
-      const row = i * C;
-      // (softmax·Σq̃ − q̃)·scale, with softmax = exps / sumExp.
-      const a = (mass[i]! * scale) / sumExp[i]!;
-      for (let c = 0; c < C; c++) dz[row + c] = exps[row + c]! * a - spread[c]! * scale;
-      if (labels !== null) {
-        dz[row + y] -= scaled[y]! * scale;
-      } else {
-        for (let c = 0; c < C; c++) dz[row + c] -= scaled[c]! * probs![row + c]! * scale;
-      }
+    if (reduction === "none") {
+      for (let i = 0; i < B; i++) for (let k = i * C; k < (i + 1) * C; k++) dz[k] = dz[k]! * gd[i]!;
+    } else if (gd[0] !== 1) {
+      for (let k = 0; k < B * C; k++) dz[k] = dz[k]! * gd[0]!;
     }
     return [new Tensor(dz, [B, C])];
   });
+}
+
+/**
+ * The weighted target split in two, q̃_ic = spread_c + scaled_c·q_ic: the part label smoothing
+ * spreads over every class, and the target's own; `spreadMass` = Σ_c spread_c.
+ */
+interface TargetParts {
+  spread: Float64Array;
+  scaled: Float64Array;
+  spreadMass: number;
+  smoothing: boolean;
+}
+
+function targetParts(eps: number, w: Float64Array): TargetParts {
+  const C = w.length;
+  const spread = new Float64Array(C);
+  const scaled = new Float64Array(C);
+  let spreadMass = 0;
+  for (let c = 0; c < C; c++) {
+    spread[c] = (eps / C) * w[c]!;
+    scaled[c] = (1 - eps) * w[c]!;
+    spreadMass += spread[c]!;
+  }
+  return { spread, scaled, spreadMass, smoothing: eps > 0 };
+}
+
+/**
+ * Each row's mass Σ_c q̃_ic (1 for a plain target) and the 'mean' denominator: Σ w_{y_i} over the
+ * rows not ignored for class indices, B for probabilities. Ignored rows have mass 0.
+ */
+function targetMass(
+  B: number,
+  C: number,
+  labels: Int32Array | null,
+  probs: TypedArray | null,
+  ignoreIndex: number,
+  { scaled, spreadMass }: TargetParts,
+  w: Float64Array,
+): { mass: Float64Array; denominator: number } {
+  const mass = new Float64Array(B);
+  let denominator = labels === null ? B : 0;
+  for (let i = 0; i < B; i++) {
+    if (labels !== null) {
+      const y = labels[i]!;
+      if (y === ignoreIndex) continue;
+      mass[i] = spreadMass + scaled[y]!;
+      denominator += w[y]!;
+    } else {
+      let rowMass = spreadMass;
+      for (let c = 0; c < C; c++) rowMass += scaled[c]! * probs![i * C + c]!;
+      mass[i] = rowMass;
+    }
+  }
+  return { mass, denominator };
+}
+
+/**
+ * grad_i = softmax(z_i)·mass_i·unit − q̃_i·unit: the kernel wrote the first term, this subtracts
+ * the second. The label's entry is recomputed whole in float64, so a confident row keeps
+ * softmax − 1 ≈ −1e-9 rather than 0. Ignored rows become 0 (even for NaN logits).
+ */
+function subtractTarget(
+  grad: FloatArray,
+  B: number,
+  C: number,
+  x: FloatArray,
+  stats: Float64Array,
+  rowScale: Float64Array,
+  unit: number,
+  labels: Int32Array | null,
+  probs: TypedArray | null,
+  ignoreIndex: number,
+  { spread, scaled, smoothing }: TargetParts,
+): void {
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    const y = labels === null ? -1 : labels[i]!;
+    if (labels !== null && y === ignoreIndex) {
+      grad.fill(0, row, row + C);
+      continue;
+    }
+    if (smoothing) for (let c = 0; c < C; c++) grad[row + c] = grad[row + c]! - spread[c]! * unit;
+    if (labels !== null) {
+      const softmaxY = Math.exp(x[row + y]! - stats[2 * i]!) / stats[2 * i + 1]!;
+      grad[row + y] = softmaxY * rowScale[i]! - (spread[y]! + scaled[y]!) * unit;
+    } else {
+      for (let c = 0; c < C; c++) grad[row + c] = grad[row + c]! - scaled[c]! * probs![row + c]! * unit;
+    }
+  }
+}
+
+/**
+ * loss_i = Σ_c q̃_ic·(m_i − z_ic) + mass_i·log(sumExp_i), in float64: at logits of 1e4 nothing is
+ * lost to subtracting two large numbers. Ignored rows are 0.
+ */
+function rowLosses(
+  x: FloatArray,
+  B: number,
+  C: number,
+  stats: Float64Array,
+  mass: Float64Array,
+  labels: Int32Array | null,
+  probs: TypedArray | null,
+  ignoreIndex: number,
+  { spread, scaled, smoothing }: TargetParts,
+): { losses: Float64Array; total: number } {
+  const losses = new Float64Array(B);
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const y = labels === null ? -1 : labels[i]!;
+    if (labels !== null && y === ignoreIndex) continue;
+    const row = i * C;
+    const m = stats[2 * i]!;
+    let cross = 0;
+    if (smoothing) for (let c = 0; c < C; c++) cross += spread[c]! * (m - x[row + c]!);
+    if (labels !== null) {
+      cross += scaled[y]! * (m - x[row + y]!);
+    } else {
+      for (let c = 0; c < C; c++) cross += scaled[c]! * probs![row + c]! * (m - x[row + c]!);
+    }
+    losses[i] = cross + mass[i]! * Math.log(stats[2 * i + 1]!);
+    total += losses[i]!;
+  }
+  return { losses, total };
 }
 
 /** The class weights as float64, all ones when none are given. */

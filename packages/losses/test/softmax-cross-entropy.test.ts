@@ -151,6 +151,23 @@ describe("softmaxCrossEntropy: gradients", () => {
     expect(z.grad!.dtype).toBe("float32");
     expect(out.item()).toBeCloseTo((Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) * 2 - 3 - 1) / 2, 6);
   });
+
+  it.each(["float32", "float64"] as const)(
+    "a retained graph's second backward gives the same gradient, even after the first was changed in place (%s)",
+    (dtype) => {
+      const z = variable(randn([4, 5], { generator: new Generator(8), dtype }), { requiresGrad: true });
+      for (const reduction of ["mean", "sum", "none"] as const) {
+        z.grad = null;
+        const out = softmaxCrossEntropy(z, [0, 4, 2, 2], { reduction, labelSmoothing: 0.1 });
+        const seed = reduction === "none" ? tensor([1, 2, 3, 4], [4], dtype) : undefined;
+        out.backward(seed, { retainGraph: true });
+        const first = [...z.grad!.data];
+        z.grad!.data.fill(0);
+        out.backward(seed);
+        expect([...z.grad!.data]).toEqual(first);
+      }
+    },
+  );
 });
 
 describe("softmaxCrossEntropy: one graph node", () => {
