@@ -108,6 +108,30 @@ describe("activation gradients", () => {
     expect(leakyRelu(tensor([-4, 4], [2], "int32"), 0.5).toArray()).toEqual([-2, 4]);
     expect(() => leakyRelu(y, Number.NaN)).toThrow(/leakyRelu: slope must be a finite number/);
   });
+  it("relu and leakyRelu of float32 (selected on the bits) agree with float64, values and gradients", () => {
+    // ±0, subnormals, ±Infinity and NaNs of both signs as bit patterns, then ordinary values.
+    const patterns = [0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000];
+    const x = new Float32Array(patterns.length + 30);
+    new Uint32Array(x.buffer, 0, patterns.length).set(patterns);
+    for (let i = patterns.length; i < x.length; i++) x[i] = Math.sin(i * 7.3) * 10 ** ((i % 7) - 3);
+    const g = Float32Array.from(x, (_, i) => (i % 5 === 0 ? -0 : Math.cos(i * 3.1) * 10 ** ((i % 5) - 2)));
+    g[3] = Infinity;
+    for (const op of [relu, (v: Parameters<typeof relu>[0]) => leakyRelu(v, 0.3)]) {
+      const results = (["float32", "float64"] as const).map((dtype) => {
+        const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+        const v = variable(tensor(Ctor.from(x)), { requiresGrad: true });
+        const y = op(v);
+        y.backward(tensor(Ctor.from(g)));
+        return [y.value.data, v.grad!.data];
+      });
+      const [[y32, dx32], [y64, dx64]] = results as [[Float32Array, Float32Array], [Float64Array, Float64Array]];
+      expect(y32).toBeInstanceOf(Float32Array);
+      x.forEach((v, i) => {
+        expect(Object.is(y32[i], Math.fround(y64[i]!)), `value at ${v}`).toBe(true);
+        expect(Object.is(dx32[i], Math.fround(dx64[i]!)), `gradient at ${v}`).toBe(true);
+      });
+    }
+  });
   it("relu, sigmoid and tanh are finite for ±1000, values and gradients", () => {
     for (const dtype of ["float32", "float64"] as const) {
       for (const f of [relu, sigmoid, tanh]) {

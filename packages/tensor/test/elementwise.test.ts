@@ -87,6 +87,33 @@ describe("binary arithmetic", () => {
   });
 });
 
+describe("float32 add and mul", () => {
+  it("round the float64 result once, for same shapes, bias rows, scalars and strided broadcasts", () => {
+    const values = (n: number, k: number): number[] =>
+      Array.from({ length: n }, (_, i) => (i % 9 === 4 ? [NaN, Infinity, -0][i % 3]! : Math.sin(i * k) * 10 ** ((i % 5) - 2)));
+    const cases: [number[], number[]][] = [
+      [[6, 7], [6, 7]],
+      [[6, 7], [7]],
+      [[3, 8], [1, 8]],
+      [[4], [3, 1]],
+      [[5, 3], []],
+      [[], [2, 9]],
+    ];
+    for (const [sa, sb] of cases) {
+      const a = values(sa.reduce((p, d) => p * d, 1), 1.7);
+      const b = values(sb.reduce((p, d) => p * d, 1), 2.3);
+      for (const op of [add, mul]) {
+        const out = op(tensor(a, sa), tensor(b, sb));
+        expect(out.dtype).toBe("float32");
+        // The same float32 values, in float64.
+        const exact = op(tensor(Float64Array.from(Float32Array.from(a)), sa), tensor(Float64Array.from(Float32Array.from(b)), sb));
+        expect(exact.shape).toEqual(out.shape);
+        out.data.forEach((v, i) => expect(Object.is(v, Math.fround(exact.data[i]!)), `${op.name} ${JSON.stringify([sa, sb])} at ${i}`).toBe(true));
+      }
+    }
+  });
+});
+
 describe("unary ops", () => {
   it("computes hand-checked values", () => {
     const t = tensor([-2, -0.5, 0, 0.5, 2]);
@@ -105,6 +132,22 @@ describe("unary ops", () => {
 
   it("relu propagates NaN and maps -Infinity to 0", () => {
     expect(f(relu(tensor([NaN, -Infinity, Infinity])))).toEqual([NaN, 0, Infinity]);
+  });
+
+  it("relu of float32 (computed on the bits) agrees with float64 on every kind of value", () => {
+    // Bit patterns: ±0, the smallest and largest subnormals and normals, ±Infinity, and NaNs of
+    // both signs, quiet and signalling; then ordinary values.
+    const patterns = [
+      0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x80800000,
+      0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xffbfffff,
+    ];
+    const x = new Float32Array(patterns.length + 40);
+    new Uint32Array(x.buffer, 0, patterns.length).set(patterns);
+    for (let i = patterns.length; i < x.length; i++) x[i] = Math.sin(i * 7.3) * 10 ** ((i % 9) - 4);
+    const out = relu(tensor(x)).data;
+    expect(out).toBeInstanceOf(Float32Array);
+    const ref = relu(tensor(Float64Array.from(x))).data;
+    x.forEach((v, i) => expect(Object.is(out[i], Math.fround(ref[i]!)), `element ${i} (${v})`).toBe(true));
   });
 
   it("sigmoid is stable at ±1000 and symmetric", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Tensor, argmax, argmin, logsumexp, max, mean, min, sum } from "../src/index.js";
+import { type Tensor, argmax, argmin, cast, logsumexp, max, mean, min, mul, sum } from "../src/index.js";
 import { SEED, integers, ravel, seedArb, shapeArb, size, unravel } from "./naive.js";
 
 fc.configureGlobal({ seed: SEED, numRuns: 200 });
@@ -95,6 +95,22 @@ describe("reductions (property)", () => {
         expect(out.dtype).toBe(dtype);
         expect(out.shape).toEqual(ref.shape);
         expect(Array.from(out.data)).toEqual(Array.from(ref.data));
+      }),
+    );
+  });
+
+  it("sum and mean of float32 accumulate in double precision in the same order as float64", () => {
+    fc.assert(
+      fc.property(reductionCase, seedArb, ({ shape, axes, keepdims }, seed) => {
+        // Fractions, so that the order of the additions shows in the rounding.
+        const t64 = cast(cast(mul(integers(shape, seed, "float64"), 0.1037), "float32"), "float64");
+        const t32 = cast(t64, "float32");
+        for (const op of [sum, mean]) {
+          const out = op(t32, axes, keepdims);
+          expect(out.dtype).toBe("float32");
+          const ref = op(t64, axes, keepdims).data;
+          out.data.forEach((v, i) => expect(Object.is(v, Math.fround(ref[i]!))).toBe(true));
+        }
       }),
     );
   });

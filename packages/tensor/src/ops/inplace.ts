@@ -1,5 +1,5 @@
 import { Tensor, formatShape } from "../tensor.js";
-import { addRow, runBinary } from "./elementwise.js";
+import { addRow, addRowFloat32, runBinary } from "./elementwise.js";
 import { type Operand, asTensor, checkOperand, checkTensor, describe } from "./util.js";
 
 /**
@@ -20,6 +20,7 @@ export function accumulate(target: Tensor, source: Operand): Tensor {
     throw new Error(`accumulate: source shape ${formatShape(src.shape)} does not broadcast to target shape ${formatShape(target.shape)}`);
   }
   // Writing into target's own data while reading it element by element is safe: out[i] = a[i] + b[·].
-  runBinary("accumulate", addRow, target, src, target.dtype, target.data);
+  const row = target.dtype === "float32" && src.dtype === "float32" ? addRowFloat32 : addRow;
+  runBinary("accumulate", row, target, src, target.dtype, target.data);
   return target;
 }

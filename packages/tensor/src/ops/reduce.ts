@@ -66,16 +66,38 @@ function sumInto(l: Layout, out: TypedArray, scale: number): void {
     }
     return;
   }
-  const acc = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    acc.fill(0);
-    const start = o * n * inner;
-    for (let j = 0; j < n; j++) {
-      const row = start + j * inner;
-      for (let i = 0; i < inner; i++) acc[i] += src[row + i]!;
+  for (let o = 0; o < outer; o++) sumColumns(src, o * n * inner, n, inner, out, o * inner, scale);
+}
+
+/**
+ * out[dst + i] = scale · Σ_j src[start + j·inner + i] for i < inner: the column sums of an
+ * [n, inner] block (e.g. a bias gradient summed over the batch), each accumulated in order over
+ * j. Four columns at a time, in registers: a Float64Array of running sums would be loaded and
+ * stored for every element (measured 3–4× slower on [64,128]), and one column at a time reads
+ * a whole cache line for each element when n is large.
+ */
+function sumColumns(src: TypedArray, start: number, n: number, inner: number, out: TypedArray, dst: number, scale: number): void {
+  let i = 0;
+  for (; i + 4 <= inner; i += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0, k = start + i; j < n; j++, k += inner) {
+      s0 += src[k]!;
+      s1 += src[k + 1]!;
+      s2 += src[k + 2]!;
+      s3 += src[k + 3]!;
     }
-    const dst = o * inner;
-    for (let i = 0; i < inner; i++) out[dst + i] = acc[i]! * scale;
+    out[dst + i] = s0 * scale;
+    out[dst + i + 1] = s1 * scale;
+    out[dst + i + 2] = s2 * scale;
+    out[dst + i + 3] = s3 * scale;
+  }
+  for (; i < inner; i++) {
+    let s = 0;
+    for (let j = 0, k = start + i; j < n; j++, k += inner) s += src[k]!;
+    out[dst + i] = s * scale;
   }
 }
 
