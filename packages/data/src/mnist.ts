@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Tensor, checkOptions } from "@nabla/tensor";
-import { type IdxData, readIdxRecords } from "./idx.js";
+import { type IdxHeader, readIdxRecords } from "./idx.js";
 
 /** The four standard MNIST file names; each may also carry a `.gz` suffix. */
 export const MNIST_FILES = {
@@ -89,44 +89,49 @@ function findFile(dir: string, name: string): string {
 function loadSplit(dir: string, imagesName: string, labelsName: string, limit: number | undefined, flatten: boolean): MnistSplit {
   const imagesPath = findFile(dir, imagesName);
   const labelsPath = findFile(dir, labelsName);
-  const images = readIdxRecords(imagesPath, limit);
-  const labels = readIdxRecords(labelsPath, limit);
-  expectUint8(images, imagesPath, "images");
-  expectUint8(labels, labelsPath, "labels");
-  if (images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
-    throw new Error(`loadMnist: ${imagesPath}: images have shape [${images.shape.join(",")}], expected [N,28,28]`);
-  }
-  if (labels.shape.length !== 1) {
-    throw new Error(`loadMnist: ${labelsPath}: labels have shape [${labels.shape.join(",")}], expected [N]`);
-  }
-  const count = images.shape[0]!;
-  if (labels.shape[0] !== count) {
-    throw new Error(
-      `loadMnist: image and label counts differ: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.shape[0]} labels`,
-    );
-  }
-  const n = limit === undefined ? count : Math.min(limit, count);
-  const pixels = images.data as Uint8Array;
-  const classes = labels.data as Uint8Array;
-
   // A 256-entry table turns each byte into its float with one load, no division per pixel.
   const scale = new Float32Array(256);
   for (let v = 0; v < 256; v++) scale[v] = v / 255;
-  const x = new Float32Array(n * PIXELS);
-  for (let i = 0; i < x.length; i++) x[i] = scale[pixels[i]!]!;
-
+  let count = 0;
+  let x = new Float32Array(0);
+  readIdxRecords(imagesPath, limit ?? Infinity, (images) => {
+    expectUint8(images, imagesPath, "images");
+    if (images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
+      throw new Error(`loadMnist: ${imagesPath}: images have shape [${images.shape.join(",")}], expected [N,28,28]`);
+    }
+    count = images.shape[0]!;
+    const out = new Float32Array(Math.min(limit ?? count, count) * PIXELS);
+    x = out;
+    return (pixels, start) => {
+      for (let i = 0; i < pixels.length; i++) out[start + i] = scale[pixels[i]!]!;
+    };
+  });
+  const n = x.length / PIXELS;
   const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = classes[i]!;
-    if (c > 9) throw new Error(`loadMnist: ${labelsPath}: label ${c} at index ${i} is outside 0..9`);
-    y[i] = c;
-  }
+  readIdxRecords(labelsPath, n, (labels) => {
+    expectUint8(labels, labelsPath, "labels");
+    if (labels.shape.length !== 1) {
+      throw new Error(`loadMnist: ${labelsPath}: labels have shape [${labels.shape.join(",")}], expected [N]`);
+    }
+    if (labels.shape[0] !== count) {
+      throw new Error(
+        `loadMnist: image and label counts differ: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.shape[0]} labels`,
+      );
+    }
+    return (classes, start) => {
+      for (let i = 0; i < classes.length; i++) {
+        const c = classes[i]!;
+        if (c > 9) throw new Error(`loadMnist: ${labelsPath}: label ${c} at index ${start + i} is outside 0..9`);
+        y[start + i] = c;
+      }
+    };
+  });
   return {
     images: new Tensor(x, flatten ? [n, PIXELS] : [n, 1, SIDE, SIDE]),
     labels: new Tensor(y, [n]),
   };
 }
 
-function expectUint8(idx: IdxData, path: string, what: string): void {
+function expectUint8(idx: IdxHeader, path: string, what: string): void {
   if (idx.dtype !== "uint8") throw new Error(`loadMnist: ${path}: ${what} are ${idx.dtype}, expected uint8`);
 }

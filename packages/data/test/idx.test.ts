@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { type IdxDType, isGzip, parseIdx, readIdx } from "../src/index.js";
+import { type IdxHeader, readIdxRecords } from "../src/idx.js";
 
 const CODES: Record<IdxDType, [number, number]> = {
   uint8: [0x08, 1],
@@ -132,6 +133,49 @@ describe("readIdx", () => {
     const gz = gzipSync(encodeIdx("uint8", [64], new Array<number>(64).fill(3)));
     const path = write(gz.subarray(0, gz.length - 10), ".gz");
     expect(() => readIdx(path)).toThrow(`readIdx: ${path}: corrupt gzip data:`);
+  });
+});
+
+describe("readIdxRecords", () => {
+  /** Every piece readIdxRecords hands over for up to `limit` records, and the header `open` saw first. */
+  function pieces(path: string, limit: number): { header: IdxHeader | null; starts: number[]; values: number[] } {
+    const seen: { header: IdxHeader | null; starts: number[]; values: number[] } = { header: null, starts: [], values: [] };
+    const returned = readIdxRecords(path, limit, (header) => {
+      seen.header = header;
+      return (values, start) => {
+        expect(start).toBe(seen.values.length);
+        seen.starts.push(start);
+        for (const v of values) seen.values.push(v);
+      };
+    });
+    expect(returned).toEqual(seen.header);
+    return seen;
+  }
+
+  it("hands over the first records in consecutive pieces, raw (read piece by piece) or gzip'd", () => {
+    // 50000 records of 3 values: 300 kB of int16 or 1.2 MB of float64, several pieces each.
+    for (const dtype of ["int16", "float64", "uint8"] as const) {
+      const values = Array.from({ length: 150000 }, (_, i) => ((i * 7919) % 251) - (dtype === "uint8" ? 0 : 125));
+      const bytes = encodeIdx(dtype, [50000, 3], values);
+      for (const path of [write(bytes), write(gzipSync(bytes), ".gz")]) {
+        for (const limit of [Infinity, 40001, 1]) {
+          const got = pieces(path, limit);
+          expect(got.header).toEqual({ dtype, shape: [50000, 3] });
+          expect(got.values).toEqual(values.slice(0, 3 * Math.min(limit, 50000)));
+          if (!path.endsWith(".gz") && limit !== 1) expect(got.starts.length).toBeGreaterThan(1);
+        }
+      }
+    }
+  });
+
+  it("lets open reject the header before reading any value", () => {
+    const path = write(encodeIdx("int8", [2], [1, 2]));
+    expect(() =>
+      readIdxRecords(path, Infinity, () => {
+        throw new Error("not uint8");
+      }),
+    ).toThrow("not uint8");
+    expect(pieces(write(encodeIdx("uint8", [0, 5], [])), Infinity).values).toEqual([]);
   });
 });
 
