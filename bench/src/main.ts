@@ -39,7 +39,7 @@ if (torch.note !== undefined) log(`PyTorch: ${torch.note}`);
 const loadAfter = load();
 
 const torchCells = torch.note === undefined ? torch.cells : new Map([...nabla.cells.keys()].map((k) => [k, { note: torch.note }]));
-const results: Results = { nabla: nabla.cells, nablaJs: nabla.jsCells, tfjsCpu, tfjsWasm, torch: torchCells };
+const results: Results = { nabla: nabla.cells, nablaJs: nabla.jsCells, nabla2: nabla.twoThreadCells, tfjsCpu, tfjsWasm, torch: torchCells };
 const nablaTitle = nabla.backend === null ? "Nabla" : `Nabla (${nabla.backend})`;
 const main = table(results, nablaTitle);
 const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);
@@ -64,7 +64,7 @@ three runs on a fresh model, one run when a run takes over 8 s); "Nabla vs X" is
 faster Nabla is (above 1: Nabla is faster).
 
 - CPU: ${cpuDescription()}; load average ${loadBefore} before, ${loadAfter} after${busy}
-- Node ${process.version}; Nabla default kernels: ${nabla.backend ?? "(not loaded)"}
+- Node ${process.version}; Nabla default kernels: ${nabla.backend ?? "(not loaded)"}, one thread (the "2 threads" column is \`NABLA_THREADS=2\`: a worker computes half of each large sgemm)
 - TensorFlow.js ${tfjsVersion} (cpu backend), @tensorflow/tfjs-backend-wasm ${tfjsWasmVersion} (SIMD, single-threaded)
 - ${torchLine}
 

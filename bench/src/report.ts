@@ -21,6 +21,7 @@ export type Results = Record<PeerId, Cells>;
 const peers: readonly { id: PeerId; title: string }[] = [
   { id: "nabla", title: "Nabla" },
   { id: "nablaJs", title: "Nabla (js kernels)" },
+  { id: "nabla2", title: "Nabla, 2 threads (opt-in)" },
   { id: "tfjsCpu", title: "tfjs-cpu" },
   { id: "tfjsWasm", title: "tfjs-wasm" },
   { id: "torch", title: "PyTorch, 1 thread" },

@@ -1,6 +1,6 @@
 /** What each framework reports: one cell per workload row. */
 
-export type PeerId = "nabla" | "nablaJs" | "tfjsCpu" | "tfjsWasm" | "torch";
+export type PeerId = "nabla" | "nablaJs" | "nabla2" | "tfjsCpu" | "tfjsWasm" | "torch";
 
 export interface Cell {
   /** The measured figure in the row's unit; absent when the workload did not run. */
