@@ -208,6 +208,18 @@ describe("maxPool2d", () => {
     expect(x.grad!.toArray()).toEqual([[[[1, 0, 0], [0, 0, 1], [1, 0, 1]]]]);
   });
 
+  it("windows above 16×16 (offsets no longer fit a byte) pool and route gradients correctly", () => {
+    const x = normal([1, 2, 19, 18], 1);
+    const xv = variable(x, { requiresGrad: true });
+    const y = maxPool2d(xv, [17, 16], { stride: [2, 1], padding: [1, 0] });
+    expect(maxAbsDiff(y.value, naiveMaxPool2d(x, [17, 16], [2, 1], [1, 0]))).toBe(0);
+    sum(y).backward();
+    // Each output's gradient of 1 lands on the element holding its maximum.
+    const grad = x.data.map(() => 0);
+    for (const m of y.value.data) grad[x.data.indexOf(m)]! += 1;
+    expect(Array.from(xv.grad!.data)).toEqual(Array.from(grad));
+  });
+
   it("pads with −∞, so an all-negative input never pools to a padded zero", () => {
     const x = tensor([[[[-5, -4], [-3, -2]]]]);
     expect(maxPool2d(x, 2, { stride: 1, padding: 1 }).toArray()).toEqual([[[[-5, -4, -4], [-3, -2, -2], [-3, -2, -2]]]]);
