@@ -7,6 +7,7 @@ import { jsKernels } from "../src/kernels/js.js";
 import { WasmEngine, setThreads, wasmEngine, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
 import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves } from "../src/kernels/wasm/threads.js";
 import type { Gemm } from "../src/kernels/wasm/threads.js";
+import { sameBits } from "./bits.js";
 
 // Two threads must give exactly the bits one thread gives (training runs are reproducible bit for
 // bit whatever the thread count): each element of C goes through the same operations whichever
@@ -46,13 +47,6 @@ function engine(): WasmEngine {
   const e = wasmEngine();
   if (e instanceof Error) throw e;
   return e;
-}
-
-/** Whether x and y hold the same float32 bit patterns (NaN payloads and signed zeros included). */
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  const xBits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const yBits = new Uint32Array(y.buffer, y.byteOffset, y.length);
-  return xBits.length === yBits.length && xBits.every((v, i) => v === yBits[i]);
 }
 
 interface Case {

@@ -13,6 +13,13 @@ export interface Kernels {
    * `accumulate`), where op(A) is m×k and op(B) is k×n. With `transposeA`, A is stored k×m;
    * with `transposeB`, B is stored n×k. Offsets let batched matmul address one matrix at a time.
    * A, B and C share one element type.
+   *
+   * Zeros of A and non-finite B: the wasm kernels run a float32 call whose op(A) is mostly zeros
+   * (at most 40% non-zero, B not transposed, n ≥ 32) without the terms where A's entry is zero,
+   * as in the reference BLAS (its SGEMM long skipped the zeros of B). For finite B this gives the
+   * same bits as computing every term; where B holds an Infinity or a NaN, a 0 in A times it
+   * contributes nothing instead of NaN. The TypeScript kernels compute every term (0·Infinity
+   * is NaN there).
    */
   gemm(
     m: number,

@@ -5,7 +5,8 @@ import { Worker } from "node:worker_threads";
 // Waking a sleeping worker takes ~80 µs, and Atomics.notify itself holds the main thread ~30 µs
 // (on a busy virtual machine, up to milliseconds): more than a small matmul takes. So the worker
 // spins on a job counter for a while after each job before it sleeps, the main thread starts
-// waking it before copying the operands in, and small matmuls never involve it.
+// waking it before copying B and C in (A goes first: its density picks the kernel), and small
+// matmuls never involve it.
 //
 // The second core is not always there (a shared machine, a busy host): a worker that the main
 // thread waits for then costs a scheduler time slice instead of saving 0.1 ms. So the worker
@@ -159,7 +160,7 @@ export class GemmWorker {
 
   /**
    * Starts waking the worker if it sleeps, so that it is spinning by the time the job is posted:
-   * the wake-up (~80 µs) then overlaps the copying of the operands.
+   * the wake-up (~80 µs) then overlaps the copying of B and C.
    */
   wake(): void {
     const start = performance.now();

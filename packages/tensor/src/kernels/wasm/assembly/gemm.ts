@@ -14,7 +14,8 @@
 
 const MR: i32 = 4;
 const NR: i32 = 8;
-const KC: i32 = 256;
+/** Depth block: also the blocking ./sparse.ts reproduces to match this kernel's bits. */
+export const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 

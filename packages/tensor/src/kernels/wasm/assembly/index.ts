@@ -1,3 +1,4 @@
 // Entry point of kernels.wasm: everything exported here is an export of the module.
 export { heapBase, scratchBytes, sgemm, tileCols, tileRows } from "./gemm";
+export { nonZeros, sgemmSparseA, sparseScratchBytes } from "./sparse";
 export { softmaxRows } from "./softmax";
