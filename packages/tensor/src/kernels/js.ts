@@ -197,7 +197,8 @@ function checkCount(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
 }
 
-function checkGemmArgs(
+/** Throws unless the sizes are counts, the element types agree and every operand is long enough. */
+export function checkGemmArgs(
   m: number,
   n: number,
   k: number,

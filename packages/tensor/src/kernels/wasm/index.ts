@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FloatArray, Kernels } from "../kernels.js";
-import { jsKernels } from "../js.js";
+import { checkGemmArgs, jsKernels } from "../js.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves, threadSetting } from "./threads.js";
 import type { Gemm } from "./threads.js";
@@ -342,29 +342,6 @@ function withPrivateMemory(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function checkArgs(
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  aOffset: number,
-  b: FloatArray,
-  bOffset: number,
-  c: FloatArray,
-  cOffset: number,
-): void {
-  for (const [name, v] of [["m", m], ["n", n], ["k", k], ["aOffset", aOffset], ["bOffset", bOffset], ["cOffset", cOffset]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
-  if (a.constructor !== b.constructor || a.constructor !== c.constructor) {
-    throw new Error(`gemm: A, B and C must share one element type, got ${a.constructor.name}, ${b.constructor.name} and ${c.constructor.name}`);
-  }
-  // subarray() would silently clamp a short operand, and wasm would then read stale memory.
-  if (aOffset + m * k > a.length) throw new Error(`gemm: A needs ${aOffset + m * k} elements (offset ${aOffset} + ${m}×${k}), has ${a.length}`);
-  if (bOffset + k * n > b.length) throw new Error(`gemm: B needs ${bOffset + k * n} elements (offset ${bOffset} + ${k}×${n}), has ${b.length}`);
-  if (cOffset + m * n > c.length) throw new Error(`gemm: C needs ${cOffset + m * n} elements (offset ${cOffset} + ${m}×${n}), has ${c.length}`);
-}
-
 /**
  * WebAssembly SIMD kernels. float32 runs in wasm (packed panels, 4×8 f32x4 micro-kernel, or a
  * kernel that skips the zeros of a sparse op(A), with the same bits for finite B); float64
@@ -378,7 +355,9 @@ export const wasmKernels: Kernels = {
       jsKernels.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, c, cOffset, accumulate);
       return;
     }
-    checkArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
+    // Checked before copying: subarray() would silently clamp a short operand, and wasm would then
+    // read stale memory.
+    checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
     if (m === 0 || n === 0) return;
     if (k === 0) {
       if (!accumulate) c.fill(0, cOffset, cOffset + m * n);
