@@ -152,6 +152,40 @@ describe("softmaxCrossEntropy: gradients", () => {
     expect(out.item()).toBeCloseTo((Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) * 2 - 3 - 1) / 2, 6);
   });
 
+  it.each([
+    ["class indices", {}],
+    ["label smoothing and class weights", { labelSmoothing: 0.2, weight: [0.5, 2, 1, 1.5, 0.25, 1, 3] }],
+    ["ignored rows, sum", { ignoreIndex: 2, reduction: "sum" }],
+    ["per-row losses", { reduction: "none" }],
+    ["probabilities", { probabilities: true }],
+  ] as const)("float32 (the wasm kernel) agrees with float64 (the gradient-checked path): %s", (_what, o) => {
+    const B = 9;
+    const C = 7;
+    const z64 = randn([B, C], { generator: new Generator(31), dtype: "float64" }).data.map((v) => v * 6);
+    const z32 = Float32Array.from(z64);
+    const labels = [0, 2, 6, 3, 2, 1, 5, 4, 2];
+    const probs = Array.from({ length: B * C }, (_, i) => ((i * 7) % 5) + 1).map((v, i, all) => {
+      const row = Math.floor(i / C) * C;
+      return v / all.slice(row, row + C).reduce((a, b) => a + b, 0);
+    });
+    const run = (dtype: DType, data: ArrayLike<number>) => {
+      const z = variable(tensor(Array.from(data), [B, C], dtype), { requiresGrad: true });
+      const options: SoftmaxCrossEntropyOptions = {};
+      if ("labelSmoothing" in o) options.labelSmoothing = o.labelSmoothing;
+      if ("weight" in o) options.weight = tensor([...o.weight], [C], dtype);
+      if ("ignoreIndex" in o) options.ignoreIndex = o.ignoreIndex;
+      if ("reduction" in o) options.reduction = o.reduction;
+      const target: ClassTarget = "probabilities" in o ? tensor(probs, [B, C], dtype) : labels;
+      const out = softmaxCrossEntropy(z, target, options);
+      out.backward(out.size === 1 ? undefined : tensor(Array.from({ length: B }, (_, i) => i - 3), [B], dtype));
+      return { loss: Array.from(out.value.data), grad: Array.from(z.grad!.data) };
+    };
+    const f32 = run("float32", z32);
+    const f64 = run("float64", Float32Array.from(z32));
+    for (let i = 0; i < f64.loss.length; i++) expect(Math.abs(f32.loss[i]! - f64.loss[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(f64.loss[i]!)));
+    for (let i = 0; i < f64.grad.length; i++) expect(Math.abs(f32.grad[i]! - f64.grad[i]!)).toBeLessThan(2e-6 * (1 + Math.abs(f64.grad[i]!)));
+  });
+
   it.each(["float32", "float64"] as const)(
     "a retained graph's second backward gives the same gradient, even after the first was changed in place (%s)",
     (dtype) => {
