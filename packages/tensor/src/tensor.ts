@@ -59,8 +59,17 @@ export function stridesOf(shape: Shape): number[] {
 }
 
 /**
+ * How many times each storage has been changed in place through Nabla's API. Keyed by the
+ * ArrayBuffer, so that every view of one storage (reshape, squeeze, ...) shares one counter; a
+ * storage never changed in place has no entry, so creating tensors costs nothing extra.
+ */
+const versions = new WeakMap<ArrayBufferLike, number>();
+
+/**
  * An n-dimensional array: contiguous row-major typed storage plus a shape.
  * Tensors are treated as immutable by every op; only kernels that own a fresh result write to it.
+ * The few in-place operations (`accumulate`, `assign`, optimizer steps, `loadStateDict`) call
+ * `markModified()`, so that autograd can refuse a backward pass that would read changed values.
  */
 export class Tensor {
   readonly data: TypedArray;
@@ -86,6 +95,23 @@ export class Tensor {
 
   get strides(): number[] {
     return stridesOf(this.shape);
+  }
+
+  /**
+   * The version of this tensor's storage: 0 when made, one more after each in-place change made
+   * through Nabla (views of one storage share it). Autograd records it for every tensor an op
+   * saves for backward, and backward throws if it has changed since.
+   */
+  get version(): number {
+    return versions.get(this.data.buffer) ?? 0;
+  }
+
+  /**
+   * Records that the storage was changed in place. Nabla's in-place operations call it; call it
+   * yourself after writing to `data` directly, which Nabla cannot see.
+   */
+  markModified(): void {
+    versions.set(this.data.buffer, this.version + 1);
   }
 
   /** The single value of a one-element tensor. */
