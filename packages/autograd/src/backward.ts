@@ -38,7 +38,7 @@ function fitGradient(g: Tensor, to: Variable, op: string): Tensor {
 
 /** Refuses to differentiate through an op whose saved tensors were changed in place after it ran. */
 function checkSaved(node: Node): void {
-  for (const { tensor, version } of node.saved) {
+  for (const { tensor, version } of node.saved ?? []) {
     const now = tensor.version;
     if (now !== version) {
       throw new Error(

@@ -14,8 +14,11 @@ export interface SavedTensor {
 export interface Node {
   readonly op: string;
   inputs: readonly Variable[];
-  /** Checked by backward: none may have been changed in place since the op ran. */
-  saved: readonly SavedTensor[];
+  /**
+   * Checked by backward: none may have been changed in place since the op ran. `record` always
+   * fills it; a Node made by hand without it has nothing checked.
+   */
+  saved?: readonly SavedTensor[];
   /** null once backward has run and released the graph. */
   backward: Backward | null;
 }

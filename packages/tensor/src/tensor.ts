@@ -59,11 +59,12 @@ export function stridesOf(shape: Shape): number[] {
 }
 
 /**
- * How many times each storage has been changed in place through Nabla's API. Keyed by the
- * ArrayBuffer, so that every view of one storage (reshape, squeeze, ...) shares one counter; a
- * storage never changed in place has no entry, so creating tensors costs nothing extra.
+ * How many times each storage has been changed in place through Nabla's API. Keyed by the typed
+ * array, which every view of one storage (reshape, squeeze, ...) shares, so they share one counter;
+ * a storage never changed in place has no entry, so creating tensors costs nothing extra. (Not keyed
+ * by its ArrayBuffer: reading `.buffer` of a small typed array makes V8 allocate one, ~0.5 µs.)
  */
-const versions = new WeakMap<ArrayBufferLike, number>();
+const versions = new WeakMap<TypedArray, number>();
 
 /**
  * An n-dimensional array: contiguous row-major typed storage plus a shape.
@@ -103,7 +104,7 @@ export class Tensor {
    * saves for backward, and backward throws if it has changed since.
    */
   get version(): number {
-    return versions.get(this.data.buffer) ?? 0;
+    return versions.get(this.data) ?? 0;
   }
 
   /**
@@ -111,7 +112,7 @@ export class Tensor {
    * yourself after writing to `data` directly, which Nabla cannot see.
    */
   markModified(): void {
-    versions.set(this.data.buffer, this.version + 1);
+    versions.set(this.data, this.version + 1);
   }
 
   /** The single value of a one-element tensor. */
