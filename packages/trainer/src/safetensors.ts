@@ -60,7 +60,9 @@ export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string
 
 /**
  * Parses a safetensors file already in memory. Everything is validated before any tensor is built,
- * and errors name `source` (the file) and the offending tensor.
+ * and errors name `source` (the file) and the offending tensor. A tensor whose bytes sit aligned to
+ * its element size is a view on `bytes` (no copy); any other is copied, so files of any alignment
+ * load. Copy `bytes` first if you will modify it while the tensors are in use.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safetensors {
   if (bytes.byteLength < 8) {
@@ -138,9 +140,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
 
   const tensors = new Map<string, Tensor>();
   for (const p of planned) {
-    // slice() copies into a fresh, aligned ArrayBuffer that the typed array can view.
-    const raw = bytes.slice(dataStart + p.begin, dataStart + p.end);
-    tensors.set(p.name, new Tensor(fromLittleEndian(p.dtype, raw), p.shape));
+    tensors.set(p.name, new Tensor(fromLittleEndian(p.dtype, bytes.subarray(dataStart + p.begin, dataStart + p.end)), p.shape));
   }
   return { tensors, metadata };
 }
@@ -170,9 +170,15 @@ function littleEndianBytes(data: TypedArray): Uint8Array {
   return LITTLE_ENDIAN ? bytes : swapped(bytes, data.BYTES_PER_ELEMENT);
 }
 
+/**
+ * A typed array over little-endian `raw`. Typed arrays can only view memory aligned to their
+ * element size, and the format does not promise alignment (a header not padded to 8 bytes, or an
+ * I32 tensor before an F64 one, shifts what follows): unaligned bytes are copied to a fresh buffer.
+ */
 function fromLittleEndian(dtype: DType, raw: Uint8Array): TypedArray {
-  const bytes = LITTLE_ENDIAN ? raw : swapped(raw, ITEM_BYTES[dtype]);
-  const n = bytes.byteLength / ITEM_BYTES[dtype];
+  const width = ITEM_BYTES[dtype];
+  const bytes = !LITTLE_ENDIAN ? swapped(raw, width) : raw.byteOffset % width === 0 ? raw : new Uint8Array(raw);
+  const n = bytes.byteLength / width;
   if (n === 0) return allocate(dtype, 0);
   switch (dtype) {
     case "float32":
