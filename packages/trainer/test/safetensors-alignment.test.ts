@@ -7,7 +7,7 @@ import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD } from "@nabla/optim";
 import { Tensor, manualSeed } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Trainer, decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, saveModel, saveSafetensors } from "../src/index.js";
+import { Trainer, decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, saveSafetensors } from "../src/index.js";
 import { blobs } from "./helpers.js";
 
 let dir: string;
