@@ -1,6 +1,6 @@
 import type { Module } from "@nabla/layers";
 import type { Tensor } from "@nabla/tensor";
-import type { EpochLog } from "./history.js";
+import { type EpochLog, withUnmeasuredTimings, withoutTimings } from "./history.js";
 import { loadSafetensors, saveSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
 
@@ -74,7 +74,8 @@ const STATE_KEYS = [
 /**
  * A training checkpoint is ONE safetensors file, so that writing it is atomic: the weights under
  * their plain names (loadModel reads it), tensors of the other parts under "<part>/..." and
- * each part as a JSON string in __metadata__.
+ * each part as a JSON string in __metadata__. It holds no wall-clock timings, so two runs with
+ * the same seed write the same bytes.
  */
 export function saveCheckpoint(path: string, model: Module, state: TrainingState): void {
   const tensors = modelTensors(model);
@@ -84,7 +85,8 @@ export function saveCheckpoint(path: string, model: Module, state: TrainingState
     epoch: String(state.epoch),
     step: String(state.step),
   };
-  for (const key of STATE_KEYS) metadata[key] = encodeState(state[key], `${key}/`, tensors);
+  const reproducible = { ...state, history: state.history.map(withoutTimings) };
+  for (const key of STATE_KEYS) metadata[key] = encodeState(reproducible[key], `${key}/`, tensors);
   saveSafetensors(path, tensors, metadata);
 }
 
@@ -111,5 +113,6 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
   if (!Array.isArray(parts.history) || !Array.isArray(parts.callbacks) || typeof parts.lr !== "number") {
     throw new Error(`${path}: checkpoint history, callbacks or lr metadata is malformed`);
   }
-  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), epoch, step } };
+  const history = (parts.history as Record<string, number>[]).map(withUnmeasuredTimings);
+  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), history, epoch, step } };
 }
