@@ -76,9 +76,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   const dataStart = 8 + Number(headerLength);
   const dataLength = bytes.byteLength - dataStart;
 
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+  } catch {
+    corrupt(source, "header is not valid UTF-8 (not a safetensors file, or a corrupt one)");
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    header = JSON.parse(text);
   } catch (e) {
     corrupt(source, `header is not valid JSON (${(e as Error).message})`);
   }
@@ -99,7 +105,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     }
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `tensor '${name}' has no {dtype, shape, data_offsets} entry`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    const dt = typeof dtype === "string" ? DTYPES[dtype] : undefined;
+    const dt = typeof dtype === "string" && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
     if (dt === undefined) {
       corrupt(source, `tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPES).join(", ")}`);
     }

@@ -62,3 +62,17 @@ export function lossWithNaNGradient(prediction: Variable): Variable {
     new Tensor(new Float32Array(prediction.size).fill(NaN), prediction.shape),
   ]);
 }
+
+/** A safetensors file made by hand from a header object (or its exact text) and a data section. */
+export function handMade(header: unknown, data: Uint8Array = new Uint8Array(0), headerText = JSON.stringify(header)): Uint8Array {
+  return handMadeFromBytes(Buffer.from(headerText, "utf8"), data);
+}
+
+/** The same from the header's raw bytes, which need not be valid UTF-8. */
+export function handMadeFromBytes(header: Uint8Array, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(8 + header.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(data, 8 + header.length);
+  return out;
+}

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Tensor } from "@nabla/tensor";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "../src/index.js";
+import { handMade } from "./helpers.js";
 
 let dir: string;
 beforeEach(() => {
@@ -21,16 +22,6 @@ function sample(): Map<string, Tensor> {
     ["scalar", new Tensor(new Float32Array([42]), [])],
     ["empty", new Tensor(new Float32Array(0), [0, 4])],
   ]);
-}
-
-/** A file made by hand from a header object and a data section, for the corruption cases. */
-function handMade(header: unknown, data: Uint8Array = new Uint8Array(0), headerText = JSON.stringify(header)): Uint8Array {
-  const json = Buffer.from(headerText, "utf8");
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
 }
 
 function write(name: string, bytes: Uint8Array): string {
