@@ -121,8 +121,8 @@ describe("safetensors", () => {
     });
 
     it("an unknown dtype", () => {
-      const path = write("dtype.safetensors", handMade({ w: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)));
-      expect(() => loadSafetensors(path)).toThrow(`loadSafetensors: ${path}: tensor 'w' has dtype "BF16", expected one of F32, F64, I32`);
+      const path = write("dtype.safetensors", handMade({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)));
+      expect(() => loadSafetensors(path)).toThrow(`loadSafetensors: ${path}: tensor 'w' has dtype "F8_E4M3", expected one of F32, F64, I32, F16, BF16, I64, I16, U16, I8, U8`);
     });
 
     it("a shape that disagrees with the offsets", () => {
