@@ -19,4 +19,5 @@ export type { ProgressMode, ProgressStream, RunningStats } from "./progress.js";
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
 export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js";
 export { loadModel, saveModel } from "./checkpoint.js";
+export type { Layout, LoadModelOptions, SaveModelOptions } from "./checkpoint.js";
 export { writeFileAtomic } from "./atomic.js";
