@@ -68,13 +68,14 @@ export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string
   const { int64 = false } = options;
   if (typeof int64 !== "boolean") throw new Error(`saveSafetensors: int64 must be true or false, got ${JSON.stringify(int64)}`);
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
-  const header: Record<string, HeaderEntry | Record<string, string>> = {};
+  // Entries, not an object literal: a tensor or key named "__proto__" must stay an ordinary name.
+  const header: [string, HeaderEntry | Record<string, string>][] = [];
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") {
       throw new Error(`saveSafetensors: metadata '${k}' is ${typeof v}, expected a string (JSON.stringify structured values)`);
     }
   }
-  if (Object.keys(metadata).length > 0) header[METADATA] = metadata;
+  if (Object.keys(metadata).length > 0) header.push([METADATA, metadata]);
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
@@ -82,11 +83,11 @@ export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string
     if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: '${name}' is not a Tensor`);
     const wide = int64 && t.dtype === "int32";
     const bytes = wide ? littleEndianBytes(BigInt64Array.from(t.data, BigInt)) : littleEndianBytes(t.data);
-    header[name] = { dtype: wide ? "I64" : DTYPE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    header.push([name, { dtype: wide ? "I64" : DTYPE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] }]);
     offset += bytes.byteLength;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(header);
+  let json = JSON.stringify(Object.fromEntries(header));
   // Pad so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8), as the reference writer does.
   json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const headerBytes = Buffer.from(json, "utf8");
@@ -129,14 +130,14 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     corrupt(source, "header is not a JSON object");
   }
 
-  const metadata: Record<string, string> = {};
+  const metadata: [string, string][] = [];
   const planned: { name: string; reader: Reader; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA) {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `'${METADATA}' is not an object`);
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== "string") corrupt(source, `metadata '${k}' is ${typeof v}, expected a string`);
-        metadata[k] = v;
+        metadata.push([k, v]);
       }
       continue;
     }
@@ -192,7 +193,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     }
     tensors.set(p.name, new Tensor(data, p.shape));
   }
-  return { tensors, metadata };
+  return { tensors, metadata: Object.fromEntries(metadata) };
 }
 
 function corrupt(source: string, what: string): never {

@@ -76,3 +76,13 @@ export function handMadeFromBytes(header: Uint8Array, data: Uint8Array = new Uin
   out.set(data, 8 + header.length);
   return out;
 }
+
+/** The value of IEEE half-precision bits, by the formula of the standard. */
+export function halfValue(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}

@@ -1,7 +1,7 @@
 import { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { decodeSafetensors, encodeSafetensors } from "../src/index.js";
-import { handMade } from "./helpers.js";
+import { halfValue, handMade } from "./helpers.js";
 
 const decode = (bytes: Uint8Array) => decodeSafetensors(bytes, "d.safetensors");
 
@@ -12,16 +12,6 @@ function single(code: string, shape: number[], raw: Uint8Array, padding = 0): Ui
 }
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-/** The value of IEEE half-precision bits, by the formula of the standard. */
-function halfValue(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
 
 describe("safetensors dtypes other writers use", () => {
   it("F16 widens to float32 exactly, for every one of the 65536 bit patterns (and NaN payloads survive)", () => {

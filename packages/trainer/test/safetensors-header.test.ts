@@ -1,6 +1,6 @@
 import { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors } from "../src/index.js";
 import { handMade, handMadeFromBytes } from "./helpers.js";
 
 /**
@@ -82,6 +82,14 @@ describe("safetensors header checks", () => {
     expect(() => decode(handMade({ w: { dtype: "toString", shape: [1], data_offsets: [0, 4] } }, f32([1])))).toThrow(/tensor 'w' has dtype "toString"/);
     expect(() => decode(handMade({ w: null }))).toThrow("tensor 'w' has no {dtype, shape, data_offsets} entry");
     expect(() => decode(handMade({ w: ["F32", [0], [0, 0]] }))).toThrow("tensor 'w' has no {dtype, shape, data_offsets} entry");
+  });
+
+  it("keeps a tensor or a metadata key named __proto__ as an ordinary name, both ways", () => {
+    const file = Buffer.concat(encodeSafetensors(new Map([["__proto__", new Tensor(Float32Array.of(1.5), [1])]]), Object.fromEntries([["__proto__", "m"]])));
+    const { tensors, metadata } = decode(file);
+    expect([...tensors.keys()]).toEqual(["__proto__"]);
+    expect(tensors.get("__proto__")!.item()).toBe(1.5);
+    expect(Object.entries(metadata)).toEqual([["__proto__", "m"]]);
   });
 
   describe("zero-size tensors may share an offset with another tensor (the reference reader allows it)", () => {

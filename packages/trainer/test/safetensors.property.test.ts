@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeState, encodeState } from "../src/state.js";
 import { Trainer, decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors } from "../src/index.js";
+import { halfValue } from "./helpers.js";
 
 fc.configureGlobal({ seed: 20261202, numRuns: 150 });
 
@@ -29,7 +30,7 @@ const sameBits = (a: Tensor, b: Tensor): boolean => Buffer.from(bytesOf(a)).equa
 const FILE_DTYPES = { F32: { dtype: "float32", width: 4 }, F64: { dtype: "float64", width: 8 }, I32: { dtype: "int32", width: 4 } } as const;
 type FileDType = keyof typeof FILE_DTYPES;
 
-/** A tensor as another writer would store it: a dtype code, a shape (zero-size allowed) and raw bytes (any bit pattern: NaN payloads, -0, subnormals). */
+/** A tensor as Nabla stores it: a dtype code, a shape (zero-size allowed) and raw bytes (any bit pattern: NaN payloads, -0, subnormals). */
 const storedTensor = fc
   .record({ code: fc.constantFrom<FileDType>("F32", "F64", "I32"), shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }) })
   .chain(({ code, shape }) => {
@@ -37,10 +38,46 @@ const storedTensor = fc
     return fc.uint8Array({ minLength: n, maxLength: n }).map((raw) => ({ code, shape, raw }));
   });
 
-const names = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__"), { maxLength: 6 });
+/**
+ * What each dtype another writer may use decodes to, computed independently of the decoder from
+ * the little-endian bytes (I64 values are drawn within int32's range, the only ones Nabla reads).
+ */
+const FOREIGN_DTYPES = {
+  F32: { dtype: "float32", width: 4, value: (v: DataView, i: number) => v.getFloat32(4 * i, true) },
+  F64: { dtype: "float64", width: 8, value: (v: DataView, i: number) => v.getFloat64(8 * i, true) },
+  I32: { dtype: "int32", width: 4, value: (v: DataView, i: number) => v.getInt32(4 * i, true) },
+  F16: { dtype: "float32", width: 2, value: (v: DataView, i: number) => halfValue(v.getUint16(2 * i, true)) },
+  BF16: { dtype: "float32", width: 2, value: (v: DataView, i: number) => new Float32Array(Uint32Array.of(v.getUint16(2 * i, true) << 16).buffer)[0]! },
+  I64: { dtype: "int32", width: 8, value: (v: DataView, i: number) => Number(v.getBigInt64(8 * i, true)) },
+  I16: { dtype: "int32", width: 2, value: (v: DataView, i: number) => v.getInt16(2 * i, true) },
+  U16: { dtype: "int32", width: 2, value: (v: DataView, i: number) => v.getUint16(2 * i, true) },
+  I8: { dtype: "int32", width: 1, value: (v: DataView, i: number) => v.getInt8(i) },
+  U8: { dtype: "int32", width: 1, value: (v: DataView, i: number) => v.getUint8(i) },
+} as const;
+type ForeignDType = keyof typeof FOREIGN_DTYPES;
+
+const foreignTensor = fc
+  .record({
+    code: fc.constantFrom(...(Object.keys(FOREIGN_DTYPES) as ForeignDType[])),
+    shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+  })
+  .chain(({ code, shape }) => {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const raw =
+      code === "I64"
+        ? fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count }).map((v) => new Uint8Array(BigInt64Array.from(v, BigInt).buffer))
+        : fc.uint8Array({ minLength: count * FOREIGN_DTYPES[code].width, maxLength: count * FOREIGN_DTYPES[code].width });
+    return raw.map((bytes) => ({ code, shape, raw: bytes }));
+  });
+
+const names = fc.uniqueArray(
+  fc.oneof(fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__"), fc.constant("__proto__")),
+  { maxLength: 6 },
+);
+const metadataRecord = fc.dictionary(fc.oneof(fc.string(), fc.constant("__proto__")), fc.string(), { maxKeys: 3 });
 
 /**
- * A valid safetensors file from an independent writer: the header lists the tensors in one
+ * A valid safetensors file from an independent writer, with any of the dtypes Nabla reads: the header lists the tensors in one
  * random order, the data section stores them in another, the header has 0-15 bytes of space
  * padding (so the data may start at any alignment), and the file sits at a random byte offset
  * of its buffer.
@@ -48,10 +85,10 @@ const names = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }).filter((s
 const foreignFile = names
   .chain((keys) =>
     fc.record({
-      tensors: fc.tuple(...keys.map((k) => storedTensor.map((t) => ({ name: k, ...t })))),
+      tensors: fc.tuple(...keys.map((k) => foreignTensor.map((t) => ({ name: k, ...t })))),
       dataOrder: fc.shuffledSubarray(keys, { minLength: keys.length, maxLength: keys.length }),
       headerOrder: fc.shuffledSubarray(keys, { minLength: keys.length, maxLength: keys.length }),
-      metadata: fc.option(fc.dictionary(fc.string().filter((k) => k !== "__proto__"), fc.string(), { maxKeys: 3 }), { nil: undefined }),
+      metadata: fc.option(metadataRecord, { nil: undefined }),
       padding: fc.integer({ min: 0, max: 15 }),
       shift: fc.integer({ min: 0, max: 7 }),
     }),
@@ -65,12 +102,12 @@ const foreignFile = names
       offsets.set(name, [end, end + size]);
       end += size;
     }
-    const header: Record<string, unknown> = metadata === undefined ? {} : { __metadata__: metadata };
+    const header: [string, unknown][] = metadata === undefined ? [] : [["__metadata__", metadata]];
     for (const name of headerOrder) {
       const t = byName.get(name)!;
-      header[name] = { dtype: t.code, shape: t.shape, data_offsets: offsets.get(name) };
+      header.push([name, { dtype: t.code, shape: t.shape, data_offsets: offsets.get(name) }]);
     }
-    const json = Buffer.from(JSON.stringify(header) + " ".repeat(padding), "utf8");
+    const json = Buffer.from(JSON.stringify(Object.fromEntries(header)) + " ".repeat(padding), "utf8");
     const file = Buffer.alloc(shift + 8 + json.length + end).subarray(shift);
     file.writeBigUInt64LE(BigInt(json.length));
     json.copy(file, 8);
@@ -93,9 +130,12 @@ describe("safetensors, property-based", () => {
         expect(sorted(decoded.tensors.keys())).toEqual(sorted(headerOrder));
         for (const t of tensors) {
           const got = decoded.tensors.get(t.name)!;
-          expect(got.dtype).toBe(FILE_DTYPES[t.code].dtype);
+          const { dtype, value } = FOREIGN_DTYPES[t.code];
+          expect(got.dtype).toBe(dtype);
           expect(got.shape).toEqual(t.shape);
-          expect(Buffer.from(bytesOf(got)).equals(Buffer.from(t.raw))).toBe(true);
+          const view = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
+          if (t.code === "F32" || t.code === "F64" || t.code === "I32") expect(Buffer.from(bytesOf(got)).equals(Buffer.from(t.raw))).toBe(true);
+          else got.data.forEach((v, i) => expect(v, `${t.code} element ${i}`).toBe(value(view, i)));
         }
         expect(decoded.metadata).toEqual(metadata);
       }),
@@ -106,7 +146,7 @@ describe("safetensors, property-based", () => {
     fc.assert(
       fc.property(
         names.chain((keys) => fc.tuple(...keys.map((k) => heldTensor.map((t) => [k, t] as const)))),
-        fc.dictionary(fc.string().filter((k) => k !== "__proto__"), fc.string(), { maxKeys: 3 }),
+        metadataRecord,
         (entries, metadata) => {
           const file = Buffer.concat(encodeSafetensors(new Map(entries), metadata));
           expect((8 + Number(file.readBigUInt64LE(0))) % 8).toBe(0);
