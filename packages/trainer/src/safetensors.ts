@@ -15,28 +15,27 @@ const DTYPE_CODES = { float32: "F32", float64: "F64", int32: "I32" } as const sa
 const METADATA = "__metadata__";
 
 /**
- * How each dtype of the format is read: its bytes per element, the dtype Nabla holds it in, and
- * how to turn aligned, host-order bytes into that typed array. F32, F64 and I32 are read as they
+ * How each dtype of the format is read: its bytes per element, and how to turn aligned,
+ * host-order bytes into the typed array Nabla holds it in. F32, F64 and I32 are read as they
  * are; F16 and BF16 widen to float32 exactly; I64 narrows to int32 (Nabla's integer dtype) and
  * refuses a value that does not fit; the small integer types widen to int32.
  */
 interface Reader {
   width: number;
-  dtype: DType;
   read(bytes: Uint8Array, n: number): TypedArray;
 }
 
 const READERS: Record<string, Reader> = {
-  F32: { width: 4, dtype: "float32", read: (b, n) => new Float32Array(b.buffer, b.byteOffset, n) },
-  F64: { width: 8, dtype: "float64", read: (b, n) => new Float64Array(b.buffer, b.byteOffset, n) },
-  I32: { width: 4, dtype: "int32", read: (b, n) => new Int32Array(b.buffer, b.byteOffset, n) },
-  F16: { width: 2, dtype: "float32", read: (b, n) => widenHalf(new Uint16Array(b.buffer, b.byteOffset, n)) },
-  BF16: { width: 2, dtype: "float32", read: (b, n) => widenBFloat16(new Uint16Array(b.buffer, b.byteOffset, n)) },
-  I64: { width: 8, dtype: "int32", read: (b, n) => narrowInt64(new BigInt64Array(b.buffer, b.byteOffset, n)) },
-  I16: { width: 2, dtype: "int32", read: (b, n) => Int32Array.from(new Int16Array(b.buffer, b.byteOffset, n)) },
-  U16: { width: 2, dtype: "int32", read: (b, n) => Int32Array.from(new Uint16Array(b.buffer, b.byteOffset, n)) },
-  I8: { width: 1, dtype: "int32", read: (b, n) => Int32Array.from(new Int8Array(b.buffer, b.byteOffset, n)) },
-  U8: { width: 1, dtype: "int32", read: (b, n) => Int32Array.from(b.subarray(0, n)) },
+  F32: { width: 4, read: (b, n) => new Float32Array(b.buffer, b.byteOffset, n) },
+  F64: { width: 8, read: (b, n) => new Float64Array(b.buffer, b.byteOffset, n) },
+  I32: { width: 4, read: (b, n) => new Int32Array(b.buffer, b.byteOffset, n) },
+  F16: { width: 2, read: (b, n) => widenHalf(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  BF16: { width: 2, read: (b, n) => widenBFloat16(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  I64: { width: 8, read: (b, n) => narrowInt64(new BigInt64Array(b.buffer, b.byteOffset, n)) },
+  I16: { width: 2, read: (b, n) => Int32Array.from(new Int16Array(b.buffer, b.byteOffset, n)) },
+  U16: { width: 2, read: (b, n) => Int32Array.from(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  I8: { width: 1, read: (b, n) => Int32Array.from(new Int8Array(b.buffer, b.byteOffset, n)) },
+  U8: { width: 1, read: (b, n) => Int32Array.from(b.subarray(0, n)) },
 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
