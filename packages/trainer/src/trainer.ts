@@ -97,6 +97,10 @@ export class Trainer {
   private globalStep = 0;
   private stopReason: string | null = null;
   private lastCheckpoint: { path: string; epoch: number } | null = null;
+  /** Set while a fit runs: a second one would interleave its steps with the first on the same model and optimizer. */
+  private fitting = false;
+  /** Set while fit is inside an epoch's batches, when the metrics hold that epoch's running totals. */
+  private inEpoch = false;
 
   constructor(options: TrainerOptions) {
     if (typeof options !== "object" || options === null) throw new Error("Trainer: expected options { model, loss, optimizer }");
@@ -142,8 +146,29 @@ export class Trainer {
     return this.stopReason;
   }
 
+  /**
+   * Trains for `epochs` epochs (counting those a resumed checkpoint already holds). One fit at a
+   * time: a second call before the first has settled is refused. `predict` may be called from
+   * callbacks; `evaluate` only between epochs (see its note).
+   */
   async fit(train: BatchLoader, options: FitOptions): Promise<History> {
+    if (this.fitting) {
+      throw new Error(
+        "Trainer.fit: a fit is already running on this Trainer; await it before starting another " +
+          "(two at once would interleave their steps on one model and optimizer), or give the second run its own model, optimizer and Trainer",
+      );
+    }
     checkFitOptions(train, options);
+    this.fitting = true;
+    try {
+      return await this.run(train, options);
+    } finally {
+      this.fitting = false;
+      this.inEpoch = false;
+    }
+  }
+
+  private async run(train: BatchLoader, options: FitOptions): Promise<History> {
     const { epochs, validation, callbacks = [], checkpoint, resumeFrom, progress = "auto", output = process.stdout } = options;
     const every = checkpoint?.every ?? 1;
     const reporter = new ProgressReporter(progress, output);
@@ -159,7 +184,12 @@ export class Trainer {
       history = new History(resumed.history);
       this.globalStep = resumed.step;
       this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
-      reporter.message(`Resumed from ${resumeFrom} after epoch ${resumed.epoch}`);
+      reporter.message(
+        resumed.epoch < epochs
+          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
+          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
+              "nothing to train (ask for more epochs to continue)",
+      );
     }
     for (const cb of callbacks) await cb.onTrainBegin?.(this);
     if (resumed !== null) {
@@ -204,6 +234,13 @@ export class Trainer {
   /** Mean loss and metrics over `loader`, without gradients and in eval mode (the previous mode is restored). */
   evaluate(loader: BatchLoader): Evaluation {
     if (!isIterable(loader)) throw new Error(`Trainer.evaluate: expected a DataLoader or an iterable of [input, target] batches, got ${describe(loader)}`);
+    if (this.inEpoch) {
+      throw new Error(
+        "Trainer.evaluate: called in the middle of a fit's epoch (from onBatchEnd, or code that ran between its batches), " +
+          "where it would reset the metrics that are adding up the epoch's training results; evaluate in onEpochEnd, " +
+          "or with a second Trainer on the same model (its metrics are its own)",
+      );
+    }
     const wasTraining = this.model.training;
     this.model.eval();
     try {
@@ -274,6 +311,7 @@ export class Trainer {
     const metrics = this.metrics;
     for (const m of metrics) m.reset();
     this.model.train();
+    this.inEpoch = true;
     reporter.epochBegin(epoch, epochs, total);
     const started = performance.now();
     let batch = 0;
@@ -310,6 +348,7 @@ export class Trainer {
       }
     }
     if (batch === 0) throw new Error("Trainer.fit: the training loader yielded no batches");
+    this.inEpoch = false;
     return {
       batches: batch,
       samples,
