@@ -1,33 +1,72 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { type Stats, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, sep } from "node:path";
+import { checkPath, creationReason, makeDirectories, statIfExists, systemReason } from "./files.js";
 
 /**
  * Writes `chunks` to `path` so that readers see either the old file or the complete new one:
  * the bytes go to `path.tmp-<pid>`, are fsync'ed, and the temporary file is renamed over `path`
- * (rename is atomic on POSIX file systems). If anything fails, the temporary file is removed and
- * the previous `path` is untouched. A process killed mid-write leaves at most a stray `.tmp-<pid>`.
+ * (rename is atomic on POSIX file systems). If anything fails, the temporary file is removed, the
+ * previous `path` is untouched, and the error says so. A process killed mid-write leaves at most
+ * a stray `.tmp-<pid>`. Missing folders are created.
  */
 export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
-  mkdirSync(dirname(path), { recursive: true });
+  writeAtomically(path, chunks, "writeFileAtomic");
+}
+
+/** A write that failed: why, and what is on disk instead; `message` says both after the caller's name. */
+export class WriteError extends Error {
+  constructor(
+    caller: string,
+    readonly path: string,
+    readonly why: string,
+    readonly kept: string,
+    cause?: unknown,
+  ) {
+    super(`${caller}: cannot write ${path}: ${why}; ${kept}`, { cause });
+  }
+}
+
+/**
+ * writeFileAtomic for the public functions that write files: failures are WriteErrors whose
+ * message starts with `caller`; a system error is their `cause`.
+ */
+export function writeAtomically(path: string, chunks: readonly Uint8Array[], caller: string): void {
+  checkPath(path, caller);
+  let previous: Stats | undefined;
+  try {
+    previous = statIfExists(path);
+  } catch (e) {
+    throw new WriteError(caller, path, systemReason(e), "nothing was written", e);
+  }
+  if (previous?.isDirectory() || path.endsWith("/") || path.endsWith(sep)) {
+    throw new Error(`${caller}: ${path} is a folder; expected the path of a file (nothing was written)`);
+  }
+  const kept = previous === undefined ? "nothing was written" : `the previous ${path} is untouched`;
+  const fail = (why: string, cause?: unknown): Error => new WriteError(caller, path, why, kept, cause);
+
+  const folderProblem = makeDirectories(dirname(path));
+  if (folderProblem !== undefined) throw fail(folderProblem);
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
+  let fd: number;
+  try {
+    fd = openSync(tmp, "w");
+  } catch (e) {
+    throw fail(creationReason(e, "files"), e);
+  }
+  let open = true;
   try {
     for (const chunk of chunks) {
       let written = 0;
       while (written < chunk.byteLength) written += writeSync(fd, chunk, written, chunk.byteLength - written);
     }
     fsyncSync(fd);
-  } catch (e) {
+    open = false;
     closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  try {
     renameSync(tmp, path);
   } catch (e) {
+    if (open) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw e;
+    throw fail(systemReason(e), e);
   }
   syncDirectory(dirname(path));
 }

@@ -1,7 +1,10 @@
-import type { Module } from "@nabla/layers";
+import { describe } from "@nabla/autograd";
+import { Module } from "@nabla/layers";
 import type { Tensor } from "@nabla/tensor";
+import { writeAtomically } from "./atomic.js";
+import { checkPath, unreadableFile } from "./files.js";
 import type { EpochLog } from "./history.js";
-import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
 
 /**
@@ -20,7 +23,9 @@ export function modelTensors(model: Module): Map<string, Tensor> {
  * the plain state-dict names, so PyTorch's `safetensors.torch.load_file` and other tools read it.
  */
 export function saveModel(model: Module, path: string, metadata: Record<string, string> = {}): void {
-  saveSafetensors(path, modelTensors(model), { format: "nabla-model", ...metadata });
+  checkModel(model, "saveModel");
+  checkPath(path, "saveModel");
+  writeAtomically(path, encodeSafetensors(modelTensors(model), { format: "nabla-model", ...metadata }), "saveModel");
 }
 
 /**
@@ -29,12 +34,20 @@ export function saveModel(model: Module, path: string, metadata: Record<string, 
  * architecture, missing or extra keys) throws and leaves the model as it was.
  */
 export function loadModel(model: Module, path: string): void {
+  checkModel(model, "loadModel");
+  checkPath(path, "loadModel");
+  const unreadable = unreadableFile(path);
+  if (unreadable !== undefined) throw new Error(`loadModel: cannot read ${path}: ${unreadable}`);
   const { tensors } = loadSafetensors(path);
   try {
     model.loadStateDict(weightsOnly(tensors));
   } catch (e) {
     throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
   }
+}
+
+function checkModel(model: unknown, caller: string): void {
+  if (!(model instanceof Module)) throw new Error(`${caller}: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
 }
 
 /** Model state-dict names contain no '/'; a training checkpoint keeps everything else under "<part>/". */

@@ -20,3 +20,4 @@ export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors 
 export type { Safetensors, TensorRecord } from "./safetensors.js";
 export { loadModel, saveModel } from "./checkpoint.js";
 export { writeFileAtomic } from "./atomic.js";
+export { ensureDirectory } from "./files.js";

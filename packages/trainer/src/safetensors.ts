@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type DType, Tensor, type TypedArray, allocate, formatShape, shapeSize } from "@nabla/tensor";
-import { writeFileAtomic } from "./atomic.js";
+import { writeAtomically } from "./atomic.js";
 
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors), readable by PyTorch, JAX and
@@ -151,7 +151,7 @@ function corrupt(source: string, what: string): never {
 
 /** Writes tensors (and string metadata) to `path` in the safetensors format, atomically. */
 export function saveSafetensors(path: string, tensors: TensorRecord, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeAtomically(path, encodeSafetensors(tensors, metadata), "saveSafetensors");
 }
 
 /** Reads a safetensors file written by Nabla or any other tool (F32, F64 and I32 tensors). */

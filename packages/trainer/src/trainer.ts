@@ -2,8 +2,10 @@ import { Variable, noGrad } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
 import { type Generator, Tensor, allocate, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
+import { WriteError } from "./atomic.js";
 import type { Callback } from "./callbacks.js";
 import { type TrainingState, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { unreadableFile } from "./files.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
 import { type Metric, type MetricSpec, createMetric } from "./metrics.js";
 import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
@@ -413,7 +415,7 @@ export class Trainer {
     validation: BatchLoader | undefined,
     callbacks: readonly Callback[],
   ): void {
-    saveCheckpoint(path, this.model, {
+    const state: TrainingState = {
       epoch,
       step: this.globalStep,
       lr: this.optimizer.lr,
@@ -425,7 +427,20 @@ export class Trainer {
       generator: defaultGenerator().getState(),
       trainerGenerator: this.generator?.getState() ?? null,
       callbacks: callbacks.map((cb) => cb.stateDict?.() ?? null),
-    });
+    };
+    try {
+      saveCheckpoint(path, this.model, state);
+    } catch (e) {
+      const last = this.lastCheckpoint;
+      const kept =
+        last === null
+          ? "no checkpoint of this run was saved"
+          : last.path === path
+            ? `${path} still holds epoch ${last.epoch}`
+            : `the last checkpoint saved is ${last.path} (epoch ${last.epoch})`;
+      const why = e instanceof WriteError ? e.why : (e as Error).message;
+      throw new Error(`Trainer.fit: training stopped after epoch ${epoch}: its checkpoint could not be written to ${path}: ${why}; ${kept}`, { cause: e });
+    }
     this.lastCheckpoint = { path, epoch };
   }
 
@@ -436,6 +451,8 @@ export class Trainer {
    */
   private restore(path: string, train: BatchLoader, validation: BatchLoader | undefined): TrainingState {
     const fail = (e: unknown): Error => new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`);
+    const unreadable = unreadableFile(path);
+    if (unreadable !== undefined) throw new Error(`Trainer.fit: cannot resume from ${path}: ${unreadable}`);
     let checkpoint: ReturnType<typeof readCheckpoint>;
     try {
       checkpoint = readCheckpoint(path);
