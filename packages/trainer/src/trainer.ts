@@ -186,12 +186,6 @@ export class Trainer {
       history = new History(resumed.history);
       this.globalStep = resumed.step;
       this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
-      reporter.message(
-        resumed.epoch < epochs
-          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
-          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
-              "nothing to train (ask for more epochs to continue)",
-      );
     }
     for (const cb of callbacks) await cb.onTrainBegin?.(this);
     if (resumed !== null) {
@@ -199,6 +193,12 @@ export class Trainer {
         const state = resumed.callbacks[i];
         if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
       });
+      reporter.message(
+        resumed.epoch < epochs
+          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
+          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
+              "nothing to train",
+      );
     }
 
     try {

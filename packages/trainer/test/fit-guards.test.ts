@@ -123,8 +123,8 @@ describe("resuming a run that is already complete", () => {
     await first.trainer.fit(batches(), { epochs: 2, checkpoint: { path }, progress: "none" });
 
     for (const [epochs, says] of [
-      [2, `Resumed from ${path} after epoch 2, which completes the 2 epochs asked for: nothing to train (ask for more epochs to continue)\n`],
-      [1, `Resumed from ${path} after epoch 2, which is past the 1 epoch asked for: nothing to train (ask for more epochs to continue)\n`],
+      [2, `Resumed from ${path} after epoch 2, which completes the 2 epochs asked for: nothing to train\n`],
+      [1, `Resumed from ${path} after epoch 2, which is past the 1 epoch asked for: nothing to train\n`],
     ] as const) {
       const { model, trainer } = setup();
       const output = capture(false);
