@@ -139,7 +139,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return fail(`${(e as Error).message}; the checkpoint ${show(checkpoint)} was saved`, 1);
   }
   console.log(`\nChart:      ${show(chart)}`);
-  console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable)`);
+  console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable with --resume)`);
   return 0;
 }
 
@@ -170,8 +170,9 @@ function show(path: string): string {
 
 /**
  * `pnpm example:mnist | head -2` closes the pipe while training goes on. The reader has what it
- * wanted, so the run ends quietly with 0, as it would had it finished (checkpoints are written
- * atomically, so none is left half-written); any other failure to print is reported.
+ * wanted, so the run ends quietly with status 0, as `| head` users and `set -o pipefail` scripts
+ * expect (checkpoints are written synchronously and atomically: none is left half-written). Any
+ * other failure to print is an error.
  */
 function quitWhenReaderLeaves(stream: NodeJS.WriteStream): void {
   stream.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,6 +1,6 @@
 import { type Stats, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, sep } from "node:path";
-import { checkPath, creationReason, makeDirectories, statIfExists, systemReason } from "./files.js";
+import { dirname } from "node:path";
+import { checkPath, creationReason, prepareFileWrite, statIfExists, systemReason } from "./files.js";
 
 /**
  * Writes `chunks` to `path` so that readers see either the old file or the complete new one:
@@ -38,14 +38,11 @@ export function writeAtomically(path: string, chunks: readonly Uint8Array[], cal
   } catch (e) {
     throw new WriteError(caller, path, systemReason(e), "nothing was written", e);
   }
-  if (previous?.isDirectory() || path.endsWith("/") || path.endsWith(sep)) {
-    throw new Error(`${caller}: ${path} is a folder; expected the path of a file (nothing was written)`);
-  }
-  const kept = previous === undefined ? "nothing was written" : `the previous ${path} is untouched`;
+  const kept = previous === undefined || previous.isDirectory() ? "nothing was written" : `the previous ${path} is untouched`;
   const fail = (why: string, cause?: unknown): Error => new WriteError(caller, path, why, kept, cause);
 
-  const folderProblem = makeDirectories(dirname(path));
-  if (folderProblem !== undefined) throw fail(folderProblem);
+  const problem = prepareFileWrite(path);
+  if (problem !== undefined) throw fail(problem);
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number;
   try {

@@ -1,5 +1,5 @@
 import { type Stats, mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, sep } from "node:path";
 import { describe } from "@nabla/autograd";
 
 /**
@@ -85,6 +85,21 @@ export function makeDirectories(dir: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Why no file can be written at `path`, or undefined once the folders it needs exist (this makes
+ * them): a path that names a folder, or a folder on the way that cannot be made.
+ */
+export function prepareFileWrite(path: string): string | undefined {
+  let stats: Stats | undefined;
+  try {
+    stats = statIfExists(path);
+  } catch (e) {
+    return systemReason(e);
+  }
+  if (stats?.isDirectory() || path.endsWith("/") || path.endsWith(sep)) return "it is a folder, not a file";
+  return makeDirectories(dirname(path));
 }
 
 /**

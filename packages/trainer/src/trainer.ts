@@ -5,7 +5,7 @@ import { type Generator, Tensor, allocate, checkOptions, defaultGenerator, forma
 import { WriteError } from "./atomic.js";
 import type { Callback } from "./callbacks.js";
 import { type TrainingState, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { unreadableFile } from "./files.js";
+import { prepareFileWrite, unreadableFile } from "./files.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
 import { type Metric, type MetricSpec, createMetric } from "./metrics.js";
 import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
@@ -178,6 +178,11 @@ export class Trainer {
     this.stopReason = null;
     this.lastCheckpoint = null;
     this.globalStep = 0;
+    if (checkpoint !== undefined) {
+      // Before training, rather than after the first epoch's work.
+      const problem = prepareFileWrite(checkpoint.path);
+      if (problem !== undefined) throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
+    }
 
     let history = new History();
     let resumed: TrainingState | null = null;

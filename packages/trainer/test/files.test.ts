@@ -23,8 +23,8 @@ describe("saveModel refuses what it cannot write, naming the path and what was k
     const folder = join(dir, "runs");
     mkdirSync(folder);
     writeFileSync(join(folder, "notes.txt"), "kept");
-    expect(() => saveModel(mlp(), folder)).toThrow(`saveModel: ${folder} is a folder; expected the path of a file (nothing was written)`);
-    expect(() => saveModel(mlp(), join(dir, "new") + "/")).toThrow(`saveModel: ${join(dir, "new")}/ is a folder; expected the path of a file (nothing was written)`);
+    expect(() => saveModel(mlp(), folder)).toThrow(`saveModel: cannot write ${folder}: it is a folder, not a file; nothing was written`);
+    expect(() => saveModel(mlp(), `${folder}/new/`)).toThrow(`saveModel: cannot write ${folder}/new/: it is a folder, not a file; nothing was written`);
     expect(readdirSync(folder)).toEqual(["notes.txt"]);
     expect(() => saveModel(mlp(), "")).toThrow('saveModel: path must be a non-empty string, got ""');
     expect(() => saveModel(mlp(), undefined as unknown as string)).toThrow("saveModel: path must be a non-empty string, got undefined");
@@ -58,16 +58,16 @@ describe("saveModel refuses what it cannot write, naming the path and what was k
     );
   });
 
-  it("fit's checkpoint under /proc stops training after the first epoch, saying nothing was saved", async () => {
+  it("fit refuses a checkpoint path it cannot write before training, not after the first epoch", async () => {
     const data = blobs(16, 1);
     const model = mlp();
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
-    const path = "/proc/nabla-test/run.ckpt";
-    await expect(trainer.fit(loader(data.x, data.y, 8), { epochs: 3, checkpoint: { path }, progress: "none" })).rejects.toThrow(
-      `Trainer.fit: training stopped after epoch 1: its checkpoint could not be written to ${path}: cannot create the folder /proc/nabla-test: ` +
-        "the file system takes no new folders there (ENOENT); no checkpoint of this run was saved",
+    const fit = (path: string) => trainer.fit(loader(data.x, data.y, 8), { epochs: 3, checkpoint: { path }, progress: "none" });
+    await expect(fit("/proc/nabla-test/run.ckpt")).rejects.toThrow(
+      "Trainer.fit: cannot write checkpoints to /proc/nabla-test/run.ckpt: cannot create the folder /proc/nabla-test: the file system takes no new folders there (ENOENT)",
     );
-    expect(trainer.step).toBe(2);
+    await expect(fit(dir)).rejects.toThrow(`Trainer.fit: cannot write checkpoints to ${dir}: it is a folder, not a file`);
+    expect(trainer.step).toBe(0);
   });
 
   it("ensureDirectory makes missing folders and accepts existing ones", () => {
