@@ -1,6 +1,6 @@
-import { type Stats, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { checkPath, creationReason, prepareFileWrite, statIfExists, systemReason } from "./files.js";
+import { checkPath, creationReason, lookAt, prepareFileWrite, systemReason } from "./files.js";
 
 /**
  * Writes `chunks` to `path` so that readers see either the old file or the complete new one:
@@ -13,13 +13,13 @@ export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): vo
   writeAtomically(path, chunks, "writeFileAtomic");
 }
 
-/** A write that failed: why, and what is on disk instead; `message` says both after the caller's name. */
+/** A write that failed. `message` says why and what is on disk instead; `why` alone lets a caller say it in its own words. */
 export class WriteError extends Error {
   constructor(
     caller: string,
-    readonly path: string,
+    path: string,
     readonly why: string,
-    readonly kept: string,
+    kept: string,
     cause?: unknown,
   ) {
     super(`${caller}: cannot write ${path}: ${why}; ${kept}`, { cause });
@@ -32,12 +32,8 @@ export class WriteError extends Error {
  */
 export function writeAtomically(path: string, chunks: readonly Uint8Array[], caller: string): void {
   checkPath(path, caller);
-  let previous: Stats | undefined;
-  try {
-    previous = statIfExists(path);
-  } catch (e) {
-    throw new WriteError(caller, path, systemReason(e), "nothing was written", e);
-  }
+  const previous = lookAt(path);
+  if (typeof previous === "string") throw new WriteError(caller, path, previous, "nothing was written");
   const kept = previous === undefined || previous.isDirectory() ? "nothing was written" : `the previous ${path} is untouched`;
   const fail = (why: string, cause?: unknown): Error => new WriteError(caller, path, why, kept, cause);
 

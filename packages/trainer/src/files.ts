@@ -28,7 +28,7 @@ export function checkPath(path: unknown, caller: string): asserts path is string
 }
 
 /** What is at `path`, or undefined when nothing is (ENOENT, or ENOTDIR: a file stands where one of its folders should). */
-export function statIfExists(path: string): Stats | undefined {
+function statIfExists(path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (e) {
@@ -38,14 +38,19 @@ export function statIfExists(path: string): Stats | undefined {
   }
 }
 
-/** Why `path` cannot be read as a file, in words, or undefined when it can be tried. */
-export function unreadableFile(path: string): string | undefined {
-  let stats: Stats | undefined;
+/** What is at `path` (undefined when nothing is), or why it cannot be looked at, in words (a string). */
+export function lookAt(path: string): Stats | undefined | string {
   try {
-    stats = statIfExists(path);
+    return statIfExists(path);
   } catch (e) {
     return systemReason(e);
   }
+}
+
+/** Why `path` cannot be read as a file, in words, or undefined when it can be tried. */
+export function unreadableFile(path: string): string | undefined {
+  const stats = lookAt(path);
+  if (typeof stats === "string") return stats;
   if (stats === undefined) return "no such file";
   if (stats.isDirectory()) return "it is a folder, not a file";
   return undefined;
@@ -60,12 +65,8 @@ export function makeDirectories(dir: string): string | undefined {
   const missing: string[] = [];
   let current = dir;
   for (;;) {
-    let stats: Stats | undefined;
-    try {
-      stats = statIfExists(current);
-    } catch (e) {
-      return `cannot look at ${current}: ${systemReason(e)}`;
-    }
+    const stats = lookAt(current);
+    if (typeof stats === "string") return `cannot look at ${current}: ${stats}`;
     if (stats !== undefined) {
       if (!stats.isDirectory()) return `${current} is a file, not a folder`;
       break;
@@ -92,12 +93,8 @@ export function makeDirectories(dir: string): string | undefined {
  * them): a path that names a folder, or a folder on the way that cannot be made.
  */
 export function prepareFileWrite(path: string): string | undefined {
-  let stats: Stats | undefined;
-  try {
-    stats = statIfExists(path);
-  } catch (e) {
-    return systemReason(e);
-  }
+  const stats = lookAt(path);
+  if (typeof stats === "string") return stats;
   if (stats?.isDirectory() || path.endsWith("/") || path.endsWith(sep)) return "it is a folder, not a file";
   return makeDirectories(dirname(path));
 }
