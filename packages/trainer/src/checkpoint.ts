@@ -1,7 +1,10 @@
-import type { Module } from "@nabla/layers";
+import { describe } from "@nabla/autograd";
+import { Module } from "@nabla/layers";
 import { type Tensor, checkOptions } from "@nabla/tensor";
+import { writeAtomically } from "./atomic.js";
+import { checkPath, unreadableFile } from "./files.js";
 import { type EpochLog, withUnmeasuredTimings, withoutTimings } from "./history.js";
-import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
 import { fromTorchLayout, toTorchLayout } from "./torch-layout.js";
 
@@ -39,11 +42,13 @@ export interface LoadModelOptions {
  * the plain state-dict names, so PyTorch's `safetensors.torch.load_file` and other tools read it.
  */
 export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
+  checkModel(model, "saveModel");
+  checkPath(path, "saveModel");
   checkOptions("saveModel", options, ["layout", "metadata"]);
   const { layout = "nabla", metadata = {} } = options;
   checkLayout("saveModel", layout);
   if (layout === "nabla") {
-    saveSafetensors(path, modelTensors(model), { format: "nabla-model", ...metadata });
+    writeAtomically(path, encodeSafetensors(modelTensors(model), { format: "nabla-model", ...metadata }), "saveModel");
     return;
   }
   let tensors: Map<string, Tensor>;
@@ -53,7 +58,7 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
     throw new Error(`saveModel: ${(e as Error).message}`);
   }
   // "pt" is what Hugging Face's tools write and look for in PyTorch files.
-  saveSafetensors(path, tensors, { format: "pt", ...metadata }, { int64: true });
+  writeAtomically(path, encodeSafetensors(tensors, { format: "pt", ...metadata }, { int64: true }), "saveModel");
 }
 
 /**
@@ -63,9 +68,13 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
  * and leaves the model as it was.
  */
 export function loadModel(model: Module, path: string, options: LoadModelOptions = {}): void {
+  checkModel(model, "loadModel");
+  checkPath(path, "loadModel");
   checkOptions("loadModel", options, ["layout"]);
   const { layout = "nabla" } = options;
   checkLayout("loadModel", layout);
+  const unreadable = unreadableFile(path);
+  if (unreadable !== undefined) throw new Error(`loadModel: cannot read ${path}: ${unreadable}`);
   const { tensors, metadata } = loadSafetensors(path);
   try {
     model.loadStateDict(layout === "torch" ? fromTorchLayout(model, tensors) : weightsOnly(tensors));
@@ -83,6 +92,10 @@ function layoutHint(layout: Layout, format: string | undefined): string {
   if (layout === "nabla" && format === "pt") return ' (the file is in PyTorch\'s layout: load it with { layout: "torch" })';
   if (layout === "torch" && (format === "nabla-model" || format === FORMAT)) return " (the file is in Nabla's layout: load it without layout: \"torch\")";
   return "";
+}
+
+function checkModel(model: unknown, caller: string): void {
+  if (!(model instanceof Module)) throw new Error(`${caller}: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
 }
 
 /** Model state-dict names contain no '/'; a training checkpoint keeps everything else under "<part>/". */

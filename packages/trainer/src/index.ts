@@ -21,3 +21,4 @@ export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js"
 export { loadModel, saveModel } from "./checkpoint.js";
 export type { Layout, LoadModelOptions, SaveModelOptions } from "./checkpoint.js";
 export { writeFileAtomic } from "./atomic.js";
+export { ensureDirectory } from "./files.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type DType, Tensor, type TypedArray, checkOptions, formatShape, shapeSize } from "@nabla/tensor";
-import { writeFileAtomic } from "./atomic.js";
+import { writeAtomically } from "./atomic.js";
 
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors), readable by PyTorch, JAX and
@@ -201,7 +201,7 @@ function corrupt(source: string, what: string): never {
 
 /** Writes tensors (and string metadata) to `path` in the safetensors format, atomically. */
 export function saveSafetensors(path: string, tensors: TensorRecord, metadata: Record<string, string> = {}, options: EncodeOptions = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata, options));
+  writeAtomically(path, encodeSafetensors(tensors, metadata, options), "saveSafetensors");
 }
 
 /** Reads a safetensors file written by Nabla or any other tool (the dtypes of READERS above). */

@@ -2,8 +2,10 @@ import { Variable, noGrad } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
 import { type Generator, Tensor, allocate, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
+import { WriteError } from "./atomic.js";
 import type { Callback } from "./callbacks.js";
 import { type TrainingState, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { prepareFileWrite, unreadableFile } from "./files.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
 import { type Metric, type MetricSpec, createMetric } from "./metrics.js";
 import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
@@ -97,6 +99,10 @@ export class Trainer {
   private globalStep = 0;
   private stopReason: string | null = null;
   private lastCheckpoint: { path: string; epoch: number } | null = null;
+  /** Set while a fit runs: a second one would interleave its steps with the first on the same model and optimizer. */
+  private fitting = false;
+  /** Set while fit is inside an epoch's batches, when the metrics hold that epoch's running totals. */
+  private inEpoch = false;
 
   constructor(options: TrainerOptions) {
     if (typeof options !== "object" || options === null) throw new Error("Trainer: expected options { model, loss, optimizer }");
@@ -142,8 +148,29 @@ export class Trainer {
     return this.stopReason;
   }
 
+  /**
+   * Trains for `epochs` epochs (counting those a resumed checkpoint already holds). One fit at a
+   * time: a second call before the first has settled is refused. `predict` may be called from
+   * callbacks; `evaluate` only between epochs (see its note).
+   */
   async fit(train: BatchLoader, options: FitOptions): Promise<History> {
+    if (this.fitting) {
+      throw new Error(
+        "Trainer.fit: a fit is already running on this Trainer; await it before starting another " +
+          "(two at once would interleave their steps on one model and optimizer), or give the second run its own model, optimizer and Trainer",
+      );
+    }
     checkFitOptions(train, options);
+    this.fitting = true;
+    try {
+      return await this.run(train, options);
+    } finally {
+      this.fitting = false;
+      this.inEpoch = false;
+    }
+  }
+
+  private async run(train: BatchLoader, options: FitOptions): Promise<History> {
     const { epochs, validation, callbacks = [], checkpoint, resumeFrom, progress = "auto", output = process.stdout } = options;
     const every = checkpoint?.every ?? 1;
     const reporter = new ProgressReporter(progress, output);
@@ -151,6 +178,11 @@ export class Trainer {
     this.stopReason = null;
     this.lastCheckpoint = null;
     this.globalStep = 0;
+    if (checkpoint !== undefined) {
+      // Before training, rather than after the first epoch's work.
+      const problem = prepareFileWrite(checkpoint.path);
+      if (problem !== undefined) throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
+    }
 
     let history = new History();
     let resumed: TrainingState | null = null;
@@ -159,7 +191,6 @@ export class Trainer {
       history = new History(resumed.history);
       this.globalStep = resumed.step;
       this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
-      reporter.message(`Resumed from ${resumeFrom} after epoch ${resumed.epoch}`);
     }
     for (const cb of callbacks) await cb.onTrainBegin?.(this);
     if (resumed !== null) {
@@ -167,6 +198,12 @@ export class Trainer {
         const state = resumed.callbacks[i];
         if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
       });
+      reporter.message(
+        resumed.epoch < epochs
+          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
+          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
+              "nothing to train",
+      );
     }
 
     try {
@@ -204,6 +241,13 @@ export class Trainer {
   /** Mean loss and metrics over `loader`, without gradients and in eval mode (the previous mode is restored). */
   evaluate(loader: BatchLoader): Evaluation {
     if (!isIterable(loader)) throw new Error(`Trainer.evaluate: expected a DataLoader or an iterable of [input, target] batches, got ${describe(loader)}`);
+    if (this.inEpoch) {
+      throw new Error(
+        "Trainer.evaluate: called in the middle of a fit's epoch (from onBatchEnd, or code that ran between its batches), " +
+          "where it would reset the metrics that are adding up the epoch's training results; evaluate in onEpochEnd, " +
+          "or with a second Trainer on the same model (its metrics are its own)",
+      );
+    }
     const wasTraining = this.model.training;
     this.model.eval();
     try {
@@ -274,6 +318,7 @@ export class Trainer {
     const metrics = this.metrics;
     for (const m of metrics) m.reset();
     this.model.train();
+    this.inEpoch = true;
     reporter.epochBegin(epoch, epochs, total);
     const started = performance.now();
     let batch = 0;
@@ -310,6 +355,7 @@ export class Trainer {
       }
     }
     if (batch === 0) throw new Error("Trainer.fit: the training loader yielded no batches");
+    this.inEpoch = false;
     return {
       batches: batch,
       samples,
@@ -374,7 +420,7 @@ export class Trainer {
     validation: BatchLoader | undefined,
     callbacks: readonly Callback[],
   ): void {
-    saveCheckpoint(path, this.model, {
+    const state: TrainingState = {
       epoch,
       step: this.globalStep,
       lr: this.optimizer.lr,
@@ -386,7 +432,20 @@ export class Trainer {
       generator: defaultGenerator().getState(),
       trainerGenerator: this.generator?.getState() ?? null,
       callbacks: callbacks.map((cb) => cb.stateDict?.() ?? null),
-    });
+    };
+    try {
+      saveCheckpoint(path, this.model, state);
+    } catch (e) {
+      const last = this.lastCheckpoint;
+      const kept =
+        last === null
+          ? "no checkpoint of this run was saved"
+          : last.path === path
+            ? `${path} still holds epoch ${last.epoch}`
+            : `the last checkpoint saved is ${last.path} (epoch ${last.epoch})`;
+      const why = e instanceof WriteError ? e.why : (e as Error).message;
+      throw new Error(`Trainer.fit: training stopped after epoch ${epoch}: its checkpoint could not be written to ${path}: ${why}; ${kept}`, { cause: e });
+    }
     this.lastCheckpoint = { path, epoch };
   }
 
@@ -397,6 +456,8 @@ export class Trainer {
    */
   private restore(path: string, train: BatchLoader, validation: BatchLoader | undefined): TrainingState {
     const fail = (e: unknown): Error => new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`);
+    const unreadable = unreadableFile(path);
+    if (unreadable !== undefined) throw new Error(`Trainer.fit: cannot resume from ${path}: ${unreadable}`);
     let checkpoint: ReturnType<typeof readCheckpoint>;
     try {
       checkpoint = readCheckpoint(path);
