@@ -120,7 +120,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const predicted = argmaxRows(logits);
   let correct = 0;
   for (let i = 0; i < testCount; i++) if (predicted[i] === data.test.labels.data[i]) correct++;
-  const perEpoch = history.epochs.map((e) => `${e.seconds.toFixed(1)}s`).join(", ");
+  // Epochs restored from a checkpoint carry no timings (they would make checkpoints irreproducible).
+  const perEpoch = history.epochs.map((e) => (Number.isFinite(e.seconds) ? `${e.seconds.toFixed(1)}s` : "resumed")).join(", ");
   console.log(
     `\nTest accuracy: ${((100 * correct) / testCount).toFixed(2)}% (${count(correct)}/${count(testCount)}) ` +
       `after ${history.length} epoch${history.length === 1 ? "" : "s"}${epochsRun < history.length ? ` (${epochsRun} in this run)` : ""} ` +
