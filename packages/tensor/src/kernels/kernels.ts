@@ -70,6 +70,6 @@ export interface Kernels {
     dxg: FloatArray,
     dhg: FloatArray,
   ): void;
-  rnnCell(count: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void;
-  rnnCellBackward(count: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void;
+  rnnCell(rows: number, hidden: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void;
+  rnnCellBackward(rows: number, hidden: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void;
 }
