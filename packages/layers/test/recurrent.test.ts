@@ -1,7 +1,7 @@
 import { Variable, add, mul, noGrad, slice, sum } from "@nabla/autograd";
 import { Generator, type Tensor, manualSeed, maxAbsDiff, randn, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell, type RecurrentOptions } from "../src/index.js";
+import { Dense, GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, type RecurrentOptions } from "../src/index.js";
 
 // Gradient checks through time (float64 central differences for the input, the initial state and
 // every parameter), the semantics of lengths, directions, layers and dropout, and the parameters.
@@ -202,6 +202,19 @@ describe("recurrent layers", () => {
     expect(new GRU(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true, dropout: 0.2 }).toString()).toBe("GRU(3→4, numLayers=2, batchFirst, bidirectional, dropout=0.2)");
     expect(new RNN(3, 4, { nonlinearity: "relu", bias: false }).toString()).toBe("RNN(3→4, bias=false, nonlinearity=relu)");
     expect(new LSTMCell(3, 4).toString()).toBe("LSTMCell(3→4)");
+  });
+
+  it("show their output sequence's shape in a model's summary", () => {
+    class Classifier extends Module {
+      gru = new GRU(28, 16, { batchFirst: true, bidirectional: true });
+      head = new Dense(32, 10);
+      forward(x: Variable): Variable {
+        return this.head.forward(this.gru.forward(x).output);
+      }
+    }
+    const table = new Classifier().summary([28, 28]);
+    expect(table).toMatch(/gru \(GRU\) +\[\?, 28, 32\] +4,416\n/);
+    expect(table).toMatch(/head \(Dense\) +\[\?, 28, 10\] +330\n/);
   });
 
   it("cells equal one step of the layer with the same weights", () => {
