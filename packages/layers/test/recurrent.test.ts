@@ -2,6 +2,7 @@ import { Variable, add, mean, mul, noGrad, reshape, slice, sub, sum } from "@nab
 import { Generator, type Tensor, manualSeed, maxAbsDiff, randn, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { Dense, GRU, GRUCell, LSTM, LSTMCell, Module, RNN, RNNCell, type RecurrentOptions } from "../src/index.js";
+import { checkGradients } from "./gradients.js";
 
 // Gradient checks through time (float64 central differences for the input, the initial state and
 // every parameter), the semantics of lengths, directions, layers and dropout, and the parameters.
@@ -12,26 +13,6 @@ const normal = (shape: number[], seed: number, scale = 1): Tensor => {
   return t;
 };
 const leaf = (shape: number[], seed: number, scale = 1): Variable => new Variable(normal(shape, seed, scale), { requiresGrad: true });
-
-/** The gradient of loss() for each leaf against (loss(v + eps) − loss(v − eps)) / 2eps, element by element. */
-function checkGradients(loss: () => Variable, leaves: [string, Variable][]): void {
-  loss().backward();
-  const eps = 1e-6;
-  for (const [name, v] of leaves) {
-    const d = v.value.data;
-    expect(v.grad, name).not.toBeNull();
-    for (let k = 0; k < d.length; k++) {
-      const x0 = d[k]!;
-      d[k] = x0 + eps;
-      const plus = noGrad(() => loss().item());
-      d[k] = x0 - eps;
-      const minus = noGrad(() => loss().item());
-      d[k] = x0;
-      const numeric = (plus - minus) / (2 * eps);
-      expect(Math.abs(v.grad!.data[k]! - numeric), `${name}[${k}]`).toBeLessThan(1e-7 + 1e-5 * Math.abs(numeric));
-    }
-  }
-}
 
 /** Σ output·w + Σ h·w' (+ Σ c·w'') with fixed random weights, so every element matters. */
 function weightedSum(parts: Variable[]): Variable {
