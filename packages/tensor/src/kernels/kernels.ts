@@ -1,3 +1,5 @@
+import type { recurrentCells } from "./recurrent-cells.js";
+
 /** Float storage the compute kernels read and write. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -6,7 +8,15 @@ export type FloatArray = Float32Array | Float64Array;
  * plain typed arrays, sizes and flags: no Tensor, no shapes, so a second implementation
  * (WebAssembly SIMD) can sit beside the TypeScript one and be tested against it.
  */
-export interface Kernels {
+/**
+ * The gate arithmetic of one recurrent step (LSTM, GRU, Elman RNN) and its backward, with
+ * PyTorch's gate order: lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell,
+ * rnnCellBackward. The matrix products around them are gemm's. Their TypeScript reference
+ * (recurrent-cells.ts) defines the signatures and documents every array.
+ */
+export type RecurrentCellKernels = typeof recurrentCells;
+
+export interface Kernels extends RecurrentCellKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when
