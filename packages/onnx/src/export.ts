@@ -153,8 +153,9 @@ function isPlain<M extends Module>(m: Module, type: abstract new (...args: never
  *
  * The graph is the model in eval mode (Dropout is the identity, BatchNorm uses its running
  * statistics), whatever mode the model is in; the model is left as it was. inputShape is checked
- * by running the model's own forward on a zero example, so a shape that does not fit gets the
- * layer's error, and a module the exporter does not know gets an error naming its class and path.
+ * by running the model's own forward, layer by layer, on a zero batch of that shape, so a shape
+ * that does not fit gets the layer's error; a module the exporter does not know gets an error
+ * naming its class and path. Either way nothing is returned.
  */
 export function exportOnnx(model: Module, options: ExportOnnxOptions): Uint8Array {
   if (!(model instanceof Module)) throw new Error(`exportOnnx: model must be a Module, got ${describe(model)}`);
@@ -199,7 +200,7 @@ function encode(model: Module, inputShape: readonly number[], inputName: string,
       y = m.forward(x);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      throw new Error(`exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (input ${formatShape(x.shape)}): ${reason}`);
+      throw new Error(`exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (a zero batch of 2 reaches it as ${formatShape(x.shape)}): ${reason}`);
     }
     const site: Site = {
       graph,
@@ -212,13 +213,14 @@ function encode(model: Module, inputShape: readonly number[], inputName: string,
     return [y, handler.emit(m, site)];
   };
 
-  const [y, last] = visit(model, "model", new Variable(zeros([1, ...inputShape])), inputName);
+  // A batch of two: BatchNorm without running statistics needs more than one value per channel.
+  const [y, last] = visit(model, "model", new Variable(zeros([2, ...inputShape])), inputName);
   // An empty Sequential computes nothing, but the graph still needs a node to name its output.
   graph.rename(last === inputName ? graph.node("Identity", "model", [inputName]) : last, outputName);
 
-  // Axes of the output that grow with the batch are dynamic; a second, larger batch shows which.
-  const twice = model.forward(new Variable(zeros([2, ...inputShape]))).shape;
-  const outputShape = y.shape.map((d, i) => (twice[i] === d ? d : twice[i] === 2 && d === 1 ? BATCH : null));
+  // Axes of the output that follow the batch are dynamic; a batch of three shows which.
+  const larger = model.forward(new Variable(zeros([3, ...inputShape]))).shape;
+  const outputShape = y.shape.map((d, i) => (larger[i] === d ? d : larger[i] === 3 && d === 2 ? BATCH : null));
 
   const file: onnx.IModelProto = {
     irVersion: IR_VERSION,
