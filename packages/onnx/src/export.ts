@@ -234,7 +234,12 @@ function encode(model: Module, inputShape: readonly number[], inputName: string,
       output: [valueInfo(outputName, outputShape)],
     },
   };
-  return proto.ModelProto.encode(file).finish();
+  // In Node protobufjs hands back a Buffer, possibly a slice of a shared pool: give the caller
+  // a plain Uint8Array that owns its bytes, as in a browser.
+  const encoded = proto.ModelProto.encode(file).finish();
+  const bytes = new Uint8Array(encoded.length);
+  bytes.set(encoded);
+  return bytes;
 }
 
 /** A float32 tensor's name and shape; a string is a named dynamic axis, null an unnamed one. */

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from "node:fs";
 import { type Variable, mul } from "@nabla/autograd";
 import { loadMnist } from "@nabla/data";
 import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Module, ReLU, Sequential } from "@nabla/layers";
@@ -79,6 +80,19 @@ describe("the ONNX file", () => {
     expect(file.initializers.map((t) => t.name).sort()).toEqual(floatState.sort());
     expect(file.nodes.map((n) => n.name)).toEqual(["model.0", "model.1", "model.2", "model.3.0/MatMul", "model.3.0", "model.3.1.0"]);
     expect(checkerViolations(file)).toEqual([]);
+  });
+
+  it("is a plain Uint8Array, the same bytes for the same model", () => {
+    const bytes = exportOnnx(build(), { inputShape: [1, 26, 26] });
+    expect(bytes.constructor).toBe(Uint8Array);
+    expect(exportOnnx(build(), { inputShape: [1, 26, 26] })).toEqual(bytes);
+  });
+
+  it("is made without Node: only saveOnnx (src/node.ts) may touch files", () => {
+    const src = new URL("../src/", import.meta.url);
+    const core = readdirSync(src).filter((f) => f !== "node.ts");
+    expect(core).toContain("export.ts");
+    for (const file of core) expect(readFileSync(new URL(file, src), "utf8")).not.toMatch(/from "(node:[^"]*|@nabla\/trainer)"/);
   });
 
   it("holds the parameters' values, in Nabla's layout", () => {
