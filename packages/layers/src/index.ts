@@ -15,3 +15,7 @@ export { AvgPool2d, MaxPool2d } from "./pool.js";
 export type { AvgPool2dLayerOptions, Pool2dLayerOptions } from "./pool.js";
 export { BatchNorm1d, BatchNorm2d } from "./batchnorm.js";
 export type { BatchNormLayerOptions } from "./batchnorm.js";
+export { GRU, LSTM, RNN } from "./recurrent/layers.js";
+export type { LSTMForwardOptions, LSTMResult, RNNOptions, RecurrentForwardOptions, RecurrentOptions, RecurrentResult } from "./recurrent/layers.js";
+export { GRUCell, LSTMCell, RNNCell } from "./recurrent/cells.js";
+export type { CellOptions, LSTMState, RNNCellOptions } from "./recurrent/cells.js";
