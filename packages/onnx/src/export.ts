@@ -7,11 +7,14 @@ import {
   Dense,
   Dropout,
   Flatten,
+  GRU,
+  LSTM,
   LeakyReLU,
   LogSoftmax,
   MaxPool2d,
   Module,
   type Parameter,
+  RNN,
   ReLU,
   Sequential,
   Sigmoid,
@@ -21,6 +24,7 @@ import {
 import { checkOptions, formatShape, zeros } from "@nabla/tensor";
 import type { onnx } from "onnx-proto";
 import { GraphBuilder, proto } from "./graph.js";
+import { type RecurrentLayer, recurrentNodes } from "./recurrent.js";
 
 export interface ExportOnnxOptions {
   /** The shape of one example, without the batch axis ([784], [1, 28, 28]), as `Module.summary` takes it. */
@@ -34,8 +38,11 @@ export interface ExportOnnxOptions {
 /** The ONNX operator set the graph is written for (ONNX 1.12), and the IR version that goes with it. */
 export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
-/** The name of the graph input's first axis: any batch size runs. */
+/** The name of the graph input's batch axis: any batch size runs. */
 const BATCH = "batch";
+/** The name of a recurrent model's time axis: any sequence length runs. */
+const SEQUENCE = "sequence";
+const RECURRENT = [RNN, LSTM, GRU] as const;
 
 /** What a layer's exporter sees: where it is, its input, and how to name what it reads. */
 interface Site {
@@ -139,10 +146,10 @@ const LAYERS: readonly LayerExport<Module>[] = [
   layer(LogSoftmax, (m, s) => s.graph.node("LogSoftmax", s.path, [s.input], { axis: positive(m.axis, s.inputShape.length) })),
 ];
 
-const EXPORTABLE = ["Sequential", ...LAYERS.map((l) => l.type.name)].join(", ");
+const EXPORTABLE = `${["Sequential", ...LAYERS.map((l) => l.type.name)].join(", ")}, and ${RECURRENT.map((t) => t.name).join(", ")} as the whole model`;
 
-function isPlain<M extends Module>(m: Module, type: abstract new (...args: never[]) => M): m is M {
-  return m instanceof type && m.forward === (type.prototype as Module).forward;
+function isPlain<M extends Module<unknown>>(m: Module<unknown>, type: abstract new (...args: never[]) => M): m is M {
+  return m instanceof type && m.forward === (type.prototype as Module<unknown>).forward;
 }
 
 /**
@@ -157,7 +164,7 @@ function isPlain<M extends Module>(m: Module, type: abstract new (...args: never
  * that does not fit gets the layer's error; a module the exporter does not know gets an error
  * naming its class and path. Either way nothing is returned.
  */
-export function exportOnnx(model: Module, options: ExportOnnxOptions): Uint8Array {
+export function exportOnnx(model: Module<unknown>, options: ExportOnnxOptions): Uint8Array {
   if (!(model instanceof Module)) throw new Error(`exportOnnx: model must be a Module, got ${describe(model)}`);
   checkOptions("exportOnnx", options, ["inputShape", "inputName", "outputName"]);
   const { inputShape, inputName = "input", outputName = "output" } = (options ?? {}) as Partial<ExportOnnxOptions>;
@@ -179,49 +186,16 @@ export function exportOnnx(model: Module, options: ExportOnnxOptions): Uint8Arra
   }
 }
 
-function encode(model: Module, inputShape: readonly number[], inputName: string, outputName: string): Uint8Array {
+type ValueInfo = { name: string; shape: readonly (number | string | null)[] };
+
+function encode(model: Module<unknown>, inputShape: readonly number[], inputName: string, outputName: string): Uint8Array {
   const parameterNames = new Map(model.namedParameters().map(([name, p]) => [p, name]));
-  const prefixes = new Map(model.namedModules().map(([name, m]) => [m, name]));
   const graph = new GraphBuilder();
-  const dotted = (prefix: string, key: string): string => (prefix === "" ? key : `${prefix}.${key}`);
-
-  const visit = (m: Module, path: string, x: Variable, input: string): [Variable, string] => {
-    if (isPlain(m, Sequential)) {
-      let out: [Variable, string] = [x, input];
-      for (const [key, child] of m.namedChildren()) out = visit(child, `${path}.${key}`, ...out);
-      return out;
-    }
-    const handler = LAYERS.find((l) => isPlain(m, l.type));
-    if (handler === undefined) {
-      throw new Error(`exportOnnx: cannot export ${m.constructor.name} at ${path}: the exporter knows ${EXPORTABLE} (a subclass only while it keeps its base's forward)`);
-    }
-    let y: Variable;
-    try {
-      y = m.forward(x);
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      throw new Error(`exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (a zero batch of 2 reaches it as ${formatShape(x.shape)}): ${reason}`);
-    }
-    const site: Site = {
-      graph,
-      path,
-      input,
-      inputShape: x.shape,
-      parameter: (p) => graph.initializer(parameterNames.get(p)!, p.value),
-      buffer: (key) => graph.initializer(dotted(prefixes.get(m)!, key), m.getBuffer(key)),
-    };
-    return [y, handler.emit(m, site)];
-  };
-
-  // A batch of two: BatchNorm without running statistics needs more than one value per channel.
-  const [y, last] = visit(model, "model", new Variable(zeros([2, ...inputShape])), inputName);
-  // An empty Sequential computes nothing, but the graph still needs a node to name its output.
-  graph.rename(last === inputName ? graph.node("Identity", "model", [inputName]) : last, outputName);
-
-  // Axes of the output that follow the batch are dynamic; a batch of three shows which.
-  const larger = model.forward(new Variable(zeros([3, ...inputShape]))).shape;
-  const outputShape = y.shape.map((d, i) => (larger[i] === d ? d : larger[i] === 3 && d === 2 ? BATCH : null));
-
+  const parameter = (p: Parameter): string => graph.initializer(parameterNames.get(p)!, p.value);
+  const recurrent = RECURRENT.find((type) => isPlain(model, type)) === undefined ? null : (model as RecurrentLayer);
+  const { inputs, outputs } = recurrent === null
+    ? layerGraph(model, graph, parameter, inputShape, inputName, outputName)
+    : recurrentGraph(recurrent, graph, parameter, inputShape, inputName, outputName);
   const file: onnx.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: "", version: ONNX_OPSET }],
@@ -230,8 +204,8 @@ function encode(model: Module, inputShape: readonly number[], inputName: string,
       name: model.constructor.name,
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [valueInfo(inputName, [BATCH, ...inputShape])],
-      output: [valueInfo(outputName, outputShape)],
+      input: inputs.map(valueInfo),
+      output: outputs.map(valueInfo),
     },
   };
   // In Node protobufjs hands back a Buffer, possibly a slice of a shared pool: give the caller
@@ -242,8 +216,98 @@ function encode(model: Module, inputShape: readonly number[], inputName: string,
   return bytes;
 }
 
+/** `m.forward(x)`, or an error that says inputShape does not fit the model at `path`, and why. */
+function checkedForward<Output>(m: Module<Output>, x: Variable, path: string, inputShape: readonly number[]): Output {
+  try {
+    return m.forward(x);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(`exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (a zero batch of 2 reaches it as ${formatShape(x.shape)}): ${reason}`);
+  }
+}
+
+/** A model of layers (Sequential, nested or not, or one layer): one graph input and one output. */
+function layerGraph(
+  model: Module<unknown>,
+  graph: GraphBuilder,
+  parameter: (p: Parameter) => string,
+  inputShape: readonly number[],
+  inputName: string,
+  outputName: string,
+): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+  const prefixes = new Map(model.namedModules().map(([name, m]) => [m, name]));
+  const dotted = (prefix: string, key: string): string => (prefix === "" ? key : `${prefix}.${key}`);
+
+  const visit = (m: Module<unknown>, path: string, x: Variable, input: string): [Variable, string] => {
+    if (isPlain(m, Sequential)) {
+      let out: [Variable, string] = [x, input];
+      for (const [key, child] of m.namedChildren()) out = visit(child, `${path}.${key}`, ...out);
+      return out;
+    }
+    const handler = LAYERS.find((l) => isPlain(m, l.type));
+    if (handler === undefined) {
+      throw new Error(`exportOnnx: cannot export ${m.constructor.name} at ${path}: the exporter knows ${EXPORTABLE} (a subclass only while it keeps its base's forward)`);
+    }
+    const layer = m as Module;
+    const y = checkedForward(layer, x, path, inputShape);
+    const site: Site = {
+      graph,
+      path,
+      input,
+      inputShape: x.shape,
+      parameter,
+      buffer: (key) => graph.initializer(dotted(prefixes.get(m)!, key), m.getBuffer(key)),
+    };
+    return [y, handler.emit(layer, site)];
+  };
+
+  // A batch of two: BatchNorm without running statistics needs more than one value per channel.
+  const [y, last] = visit(model, "model", new Variable(zeros([2, ...inputShape])), inputName);
+  // An empty Sequential computes nothing, but the graph still needs a node to name its output.
+  graph.rename(last === inputName ? graph.node("Identity", "model", [inputName]) : last, outputName);
+
+  // Axes of the output that follow the batch are dynamic; a batch of three shows which.
+  const larger = (model as Module).forward(new Variable(zeros([3, ...inputShape]))).shape;
+  const outputShape = y.shape.map((d, i) => (larger[i] === d ? d : larger[i] === 3 && d === 2 ? BATCH : null));
+  return { inputs: [{ name: inputName, shape: [BATCH, ...inputShape] }], outputs: [{ name: outputName, shape: outputShape }] };
+}
+
+/**
+ * A recurrent layer as the whole model: inputShape is one sequence, [T, inputSize]; the graph
+ * takes [T, batch, inputSize] ([batch, T, inputSize] with batchFirst) for any T and batch, and
+ * returns the output sequence under outputName and the final states as "h" (and "c" for an LSTM).
+ */
+function recurrentGraph(
+  layer: RecurrentLayer,
+  graph: GraphBuilder,
+  parameter: (p: Parameter) => string,
+  inputShape: readonly number[],
+  inputName: string,
+  outputName: string,
+): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+  const states = layer instanceof LSTM ? ["h", "c"] : ["h"];
+  const clash = [inputName, outputName].find((name) => states.includes(name));
+  if (clash !== undefined) throw new Error(`exportOnnx: ${layer.constructor.name}'s final states are the graph outputs ${states.join(" and ")}: choose another name than '${clash}'`);
+  const batchMajor = <T>(batch: T, steps: T): T[] => (layer.batchFirst ? [batch, steps] : [steps, batch]);
+  const zero = new Variable(zeros([...batchMajor(2, inputShape[0]!), ...inputShape.slice(1)]));
+  checkedForward(layer, zero, "model", inputShape);
+  const nodes = recurrentNodes(layer, graph, "model", inputName, parameter);
+  graph.rename(nodes.output, outputName);
+  const stateShape = [layer.numLayers * layer.directions, BATCH, layer.hiddenSize];
+  const outputs: ValueInfo[] = [
+    { name: outputName, shape: [...batchMajor<number | string>(BATCH, SEQUENCE), layer.directions * layer.hiddenSize] },
+    { name: "h", shape: stateShape },
+  ];
+  graph.rename(nodes.h, "h");
+  if (nodes.c !== null) {
+    graph.rename(nodes.c, "c");
+    outputs.push({ name: "c", shape: stateShape });
+  }
+  return { inputs: [{ name: inputName, shape: [...batchMajor<number | string>(BATCH, SEQUENCE), ...inputShape.slice(1)] }], outputs };
+}
+
 /** A float32 tensor's name and shape; a string is a named dynamic axis, null an unnamed one. */
-function valueInfo(name: string, shape: readonly (number | string | null)[]): onnx.IValueInfoProto {
+function valueInfo({ name, shape }: ValueInfo): onnx.IValueInfoProto {
   const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : typeof d === "string" ? { dimParam: d } : {}));
   return { name, type: { tensorType: { elemType: proto.TensorProto.DataType.FLOAT, shape: { dim } } } };
 }

@@ -4,7 +4,8 @@ import onnxProto, { type onnx } from "onnx-proto";
 // onnx-proto is CommonJS: its namespace arrives as a property of the default export.
 export const proto = onnxProto.onnx;
 
-export type Attribute = number | readonly number[];
+/** An integer, a list of integers, a string or a list of strings (floats go separately: a JavaScript number does not say which). */
+export type Attribute = number | readonly number[] | string | readonly string[];
 
 /**
  * Collects the nodes and initializers of one ONNX graph in the order they are emitted, which is
@@ -19,24 +20,36 @@ export class GraphBuilder {
   private readonly initializerFor = new Map<Tensor, string>();
   private readonly initializerNames = new Set<string>();
 
-  /**
-   * Adds a node; `attributes` holds integers or lists of integers (`floats` names the float ones).
-   * Returns the name of its output, `${name}/output`.
-   */
+  /** Adds a node with one output and returns that output's name, `${name}/output`. */
   node(opType: string, name: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, floats: Record<string, number> = {}): string {
+    return this.nodeWithOutputs(opType, name, inputs, ["output"], attributes, floats)[0]!;
+  }
+
+  /** Adds a node whose outputs are named `${name}/${output}`, and returns those names. */
+  nodeWithOutputs(
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    floats: Record<string, number> = {},
+  ): string[] {
     if (this.nodeNames.has(name)) throw new Error(`exportOnnx: internal error: node name '${name}' is used twice`);
     this.nodeNames.add(name);
-    const output = `${name}/output`;
+    const { AttributeType } = proto.AttributeProto;
+    const encoder = new TextEncoder();
     const attribute: onnx.IAttributeProto[] = [
-      ...Object.entries(attributes).map(([key, v]) =>
-        typeof v === "number"
-          ? { name: key, type: proto.AttributeProto.AttributeType.INT, i: v }
-          : { name: key, type: proto.AttributeProto.AttributeType.INTS, ints: [...v] },
-      ),
-      ...Object.entries(floats).map(([key, f]) => ({ name: key, type: proto.AttributeProto.AttributeType.FLOAT, f })),
+      ...Object.entries(attributes).map(([key, v]): onnx.IAttributeProto => {
+        if (typeof v === "number") return { name: key, type: AttributeType.INT, i: v };
+        if (typeof v === "string") return { name: key, type: AttributeType.STRING, s: encoder.encode(v) };
+        if (v.length > 0 && v.every((item) => typeof item === "string")) return { name: key, type: AttributeType.STRINGS, strings: v.map((item) => encoder.encode(item)) };
+        return { name: key, type: AttributeType.INTS, ints: [...(v as readonly number[])] };
+      }),
+      ...Object.entries(floats).map(([key, f]) => ({ name: key, type: AttributeType.FLOAT, f })),
     ];
-    this.nodes.push({ name, opType, input: [...inputs], output: [output], attribute });
-    return output;
+    const names = outputs.map((o) => `${name}/${o}`);
+    this.nodes.push({ name, opType, input: [...inputs], output: names, attribute });
+    return names;
   }
 
   /**
@@ -50,9 +63,9 @@ export class GraphBuilder {
     return this.add(floatTensor(name, value.shape, value.data));
   }
 
-  /** A constant int64 vector (a shape for Reshape), named `name`. */
-  int64Constant(name: string, values: readonly number[]): string {
-    return this.add(int64Tensor(name, [values.length], values));
+  /** A constant int64 tensor (a shape for Reshape, indices for Gather), named `name`; a vector unless `dims` say otherwise. */
+  int64Constant(name: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.add(int64Tensor(name, dims, values));
   }
 
   /** A constant float vector of `size` copies of `fill`, named `name`. */

@@ -22,7 +22,7 @@ class ScaledDense extends Dense {
   }
 }
 
-const KNOWN = "Sequential, Dense, Conv2d, MaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax";
+const KNOWN = "Sequential, Dense, Conv2d, MaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, and RNN, LSTM, GRU as the whole model";
 const SHAPE = "inputShape must be a non-empty array of positive integers, one example's shape without the batch axis (e.g. [784] or [1, 28, 28])";
 
 const catalogue: [string, () => unknown, string][] = [

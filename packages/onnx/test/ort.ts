@@ -6,11 +6,21 @@ import * as ort from "onnxruntime-node";
 
 const { ModelProto, TensorProto } = onnxProto.onnx;
 
-/** What onnxruntime computes for `input` in `session`. */
-export async function runOnnx(session: ort.InferenceSession, input: Tensor): Promise<Tensor> {
+/** Every output onnxruntime computes for `input` in `session`, by name, in the graph's order. */
+export async function runOnnxOutputs(session: ort.InferenceSession, input: Tensor): Promise<Map<string, Tensor>> {
   const feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", Float32Array.from(input.data), [...input.shape]) };
-  const out = (await session.run(feeds))[session.outputNames[0]!]!;
-  return new Tensor(Float32Array.from(out.data as Float32Array), out.dims.map(Number));
+  const results = await session.run(feeds);
+  return new Map(
+    session.outputNames.map((name) => {
+      const out = results[name]!;
+      return [name, new Tensor(Float32Array.from(out.data as Float32Array), out.dims.map(Number))];
+    }),
+  );
+}
+
+/** What onnxruntime computes for `input` in `session`: its first output. */
+export async function runOnnx(session: ort.InferenceSession, input: Tensor): Promise<Tensor> {
+  return (await runOnnxOutputs(session, input)).values().next().value!;
 }
 
 export function openSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
