@@ -288,6 +288,9 @@ function recurrentGraph(
   const states = layer instanceof LSTM ? ["h", "c"] : ["h"];
   const clash = [inputName, outputName].find((name) => states.includes(name));
   if (clash !== undefined) throw new Error(`exportOnnx: ${layer.constructor.name}'s final states are the graph outputs ${states.join(" and ")}: choose another name than '${clash}'`);
+  if (inputShape.length !== 2) {
+    throw new Error(`exportOnnx: ${layer.constructor.name} takes one sequence, inputShape [T, ${layer.inputSize}] (steps, features; the batch axis goes where the layer has it), got ${formatShape(inputShape)}`);
+  }
   const batchMajor = <T>(batch: T, steps: T): T[] => (layer.batchFirst ? [batch, steps] : [steps, batch]);
   const zero = new Variable(zeros([...batchMajor(2, inputShape[0]!), ...inputShape.slice(1)]));
   checkedForward(layer, zero, "model", inputShape);

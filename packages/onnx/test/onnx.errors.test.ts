@@ -1,5 +1,5 @@
 import { type Variable, mul } from "@nabla/autograd";
-import { BatchNorm1d, Conv2d, Dense, Flatten, Module, ReLU, Sequential } from "@nabla/layers";
+import { BatchNorm1d, Conv2d, Dense, Flatten, GRU, LSTM, Module, ReLU, Sequential } from "@nabla/layers";
 import { describe, expect, it } from "vitest";
 import { exportOnnx } from "../src/index.js";
 import { saveOnnx } from "../src/node.js";
@@ -52,6 +52,18 @@ const catalogue: [string, () => unknown, string][] = [
     () => exportOnnx(new Sequential(new Conv2d(1, 8, 5)), { inputShape: [1, 3, 3] }),
     "exportOnnx: inputShape [1,3,3] does not fit the model at model.0 (a zero batch of 2 reaches it as [2,1,3,3]): Conv2d(1→8, 5×5): kernel 5×5 is larger than the padded input 3×3 (input 3×3, padding 0×0, input shape [2,1,3,3]); the output would be empty",
   ],
+  [
+    "a recurrent layer inside a Sequential",
+    () => exportOnnx(new Sequential(new LSTM(28, 16), new Dense(16, 10)), { inputShape: [28, 28] }),
+    `exportOnnx: cannot export LSTM at model.0: the exporter knows ${KNOWN} (a subclass only while it keeps its base's forward)`,
+  ],
+  ["flat images into a GRU", () => exportOnnx(new GRU(28, 16), { inputShape: [784] }), "exportOnnx: GRU takes one sequence, inputShape [T, 28] (steps, features; the batch axis goes where the layer has it), got [784]"],
+  [
+    "rows of the wrong width into an LSTM",
+    () => exportOnnx(new LSTM(28, 16, { batchFirst: true }), { inputShape: [28, 27] }),
+    "exportOnnx: inputShape [28,27] does not fit the model at model (a zero batch of 2 reaches it as [2,28,27]): LSTM(28→16, batchFirst): input has shape [2,28,27], expected [B, T, 28] (batchFirst)",
+  ],
+  ["an output named like a state", () => exportOnnx(new LSTM(28, 16), { inputShape: [28, 28], outputName: "h" }), "exportOnnx: LSTM's final states are the graph outputs h and c: choose another name than 'h'"],
   ["a -1 for the batch", () => exportOnnx(new Sequential(new Dense(784, 10)), { inputShape: [-1, 784] }), `exportOnnx: ${SHAPE}, got [-1,784]`],
   ["a batch axis of 0", () => exportOnnx(new Sequential(), { inputShape: [0, 4] }), `exportOnnx: ${SHAPE}, got [0,4]`],
   ["an empty inputShape", () => exportOnnx(new Sequential(), { inputShape: [] }), `exportOnnx: ${SHAPE}, got []`],

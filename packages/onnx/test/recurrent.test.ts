@@ -68,7 +68,7 @@ describe("recurrent layers run in onnxruntime as in Nabla: output sequence and f
     const layer = new LSTM(3, 2, { bidirectional: true, generator: new Generator(1) });
     const file = decodeModel(exportOnnx(layer, { inputShape: [4, 3] }));
     const params = layer.namedParameters();
-    const named = file.initializers.filter((t) => !t.name.startsWith("model/")).map((t) => [t.name, t.dims]);
+    const named = file.initializers.filter((t) => !t.name.startsWith("model/")).map((t): [string, number[]] => [t.name, t.dims]);
     expect(new Map(named)).toEqual(new Map(params.map(([name, p]) => [name, p.shape])));
     expect(named).toHaveLength(params.length);
     // PyTorch's i, f, g, o blocks of 2 rows become ONNX's i, o, f, c.
