@@ -27,11 +27,14 @@ import { GraphBuilder, proto } from "./graph.js";
 import { type RecurrentLayer, recurrentNodes } from "./recurrent.js";
 
 export interface ExportOnnxOptions {
-  /** The shape of one example, without the batch axis ([784], [1, 28, 28]), as `Module.summary` takes it. */
+  /**
+   * The shape of one example, without the batch axis ([784], [1, 28, 28]), as `Module.summary`
+   * takes it; for a recurrent layer, one sequence [T, inputSize].
+   */
   inputShape: readonly number[];
   /** The graph input's name (default "input"). */
   inputName?: string;
-  /** The graph output's name (default "output"). */
+  /** The graph output's name (default "output"); a recurrent layer's final states are "h" and "c". */
   outputName?: string;
 }
 
@@ -156,7 +159,8 @@ function isPlain<M extends Module<unknown>>(m: Module<unknown>, type: abstract n
  * The model as an ONNX file's bytes (opset 17), for onnxruntime in Node, in a browser or on a
  * server. The graph's input is float32 [batch, ...inputShape] with a dynamic batch axis; each
  * Parameter and buffer becomes an initializer named as in `namedParameters()` / `stateDict()`
- * ("0.weight", "1.runningMean"); each node is named by its layer's path ("model.3.1").
+ * ("0.weight", "1.runningMean"); each node is named by its layer's path ("model.3.1"). An RNN,
+ * LSTM or GRU exports as the whole model, with outputs `output`, `h` (and `c`).
  *
  * The graph is the model in eval mode (Dropout is the identity, BatchNorm uses its running
  * statistics), whatever mode the model is in; the model is left as it was. inputShape is checked
@@ -186,16 +190,28 @@ export function exportOnnx(model: Module<unknown>, options: ExportOnnxOptions): 
   }
 }
 
-type ValueInfo = { name: string; shape: readonly (number | string | null)[] };
+interface ValueInfo {
+  name: string;
+  shape: readonly (number | string | null)[];
+}
+
+/** What both kinds of graph are built from. */
+interface Request {
+  graph: GraphBuilder;
+  /** The initializer of a Parameter, under its name in `namedParameters()`. */
+  parameter(p: Parameter): string;
+  inputShape: readonly number[];
+  inputName: string;
+  outputName: string;
+}
 
 function encode(model: Module<unknown>, inputShape: readonly number[], inputName: string, outputName: string): Uint8Array {
   const parameterNames = new Map(model.namedParameters().map(([name, p]) => [p, name]));
   const graph = new GraphBuilder();
   const parameter = (p: Parameter): string => graph.initializer(parameterNames.get(p)!, p.value);
   const recurrent = RECURRENT.find((type) => isPlain(model, type)) === undefined ? null : (model as RecurrentLayer);
-  const { inputs, outputs } = recurrent === null
-    ? layerGraph(model, graph, parameter, inputShape, inputName, outputName)
-    : recurrentGraph(recurrent, graph, parameter, inputShape, inputName, outputName);
+  const request: Request = { graph, parameter, inputShape, inputName, outputName };
+  const { inputs, outputs } = recurrent === null ? layerGraph(model, request) : recurrentGraph(recurrent, request);
   const file: onnx.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: "", version: ONNX_OPSET }],
@@ -227,14 +243,7 @@ function checkedForward<Output>(m: Module<Output>, x: Variable, path: string, in
 }
 
 /** A model of layers (Sequential, nested or not, or one layer): one graph input and one output. */
-function layerGraph(
-  model: Module<unknown>,
-  graph: GraphBuilder,
-  parameter: (p: Parameter) => string,
-  inputShape: readonly number[],
-  inputName: string,
-  outputName: string,
-): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function layerGraph(model: Module<unknown>, { graph, parameter, inputShape, inputName, outputName }: Request): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const prefixes = new Map(model.namedModules().map(([name, m]) => [m, name]));
   const dotted = (prefix: string, key: string): string => (prefix === "" ? key : `${prefix}.${key}`);
 
@@ -277,14 +286,7 @@ function layerGraph(
  * takes [T, batch, inputSize] ([batch, T, inputSize] with batchFirst) for any T and batch, and
  * returns the output sequence under outputName and the final states as "h" (and "c" for an LSTM).
  */
-function recurrentGraph(
-  layer: RecurrentLayer,
-  graph: GraphBuilder,
-  parameter: (p: Parameter) => string,
-  inputShape: readonly number[],
-  inputName: string,
-  outputName: string,
-): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function recurrentGraph(layer: RecurrentLayer, { graph, parameter, inputShape, inputName, outputName }: Request): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const states = layer instanceof LSTM ? ["h", "c"] : ["h"];
   const clash = [inputName, outputName].find((name) => states.includes(name));
   if (clash !== undefined) throw new Error(`exportOnnx: ${layer.constructor.name}'s final states are the graph outputs ${states.join(" and ")}: choose another name than '${clash}'`);
