@@ -49,9 +49,10 @@ beforeAll(async () => {
   await runAsync("pnpm", ["install", "--prefer-offline", "--ignore-workspace"], consumer);
 }, 240_000);
 
+// Removing an installed node_modules takes more than vitest's default 10 s on a loaded machine.
 afterAll(() => {
   if (consumer) rmSync(consumer, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe("nabla as an installed package", () => {
   it("imports from plain Node ESM and trains a step", () => {
