@@ -13,7 +13,7 @@ import {
 } from "@nabla/autograd";
 import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
 import { Module } from "../module.js";
-import { type DirectionWeights, checkSize, createWeights, stateArgument } from "./weights.js";
+import { type DirectionWeights, checkFlags, checkSizes, createWeights, stateArgument } from "./weights.js";
 
 const recurrentOptionNames = ["numLayers", "bias", "batchFirst", "bidirectional", "dropout", "generator"] as const;
 const forwardOptionNames = ["h0", "lengths", "enforceSorted"] as const;
@@ -98,15 +98,12 @@ abstract class Recurrent<Result> extends Module<Result> {
   protected constructor(mode: RecurrenceMode, inputSize: number, hiddenSize: number, options: RecurrentOptions, allowed: readonly string[]) {
     super();
     const layer = new.target.name;
-    checkSize(layer, "inputSize", inputSize);
-    checkSize(layer, "hiddenSize", hiddenSize);
+    checkSizes(layer, { inputSize, hiddenSize });
     checkOptions(layer, options, allowed);
     const { numLayers = 1, bias = true, batchFirst = false, bidirectional = false, dropout: p = 0, generator } = options;
-    checkSize(layer, "numLayers", numLayers);
+    checkSizes(layer, { numLayers });
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${layer}: dropout must be a probability in [0, 1], got ${typeof p === "number" ? p : describe(p)}`);
-    for (const [what, flag] of [["bias", bias], ["batchFirst", batchFirst], ["bidirectional", bidirectional]] as const) {
-      if (typeof flag !== "boolean") throw new Error(`${layer}: ${what} must be true or false, got ${describe(flag)}`);
-    }
+    checkFlags(layer, { bias, batchFirst, bidirectional });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
@@ -135,16 +132,7 @@ abstract class Recurrent<Result> extends Module<Result> {
   protected run(input: unknown, options: LSTMForwardOptions, allowed: readonly string[]): { output: Variable; h: Variable; c: Variable | null } {
     const layer = `${this.constructor.name}(${this.extraRepr()})`;
     checkOptions(`${this.constructor.name}.forward`, options, allowed);
-    if (!(input instanceof Variable || input instanceof Tensor)) {
-      throw new Error(`${layer}: input must be a Variable or Tensor ${this.expectedInput()}, got ${describe(input)}`);
-    }
-    const shape = input.shape;
-    if (shape.length !== 3 || shape[2] !== this.inputSize) {
-      const hint = shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
-      throw new Error(`${layer}: input has shape ${formatShape(shape)}, expected ${this.expectedInput()}${hint}`);
-    }
-    let x = input instanceof Variable ? input : new Variable(input);
-    if (this.batchFirst) x = transpose(x, [1, 0, 2]);
+    let x = this.timeMajor(layer, input);
     const [steps, batch] = x.shape as [number, number];
     const H = this.hiddenSize;
     const D = this.directions;
@@ -193,6 +181,20 @@ abstract class Recurrent<Result> extends Module<Result> {
     }
     if (this.batchFirst) output = transpose(output, [1, 0, 2]);
     return { output, h, c };
+  }
+
+  /** The checked input as a [T, B, inputSize] Variable. */
+  private timeMajor(layer: string, input: unknown): Variable {
+    if (!(input instanceof Variable || input instanceof Tensor)) {
+      throw new Error(`${layer}: input must be a Variable or Tensor ${this.expectedInput()}, got ${describe(input)}`);
+    }
+    const shape = input.shape;
+    if (shape.length !== 3 || shape[2] !== this.inputSize) {
+      const hint = shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
+      throw new Error(`${layer}: input has shape ${formatShape(shape)}, expected ${this.expectedInput()}${hint}`);
+    }
+    const x = input instanceof Variable ? input : new Variable(input);
+    return this.batchFirst ? transpose(x, [1, 0, 2]) : x;
   }
 
   private expectedInput(): string {
