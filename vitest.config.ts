@@ -4,9 +4,9 @@ import { defineConfig } from "vitest/config";
 import type { Reporter } from "vitest/reporters";
 
 // Tests run against the TypeScript sources, not dist/, so a test run never sees a stale build.
-const packages = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer"];
-const source = (dir: string): string =>
-  fileURLToPath(new URL(`./packages/${dir}/src/index.ts`, import.meta.url));
+const packages = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer", "onnx"];
+const source = (dir: string, file = "index"): string =>
+  fileURLToPath(new URL(`./packages/${dir}/src/${file}.ts`, import.meta.url));
 
 /** Ends the run with a plain "N passed, N failed" line that any CI can read. */
 class PlainSummary implements Reporter {
@@ -29,6 +29,7 @@ export default defineConfig({
   resolve: {
     alias: [
       ...packages.map((dir) => ({ find: new RegExp(`^@nabla/${dir}$`), replacement: source(dir) })),
+      { find: /^@nabla\/onnx\/node$/, replacement: source("onnx", "node") },
       { find: /^nabla$/, replacement: source("nabla") },
     ],
   },

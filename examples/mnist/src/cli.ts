@@ -27,6 +27,8 @@ export interface Options {
   out: string | undefined;
   /** A checkpoint this example wrote: training continues after its epoch. */
   resume: string | undefined;
+  /** Where to write the trained model as ONNX; undefined: nowhere. */
+  exportOnnx: string | undefined;
   help: boolean;
 }
 
@@ -115,6 +117,7 @@ Options:
   --out DIR           where the chart and checkpoint go (default examples/mnist/out)
   --resume PATH       continue the run a checkpoint holds (the one --out gets after every epoch),
                       given the flags that started it; with --schedule constant, --epochs may grow
+  --export-onnx FILE  also write the trained model as ONNX (opset 17) for onnxruntime
   --help              show this help`;
 
 /** A mistake in the command line: main prints its message on one line and exits with code 2. */
@@ -139,6 +142,7 @@ const FLAGS: Record<string, Flag> = {
   "--limit": { key: "limit", kind: "int" },
   "--out": { key: "out", kind: "string" },
   "--resume": { key: "resume", kind: "string" },
+  "--export-onnx": { key: "exportOnnx", kind: "string" },
 };
 
 /** The flag that sets `key` ("batchSize" -> "--batch-size"). */
@@ -190,6 +194,7 @@ export function parseArgs(argv: readonly string[]): Options {
     limit: undefined,
     out: undefined,
     resume: undefined,
+    exportOnnx: undefined,
     help: false,
     ...given,
   };

@@ -14,6 +14,7 @@ import {
   formatShape,
   loadMnist,
   manualSeed,
+  saveOnnx,
   softmaxCrossEntropy,
   writeFileAtomic,
 } from "nabla";
@@ -141,6 +142,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   console.log(`\nChart:      ${show(chart)}`);
   console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable with --resume)`);
+  if (options.exportOnnx !== undefined) {
+    const onnx = resolve(options.exportOnnx);
+    saveOnnx(model, onnx, { inputShape: spec.inputShape });
+    console.log(`ONNX:       ${show(onnx)} (opset 17, dynamic batch; input "input", output "output": logits)`);
+  }
   return 0;
 }
 

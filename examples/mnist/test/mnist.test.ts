@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataLoader, Tensor, TensorDataset, Trainer, Variable, loadMnist, manualSeed, noGrad, softmaxCrossEntropy, zeros } from "nabla";
+import { DataLoader, Tensor, TensorDataset, Trainer, Variable, loadMnist, loadModel, manualSeed, noGrad, softmaxCrossEntropy, zeros } from "nabla";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, MODEL_DEFAULTS, MODELS as MODEL_NAMES, defaultLr, parseArgs } from "../src/cli.js";
 import { MODELS } from "../src/models.js";
 import { OPTIMIZER_BUILDERS } from "../src/optimizers.js";
-import { confusionMatrix, drawDigit, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "../src/report.js";
+import { maxScaledDiff, openSession, runNabla, runOnnx } from "../../../packages/onnx/test/ort.js";
 import { cli } from "./cli-process.js";
+import { argmaxRows, confusionMatrix, drawDigit, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "../src/report.js";
+
 
 let scratch: string;
 beforeAll(() => {
@@ -80,12 +82,12 @@ describe("the models", () => {
 describe("command line", () => {
   it("parses every flag, in both --flag value and --flag=value forms", () => {
     const { lr: _, ...mlp } = MODEL_DEFAULTS.mlp;
-    expect(parseArgs([])).toEqual({ ...DEFAULTS, ...mlp, lr: undefined, data: undefined, limit: undefined, out: undefined, resume: undefined, help: false });
+    expect(parseArgs([])).toEqual({ ...DEFAULTS, ...mlp, lr: undefined, data: undefined, limit: undefined, out: undefined, resume: undefined, exportOnnx: undefined, help: false });
     expect(
       parseArgs(["--", "--epochs", "3", "--batch-size=128", "--lr", "0.01", "--optimizer", "momentum", "--schedule", "constant", "--model=mlp", "--seed", "0",
-        "--data", "/d", "--limit", "500", "--out=o", "--resume", "o/mnist-mlp.safetensors"]),
+        "--data", "/d", "--limit", "500", "--out=o", "--resume", "o/mnist-mlp.safetensors", "--export-onnx", "m.onnx"]),
     ).toEqual({ epochs: 3, batchSize: 128, lr: 0.01, optimizer: "momentum", schedule: "constant", model: "mlp", seed: 0, data: "/d", limit: 500, out: "o",
-      resume: "o/mnist-mlp.safetensors", help: false });
+      resume: "o/mnist-mlp.safetensors", exportOnnx: "m.onnx", help: false });
     expect(parseArgs(["--help"]).help).toBe(true);
   });
 
@@ -127,7 +129,7 @@ describe("command line", () => {
     [["--data="], "--data needs a non-empty value"],
     [["--resume"], "--resume needs a value"],
     [["mnist"], "unexpected argument 'mnist' (flags start with --)"],
-    [["--ephocs", "3"], "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --resume, --help)"],
+    [["--ephocs", "3"], "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --resume, --export-onnx, --help)"],
   ])("rejects %j: %s", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
@@ -174,6 +176,22 @@ describe("the CLI process", () => {
     expect(stdout).toMatch(/\d read as \d \(\d+%\)/);
     expect(existsSync(join(out, "mnist-cnn-bn.safetensors"))).toBe(true);
     expect(existsSync(join(out, "training-cnn-bn.svg"))).toBe(true);
+  });
+
+  it("--export-onnx writes the trained model, and onnxruntime predicts what Nabla predicts", async () => {
+    const out = join(scratch, "onnx");
+    const file = join(out, "mnist.onnx");
+    const { code, stdout, stderr } = await cli(["--limit", "300", "--epochs", "1", "--out", out, "--export-onnx", file]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain(`ONNX:       ${file} (opset 17`);
+    const model = MODELS.mlp.build(manualSeed(0));
+    loadModel(model, join(out, "mnist-mlp.safetensors"));
+    const images = loadMnist({ limitTrain: 1, limitTest: 100 }).test.images;
+    const onnx = await runOnnx(await openSession(readFileSync(file)), images);
+    const nabla = runNabla(model, images);
+    expect(maxScaledDiff(onnx, nabla)).toBeLessThan(1e-5);
+    expect(argmaxRows(onnx)).toEqual(argmaxRows(nabla));
   });
 
   it("--help prints the usage and exits with 0", async () => {

@@ -79,3 +79,5 @@ export * from "@nabla/losses";
 export * from "@nabla/optim";
 export * from "@nabla/data";
 export * from "@nabla/trainer";
+export * from "@nabla/onnx";
+export { saveOnnx } from "@nabla/onnx/node";

@@ -1,14 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // "Imported as a framework" means: packed, installed into a project outside this workspace,
 // imported from plain Node ESM, and typechecked from a .ts file there.
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const packageDirs = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer", "nabla"].map((d) =>
+const packageDirs = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer", "onnx", "nabla"].map((d) =>
   join(root, "packages", d),
 );
 
@@ -18,13 +19,18 @@ function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-beforeAll(() => {
-  run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], root);
+/** `run` without blocking the worker: a minute and more of synchronous packing starves vitest's RPC until it times out. */
+async function runAsync(command: string, args: string[], cwd: string): Promise<void> {
+  await promisify(execFile)(command, args, { cwd, encoding: "utf8" });
+}
+
+beforeAll(async () => {
+  await runAsync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], root);
   consumer = mkdtempSync(join(tmpdir(), "nabla-consumer-"));
   const tarballs = join(consumer, "tarballs");
   const overrides: Record<string, string> = {};
   for (const dir of packageDirs) {
-    run("pnpm", ["pack", "--pack-destination", tarballs], dir);
+    await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
     const { name, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string };
     const file = `${name.replace("@", "").replace("/", "-")}-${version}.tgz`;
     overrides[name] = `file:${join(tarballs, file)}`;
@@ -40,12 +46,13 @@ beforeAll(() => {
       pnpm: { overrides },
     }),
   );
-  run("pnpm", ["install", "--prefer-offline", "--ignore-workspace"], consumer);
+  await runAsync("pnpm", ["install", "--prefer-offline", "--ignore-workspace"], consumer);
 }, 240_000);
 
+// Removing an installed node_modules takes more than vitest's default 10 s on a loaded machine.
 afterAll(() => {
   if (consumer) rmSync(consumer, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe("nabla as an installed package", () => {
   it("imports from plain Node ESM and trains a step", () => {
@@ -71,6 +78,22 @@ console.log(JSON.stringify({ first, last }));
     );
     const out = JSON.parse(run(process.execPath, ["main.mjs"], consumer)) as { first: number; last: number };
     expect(out.last).toBeLessThan(out.first / 10);
+  });
+
+  it("exports ONNX from plain Node ESM (onnx-proto is CommonJS)", () => {
+    writeFileSync(
+      join(consumer, "onnx.mjs"),
+      `import { readFileSync } from "node:fs";
+import { Dense, ReLU, Sequential, exportOnnx, saveOnnx } from "nabla";
+const model = new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
+const bytes = exportOnnx(model, { inputShape: [4] });
+saveOnnx(model, "model.onnx", { inputShape: [4] });
+console.log(JSON.stringify({ size: bytes.length, same: Buffer.compare(readFileSync("model.onnx"), bytes) === 0 }));
+`,
+    );
+    const out = JSON.parse(run(process.execPath, ["onnx.mjs"], consumer)) as { size: number; same: boolean };
+    expect(out.size).toBeGreaterThan((4 * 8 + 8 + 8 * 3 + 3) * 4);
+    expect(out.same).toBe(true);
   });
 
   it("typechecks a TypeScript file that uses the API", () => {
