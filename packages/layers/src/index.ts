@@ -15,3 +15,5 @@ export { AvgPool2d, MaxPool2d } from "./pool.js";
 export type { AvgPool2dLayerOptions, Pool2dLayerOptions } from "./pool.js";
 export { BatchNorm1d, BatchNorm2d } from "./batchnorm.js";
 export type { BatchNormLayerOptions } from "./batchnorm.js";
+export { Embedding, embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";
