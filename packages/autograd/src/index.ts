@@ -34,3 +34,5 @@ export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
 export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";
 export { batchNorm } from "./ops/batchnorm.js";
 export type { BatchNormOptions } from "./ops/batchnorm.js";
+export { recurrence, recurrenceGates, recurrenceSlabs } from "./ops/recurrent.js";
+export type { RecurrenceMode, RecurrenceOptions, RecurrenceWeights } from "./ops/recurrent.js";

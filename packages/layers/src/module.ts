@@ -21,18 +21,19 @@ export interface LoadStateDictResult {
  * The base of every layer and model, shaped like PyTorch's nn.Module. A subclass declares its
  * Parameters, sub-Modules and arrays of sub-Modules as ordinary fields; they are found from the
  * instance's own enumerable properties in definition order, so names are stable and predictable
- * ("fc1.weight", "blocks.0.bias").
+ * ("fc1.weight", "blocks.0.bias"). `Output` is what forward returns: a Variable for most layers,
+ * a record such as { output, h } for the recurrent ones.
  */
-export abstract class Module {
+export abstract class Module<Output = Variable> {
   training = true;
   // ES-private so that the property scan that finds children never sees it.
   readonly #buffers = new Map<string, Tensor>();
 
-  abstract forward(x: Variable): Variable;
+  abstract forward(x: Variable): Output;
 
   /** The direct sub-Modules with their local names. Sequential overrides this. */
-  namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
+  namedChildren(): [string, Module<unknown>][] {
+    const out: [string, Module<unknown>][] = [];
     for (const [key, value] of Object.entries(this) as [string, unknown][]) {
       if (value instanceof Module) out.push([key, value]);
       else if (Array.isArray(value)) {
@@ -58,7 +59,7 @@ export abstract class Module {
     return out;
   }
 
-  children(): Module[] {
+  children(): Module<unknown>[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
@@ -66,10 +67,10 @@ export abstract class Module {
    * This Module and every descendant, depth first, with dotted names ("" for this one). A Module
    * reachable twice (shared weights, or a field pointing back up) is listed once, under its first name.
    */
-  namedModules(): [string, Module][] {
-    const out: [string, Module][] = [];
-    const seen = new Set<Module>();
-    const stack: [string, Module][] = [["", this]];
+  namedModules(): [string, Module<unknown>][] {
+    const out: [string, Module<unknown>][] = [];
+    const seen = new Set<Module<unknown>>();
+    const stack: [string, Module<unknown>][] = [["", this]];
     while (stack.length > 0) {
       const [name, m] = stack.pop()!;
       if (seen.has(m)) continue;
@@ -84,7 +85,7 @@ export abstract class Module {
     return out;
   }
 
-  modules(): Module[] {
+  modules(): Module<unknown>[] {
     return this.namedModules().map(([, m]) => m);
   }
 
@@ -277,7 +278,7 @@ export abstract class Module {
 }
 
 /** `ancestors` cuts cycles (a field pointing back up); a module shared by two parents prints twice, as in PyTorch. */
-function render(m: Module, ancestors: Set<Module>): string {
+function render(m: Module<unknown>, ancestors: Set<Module<unknown>>): string {
   const head = `${m.constructor.name}(${m.extraRepr()}`;
   const kids = m.namedChildren();
   if (kids.length === 0) return `${head})`;

@@ -8,7 +8,7 @@ interface Count {
 }
 
 /** Parameters (trainable or frozen) and buffers of a module, each tensor once. */
-function count(module: Module): { trainable: Count; frozen: Count } {
+function count(module: Module<unknown>): { trainable: Count; frozen: Count } {
   const trainable = { elements: 0, bytes: 0 };
   const frozen = { elements: 0, bytes: 0 };
   for (const p of module.parameters()) {
@@ -51,17 +51,17 @@ function formatOutput(shape: readonly number[]): string {
  * top-level child's forward is intercepted on the instance for the duration, so this works for any
  * module, not only Sequential. Training flags are restored afterwards.
  */
-export function summary(model: Module, inputShape: readonly number[]): string {
+export function summary(model: Module<unknown>, inputShape: readonly number[]): string {
   if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new Error(`summary: inputShape must be an array of positive integers without the batch axis, got ${Array.isArray(inputShape) ? `[${inputShape.join(",")}]` : String(inputShape)}`);
   }
   const children = model.namedChildren();
-  const rows: [string, Module][] = children.length > 0 ? children : [["", model]];
+  const rows: [string, Module<unknown>][] = children.length > 0 ? children : [["", model]];
   const dtype: DType = model.parameters()[0]?.dtype ?? "float32";
 
-  const outputs = new Map<Module, readonly number[]>();
+  const outputs = new Map<Module<unknown>, readonly number[]>();
   const modes = model.modules().map((m) => [m, m.training] as const);
-  const saved = new Map<Module, PropertyDescriptor | undefined>();
+  const saved = new Map<Module<unknown>, PropertyDescriptor | undefined>();
   for (const [, m] of rows) {
     if (saved.has(m)) continue;
     saved.set(m, Object.getOwnPropertyDescriptor(m, "forward"));
@@ -70,9 +70,10 @@ export function summary(model: Module, inputShape: readonly number[]): string {
       configurable: true,
       writable: true,
       enumerable: false,
-      value: (x: Variable): Variable => {
+      value: (x: Variable): unknown => {
         const y = original.call(m, x);
-        if (!outputs.has(m)) outputs.set(m, y.shape);
+        // A layer that returns a record (a recurrent layer's { output, h }) shows no shape.
+        if (y instanceof Variable && !outputs.has(m)) outputs.set(m, y.shape);
         return y;
       },
     });

@@ -189,12 +189,12 @@ describe("matmul", () => {
   it("dispatches through the active kernels (setKernels)", () => {
     const calls: number[][] = [];
     const spy: Kernels = {
+      ...jsKernels,
       name: "spy",
       gemm(m, n, k, ...rest) {
         calls.push([m, n, k]);
         jsKernels.gemm(m, n, k, ...rest);
       },
-      softmaxRows: jsKernels.softmaxRows,
     };
     setKernels(spy);
     expect(kernels.name).toBe("spy");
@@ -207,8 +207,8 @@ describe("matmul", () => {
   });
 
   it("setKernels rejects objects without the kernels", () => {
-    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but gemm and softmaxRows are not functions$/);
-    expect(() => setKernels({ name: "x", gemm: jsKernels.gemm } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but softmaxRows is not a function$/);
+    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell and rnnCellBackward are not functions$/);
+    expect(() => setKernels({ ...jsKernels, softmaxRows: undefined } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but softmaxRows is not a function$/);
     expect(() => setKernels(null as unknown as Kernels)).toThrow(/setKernels: .* got null/);
   });
 

@@ -28,7 +28,11 @@ export function setKernels(k: Kernels): void {
   if (k === null || typeof k !== "object") {
     throw new Error(`setKernels: expected a Kernels object, got ${k === null ? "null" : typeof k}`);
   }
-  const absent = (["gemm", "softmaxRows"] as const).filter((name) => typeof k[name] !== "function");
-  if (absent.length > 0) throw new Error(`setKernels: expected a Kernels object, but ${absent.join(" and ")} ${absent.length > 1 ? "are not functions" : "is not a function"}`);
+  const required: readonly (keyof Kernels)[] = ["gemm", "softmaxRows", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "rnnCell", "rnnCellBackward"];
+  const absent = required.filter((name) => typeof k[name] !== "function");
+  if (absent.length > 0) {
+    const names = absent.length > 1 ? `${absent.slice(0, -1).join(", ")} and ${absent[absent.length - 1]}` : absent[0];
+    throw new Error(`setKernels: expected a Kernels object, but ${names} ${absent.length > 1 ? "are not functions" : "is not a function"}`);
+  }
   kernels = k;
 }

@@ -1,4 +1,5 @@
 import type { FloatArray, Kernels } from "./kernels.js";
+import { recurrentCells } from "./recurrent-cells.js";
 import { softmaxRows } from "./softmax-rows.js";
 
 // GotoBLAS-style blocking. A KC×NC panel of op(B) is packed into NR-wide slivers (p-major) and
@@ -266,4 +267,4 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm, softmaxRows };
+export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells };

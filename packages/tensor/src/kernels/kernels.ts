@@ -43,4 +43,33 @@ export interface Kernels {
    * gets its loss from the stats and its gradient from `out` with one call.
    */
   softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void;
+  /**
+   * The gate arithmetic of one recurrent step (LSTM, GRU, Elman RNN) and its backward, with
+   * PyTorch's gate order; the matrix products around it are gemm's. The TypeScript versions in
+   * recurrent-cells.ts are the reference and document each array.
+   */
+  lstmCell(rows: number, hidden: number, gates: FloatArray, cPrev: FloatArray, c: FloatArray, h: FloatArray): void;
+  lstmCellBackward(
+    rows: number,
+    hidden: number,
+    gates: FloatArray,
+    cPrev: FloatArray,
+    c: FloatArray,
+    dh: FloatArray,
+    dc: FloatArray,
+    dGates: FloatArray,
+  ): void;
+  gruCell(rows: number, hidden: number, xg: FloatArray, hg: FloatArray, hPrev: FloatArray, gates: FloatArray, h: FloatArray): void;
+  gruCellBackward(
+    rows: number,
+    hidden: number,
+    gates: FloatArray,
+    hg: FloatArray,
+    hPrev: FloatArray,
+    dh: FloatArray,
+    dxg: FloatArray,
+    dhg: FloatArray,
+  ): void;
+  rnnCell(count: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void;
+  rnnCellBackward(count: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void;
 }

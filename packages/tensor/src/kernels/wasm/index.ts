@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { checkGemmArgs, jsKernels } from "../js.js";
+import { recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves, threadSetting } from "./threads.js";
 import type { Gemm } from "./threads.js";
@@ -345,7 +346,8 @@ function withPrivateMemory(bytes: Uint8Array): Uint8Array {
 /**
  * WebAssembly SIMD kernels. float32 runs in wasm (packed panels, 4×8 f32x4 micro-kernel, or a
  * kernel that skips the zeros of a sparse op(A), with the same bits for finite B); float64
- * (gradient checks: exactness, not speed) goes to the TypeScript kernels.
+ * (gradient checks: exactness, not speed) goes to the TypeScript kernels, as do the recurrent
+ * gate loops (no wasm version yet).
  * The module is instantiated on first use; if it cannot be (not built, no SIMD), gemm throws why.
  */
 export const wasmKernels: Kernels = {
@@ -373,6 +375,7 @@ export const wasmKernels: Kernels = {
     );
   },
   softmaxRows,
+  ...recurrentCells,
 };
 
 /** Softmax of float32 rows in wasm (four lanes of a polynomial exp); float64 stays in TypeScript. */
