@@ -165,7 +165,7 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
       if (mode === "lstm") {
         k.lstmCell(rows, H, pre.subarray(g, g + n), cells!.subarray(from, from + rows * H), cells!.subarray(to, to + rows * H), hOut);
       } else {
-        k.rnnCell(rows * H, mode === "rnnTanh" ? "tanh" : "relu", pre.subarray(g, g + n), hOut);
+        k.rnnCell(rows, H, mode === "rnnTanh" ? "tanh" : "relu", pre.subarray(g, g + n), hOut);
       }
     }
     out.set(hOut, t * BH);
@@ -196,7 +196,7 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
       } else if (mode === "gru") {
         k.gruCellBackward(rows, H, pre.subarray(g, g + n), hg!.subarray(g, g + n), states.subarray(from, from + m), dhRows, dPre.subarray(g, g + n), dHg.subarray(g, g + n));
       } else {
-        k.rnnCellBackward(m, mode === "rnnTanh" ? "tanh" : "relu", states.subarray(to, to + m), dhRows, dPre.subarray(g, g + n));
+        k.rnnCellBackward(rows, H, mode === "rnnTanh" ? "tanh" : "relu", states.subarray(to, to + m), dhRows, dPre.subarray(g, g + n));
       }
       // dL/dh of the previous step: through W_hh, plus (GRU) the direct path z·dh left in dh.
       k.gemm(rows, H, GH, dHg, g, false, whhd, 0, false, dh, 0, mode === "gru");

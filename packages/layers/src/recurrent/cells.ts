@@ -1,7 +1,7 @@
 import { type RecurrenceMode, Variable, describe, recurrence, recurrenceGates, reshape, slice } from "@nabla/autograd";
 import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
-import { Module, type Parameter } from "../module.js";
-import { checkSize, createWeights, stateArgument } from "./weights.js";
+import { Module } from "../module.js";
+import { type DirectionWeights, checkFlags, checkSizes, createWeights, stateArgument } from "./weights.js";
 
 export interface CellOptions {
   /** Learn b_ih and b_hh (default true). */
@@ -31,16 +31,15 @@ abstract class Cell<Result> extends Module<Result> {
   readonly hiddenSize: number;
   readonly bias: boolean;
   readonly #mode: RecurrenceMode;
-  readonly #weights: { weightIH: Parameter; weightHH: Parameter; biasIH?: Parameter; biasHH?: Parameter };
+  readonly #weights: DirectionWeights;
 
   protected constructor(mode: RecurrenceMode, inputSize: number, hiddenSize: number, options: CellOptions, allowed: readonly string[]) {
     super();
     const layer = new.target.name;
-    checkSize(layer, "inputSize", inputSize);
-    checkSize(layer, "hiddenSize", hiddenSize);
+    checkSizes(layer, { inputSize, hiddenSize });
     checkOptions(layer, options, allowed);
     const { bias = true, generator = defaultGenerator() } = options;
-    if (typeof bias !== "boolean") throw new Error(`${layer}: bias must be true or false, got ${describe(bias)}`);
+    checkFlags(layer, { bias });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.bias = bias;

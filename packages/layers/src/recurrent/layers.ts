@@ -13,7 +13,7 @@ import {
 } from "@nabla/autograd";
 import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
 import { Module } from "../module.js";
-import { type DirectionWeights, checkSize, createWeights, stateArgument } from "./weights.js";
+import { type DirectionWeights, checkFlags, checkSizes, createWeights, stateArgument } from "./weights.js";
 
 const recurrentOptionNames = ["numLayers", "bias", "batchFirst", "bidirectional", "dropout", "generator"] as const;
 const forwardOptionNames = ["h0", "lengths", "enforceSorted"] as const;
@@ -98,15 +98,12 @@ abstract class Recurrent<Result> extends Module<Result> {
   protected constructor(mode: RecurrenceMode, inputSize: number, hiddenSize: number, options: RecurrentOptions, allowed: readonly string[]) {
     super();
     const layer = new.target.name;
-    checkSize(layer, "inputSize", inputSize);
-    checkSize(layer, "hiddenSize", hiddenSize);
+    checkSizes(layer, { inputSize, hiddenSize });
     checkOptions(layer, options, allowed);
     const { numLayers = 1, bias = true, batchFirst = false, bidirectional = false, dropout: p = 0, generator } = options;
-    checkSize(layer, "numLayers", numLayers);
+    checkSizes(layer, { numLayers });
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${layer}: dropout must be a probability in [0, 1], got ${typeof p === "number" ? p : describe(p)}`);
-    for (const [what, flag] of [["bias", bias], ["batchFirst", batchFirst], ["bidirectional", bidirectional]] as const) {
-      if (typeof flag !== "boolean") throw new Error(`${layer}: ${what} must be true or false, got ${describe(flag)}`);
-    }
+    checkFlags(layer, { bias, batchFirst, bidirectional });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;

@@ -37,10 +37,19 @@ export function createWeights(
   return { weightIH, weightHH, biasIH: make("bias_ih", [gates * hiddenSize]), biasHH: make("bias_hh", [gates * hiddenSize]) };
 }
 
-/** Throws unless n is a positive integer; `what` names it in the message. */
-export function checkSize(layer: string, what: string, n: unknown): void {
-  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
-    throw new Error(`${layer}: ${what} must be a positive integer, got ${typeof n === "number" ? n : describe(n)}`);
+/** Throws unless each value is a positive integer; its key names it in the message. */
+export function checkSizes(layer: string, sizes: Record<string, unknown>): void {
+  for (const [what, n] of Object.entries(sizes)) {
+    if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
+      throw new Error(`${layer}: ${what} must be a positive integer, got ${typeof n === "number" ? n : describe(n)}`);
+    }
+  }
+}
+
+/** Throws unless each value is a boolean; its key names it in the message. */
+export function checkFlags(layer: string, flags: Record<string, unknown>): void {
+  for (const [what, flag] of Object.entries(flags)) {
+    if (typeof flag !== "boolean") throw new Error(`${layer}: ${what} must be true or false, got ${describe(flag)}`);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { recurrentCells } from "./recurrent-cells.js";
+
 /** Float storage the compute kernels read and write. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -6,7 +8,15 @@ export type FloatArray = Float32Array | Float64Array;
  * plain typed arrays, sizes and flags: no Tensor, no shapes, so a second implementation
  * (WebAssembly SIMD) can sit beside the TypeScript one and be tested against it.
  */
-export interface Kernels {
+/**
+ * The gate arithmetic of one recurrent step (LSTM, GRU, Elman RNN) and its backward, with
+ * PyTorch's gate order: lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell,
+ * rnnCellBackward. The matrix products around them are gemm's. Their TypeScript reference
+ * (recurrent-cells.ts) defines the signatures and documents every array.
+ */
+export type RecurrentCellKernels = typeof recurrentCells;
+
+export interface Kernels extends RecurrentCellKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when
@@ -43,33 +53,4 @@ export interface Kernels {
    * gets its loss from the stats and its gradient from `out` with one call.
    */
   softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void;
-  /**
-   * The gate arithmetic of one recurrent step (LSTM, GRU, Elman RNN) and its backward, with
-   * PyTorch's gate order; the matrix products around it are gemm's. The TypeScript versions in
-   * recurrent-cells.ts are the reference and document each array.
-   */
-  lstmCell(rows: number, hidden: number, gates: FloatArray, cPrev: FloatArray, c: FloatArray, h: FloatArray): void;
-  lstmCellBackward(
-    rows: number,
-    hidden: number,
-    gates: FloatArray,
-    cPrev: FloatArray,
-    c: FloatArray,
-    dh: FloatArray,
-    dc: FloatArray,
-    dGates: FloatArray,
-  ): void;
-  gruCell(rows: number, hidden: number, xg: FloatArray, hg: FloatArray, hPrev: FloatArray, gates: FloatArray, h: FloatArray): void;
-  gruCellBackward(
-    rows: number,
-    hidden: number,
-    gates: FloatArray,
-    hg: FloatArray,
-    hPrev: FloatArray,
-    dh: FloatArray,
-    dxg: FloatArray,
-    dhg: FloatArray,
-  ): void;
-  rnnCell(count: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void;
-  rnnCellBackward(count: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void;
 }

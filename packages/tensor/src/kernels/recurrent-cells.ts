@@ -5,18 +5,34 @@ import type { FloatArray } from "./kernels.js";
 // row (callers pass subarrays); the matrix products around these loops are gemm's. σ is the
 // logistic function, computed as 1 / (1 + e^-x), which saturates cleanly at both ends.
 
-/** Throws unless `array` holds at least `needed` elements. */
-function checkRoom(op: string, name: string, array: FloatArray, needed: number): void {
-  if (array.length < needed) throw new Error(`${op}: ${name} needs ${needed} elements, has ${array.length}`);
-}
-
 function checkCount(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: ${name} must be a non-negative integer, got ${v}`);
 }
 
-function checkSizes(op: string, rows: number, hidden: number): void {
+/**
+ * Throws unless rows and hidden are counts, every array has one element type, each array in
+ * `gateArrays` holds rows × gates·hidden elements and each in `stateArrays` rows × hidden.
+ */
+export function checkCellArgs(
+  op: string,
+  rows: number,
+  hidden: number,
+  gates: number,
+  gateArrays: Record<string, FloatArray>,
+  stateArrays: Record<string, FloatArray>,
+): void {
   checkCount(op, "rows", rows);
   checkCount(op, "hidden", hidden);
+  const all = [...Object.entries(gateArrays), ...Object.entries(stateArrays)];
+  const type = all[0]![1].constructor;
+  for (const [name, array] of all) {
+    if (array.constructor !== type) throw new Error(`${op}: every array must share one element type, got ${type.name} and ${array.constructor.name} (${name})`);
+  }
+  for (const [arrays, width] of [[gateArrays, gates * hidden], [stateArrays, hidden]] as const) {
+    for (const [name, array] of Object.entries(arrays)) {
+      if (array.length < rows * width) throw new Error(`${op}: ${name} needs ${rows * width} elements (${rows}×${width}), has ${array.length}`);
+    }
+  }
 }
 
 /**
@@ -25,9 +41,7 @@ function checkSizes(op: string, rows: number, hidden: number): void {
  * backward needs. c = f·cPrev + i·g and h = o·tanh(c), each [rows, H].
  */
 export function lstmCell(rows: number, hidden: number, gates: FloatArray, cPrev: FloatArray, c: FloatArray, h: FloatArray): void {
-  checkSizes("lstmCell", rows, hidden);
-  checkRoom("lstmCell", "gates", gates, rows * 4 * hidden);
-  for (const [name, a] of [["cPrev", cPrev], ["c", c], ["h", h]] as const) checkRoom("lstmCell", name, a, rows * hidden);
+  checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
   const H = hidden;
   for (let r = 0; r < rows; r++) {
     const g0 = r * 4 * H;
@@ -63,10 +77,7 @@ export function lstmCellBackward(
   dc: FloatArray,
   dGates: FloatArray,
 ): void {
-  checkSizes("lstmCellBackward", rows, hidden);
-  checkRoom("lstmCellBackward", "gates", gates, rows * 4 * hidden);
-  checkRoom("lstmCellBackward", "dGates", dGates, rows * 4 * hidden);
-  for (const [name, a] of [["cPrev", cPrev], ["c", c], ["dh", dh], ["dc", dc]] as const) checkRoom("lstmCellBackward", name, a, rows * hidden);
+  checkCellArgs("lstmCellBackward", rows, hidden, 4, { gates, dGates }, { cPrev, c, dh, dc });
   const H = hidden;
   for (let r = 0; r < rows; r++) {
     const g0 = r * 4 * H;
@@ -102,9 +113,7 @@ export function gruCell(
   gates: FloatArray,
   h: FloatArray,
 ): void {
-  checkSizes("gruCell", rows, hidden);
-  for (const [name, a] of [["xg", xg], ["hg", hg], ["gates", gates]] as const) checkRoom("gruCell", name, a, rows * 3 * hidden);
-  for (const [name, a] of [["hPrev", hPrev], ["h", h]] as const) checkRoom("gruCell", name, a, rows * hidden);
+  checkCellArgs("gruCell", rows, hidden, 3, { xg, hg, gates }, { hPrev, h });
   const H = hidden;
   for (let row = 0; row < rows; row++) {
     const g0 = row * 3 * H;
@@ -136,11 +145,7 @@ export function gruCellBackward(
   dxg: FloatArray,
   dhg: FloatArray,
 ): void {
-  checkSizes("gruCellBackward", rows, hidden);
-  for (const [name, a] of [["gates", gates], ["hg", hg], ["dxg", dxg], ["dhg", dhg]] as const) {
-    checkRoom("gruCellBackward", name, a, rows * 3 * hidden);
-  }
-  for (const [name, a] of [["hPrev", hPrev], ["dh", dh]] as const) checkRoom("gruCellBackward", name, a, rows * hidden);
+  checkCellArgs("gruCellBackward", rows, hidden, 3, { gates, hg, dxg, dhg }, { hPrev, dh });
   const H = hidden;
   for (let row = 0; row < rows; row++) {
     const g0 = row * 3 * H;
@@ -164,11 +169,10 @@ export function gruCellBackward(
   }
 }
 
-/** Elman RNN step, elementwise over `count` values: h = tanh(pre) or max(pre, 0). */
-export function rnnCell(count: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void {
-  checkCount("rnnCell", "count", count);
-  checkRoom("rnnCell", "pre", pre, count);
-  checkRoom("rnnCell", "h", h, count);
+/** Elman RNN step, elementwise over pre [rows, H] (x·W_ihᵀ + h·W_hhᵀ + biases): h = tanh(pre) or max(pre, 0). */
+export function rnnCell(rows: number, hidden: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void {
+  checkCellArgs("rnnCell", rows, hidden, 1, {}, { pre, h });
+  const count = rows * hidden;
   if (nonlinearity === "tanh") {
     for (let k = 0; k < count; k++) h[k] = Math.tanh(pre[k]!);
   } else if (nonlinearity === "relu") {
@@ -179,9 +183,9 @@ export function rnnCell(count: number, nonlinearity: "tanh" | "relu", pre: Float
 }
 
 /** Backward of `rnnCell` from its output h: dPre = dh·(1 - h²) for tanh, dh·[h > 0] for relu. */
-export function rnnCellBackward(count: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void {
-  checkCount("rnnCellBackward", "count", count);
-  for (const [name, a] of [["h", h], ["dh", dh], ["dPre", dPre]] as const) checkRoom("rnnCellBackward", name, a, count);
+export function rnnCellBackward(rows: number, hidden: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void {
+  checkCellArgs("rnnCellBackward", rows, hidden, 1, {}, { h, dh, dPre });
+  const count = rows * hidden;
   if (nonlinearity === "tanh") {
     for (let k = 0; k < count; k++) dPre[k] = dh[k]! * (1 - h[k]! * h[k]!);
   } else if (nonlinearity === "relu") {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { checkGemmArgs, jsKernels } from "../js.js";
-import { recurrentCells } from "../recurrent-cells.js";
+import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves, threadSetting } from "./threads.js";
 import type { Gemm } from "./threads.js";
@@ -60,6 +60,9 @@ interface WasmExports {
     scratch: number,
   ): void;
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number, scales: number): void;
+  lstmCell(gates: number, cPrev: number, c: number, h: number, rows: number, hidden: number): void;
+  lstmCellBackward(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, hidden: number): void;
+  gruCell(xg: number, hg: number, hPrev: number, gates: number, h: number, rows: number, hidden: number): void;
 }
 
 /**
@@ -346,8 +349,9 @@ function withPrivateMemory(bytes: Uint8Array): Uint8Array {
 /**
  * WebAssembly SIMD kernels. float32 runs in wasm (packed panels, 4×8 f32x4 micro-kernel, or a
  * kernel that skips the zeros of a sparse op(A), with the same bits for finite B); float64
- * (gradient checks: exactness, not speed) goes to the TypeScript kernels, as do the recurrent
- * gate loops (no wasm version yet).
+ * (gradient checks: exactness, not speed) goes to the TypeScript kernels. The recurrent gate
+ * kernels run in wasm where they evaluate σ and tanh (LSTM forward and backward, GRU forward);
+ * the GRU backward and the Elman RNN, plain arithmetic, stay in TypeScript.
  * The module is instantiated on first use; if it cannot be (not built, no SIMD), gemm throws why.
  */
 export const wasmKernels: Kernels = {
@@ -376,7 +380,60 @@ export const wasmKernels: Kernels = {
   },
   softmaxRows,
   ...recurrentCells,
+  lstmCell(rows, hidden, gates, cPrev, c, h) {
+    if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
+    checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
+    const [g, s] = [rows * 4 * hidden, rows * hidden];
+    runCell([[gates, g, "inout"], [cPrev, s, "in"], [c, s, "out"], [h, s, "out"]], (p, wasm) => wasm.lstmCell(p[0]!, p[1]!, p[2]!, p[3]!, rows, hidden));
+  },
+  lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates) {
+    if (!allFloat32(gates, cPrev, c, dh, dc, dGates)) return jsKernels.lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates);
+    checkCellArgs("lstmCellBackward", rows, hidden, 4, { gates, dGates }, { cPrev, c, dh, dc });
+    const [g, s] = [rows * 4 * hidden, rows * hidden];
+    runCell(
+      [[gates, g, "in"], [cPrev, s, "in"], [c, s, "in"], [dh, s, "in"], [dc, s, "inout"], [dGates, g, "out"]],
+      (p, wasm) => wasm.lstmCellBackward(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, rows, hidden),
+    );
+  },
+  gruCell(rows, hidden, xg, hg, hPrev, gates, h) {
+    if (!allFloat32(xg, hg, hPrev, gates, h)) return jsKernels.gruCell(rows, hidden, xg, hg, hPrev, gates, h);
+    checkCellArgs("gruCell", rows, hidden, 3, { xg, hg, gates }, { hPrev, h });
+    const [g, s] = [rows * 3 * hidden, rows * hidden];
+    runCell(
+      [[xg, g, "in"], [hg, g, "in"], [hPrev, s, "in"], [gates, g, "out"], [h, s, "out"]],
+      (p, wasm) => wasm.gruCell(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, rows, hidden),
+    );
+  },
 };
+
+function allFloat32(...arrays: FloatArray[]): boolean {
+  return arrays.every((a) => a instanceof Float32Array);
+}
+
+/**
+ * Runs a recurrent gate kernel on float32 operands copied into linear memory one after another
+ * ("in" and "inout" copied in, "out" and "inout" copied back), passing their addresses. An array
+ * given twice (gruCell's gates may be xg) gets two copies, so the kernel never sees the aliasing.
+ */
+function runCell(operands: [FloatArray, number, "in" | "out" | "inout"][], call: (pointers: number[], wasm: WasmExports) => void): void {
+  if (operands[0]![1] === 0) return;
+  const wasm = load();
+  if (wasm instanceof Error) throw wasm;
+  const pointers: number[] = [];
+  let end = wasm.dataStart;
+  for (const [, count] of operands) {
+    pointers.push(end);
+    end = align(end + count * 4);
+  }
+  const heap = wasm.view(end);
+  operands.forEach(([array, count, mode], i) => {
+    if (mode !== "out") heap.set(array.subarray(0, count), pointers[i]! / 4);
+  });
+  call(pointers, wasm.exports);
+  operands.forEach(([array, count, mode], i) => {
+    if (mode !== "in") array.set(heap.subarray(pointers[i]! / 4, pointers[i]! / 4 + count));
+  });
+}
 
 /** Softmax of float32 rows in wasm (four lanes of a polynomial exp); float64 stays in TypeScript. */
 function softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void {

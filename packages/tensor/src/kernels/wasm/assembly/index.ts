@@ -2,3 +2,4 @@
 export { heapBase, scratchBytes, sgemm, tileCols, tileRows } from "./gemm";
 export { nonZeros, sgemmSparseA, sparseScratchBytes } from "./sparse";
 export { softmaxRows } from "./softmax";
+export { gruCell, lstmCell, lstmCellBackward } from "./recurrent";

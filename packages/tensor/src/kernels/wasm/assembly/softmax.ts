@@ -20,7 +20,7 @@ const ROUNDER: f32 = 12582912.0;
  */
 // @ts-ignore: decorator
 @inline
-function expNonPositive(x: v128): v128 {
+export function expNonPositive(x: v128): v128 {
   const tiny = f32x4.lt(x, f32x4.splat(UNDERFLOW));
   const xc = f32x4.pmax(x, f32x4.splat(UNDERFLOW));
   const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));

@@ -1,0 +1,105 @@
+// Times a sequential-MNIST-like step: an LSTM (and a GRU) of 128 over 28 steps of 28 features,
+// batch 64, forward + backward of a loss on the final hidden state. "composed" is the same LSTM
+// built from the generic differentiable ops (one node per gate, product and slice per step);
+// "fused" is the LSTM layer (one graph node per direction, fused gate kernels). Both run in this
+// process on the same weights and inputs, interleaved, so load on the shared machine hits both.
+// A script, not a test. Build first, then run:
+//   pnpm build && npx tsx packages/layers/bench/recurrent.ts [repeats]
+import { loadavg } from "node:os";
+import {
+  Variable,
+  add,
+  linear,
+  matmul,
+  mul,
+  reshape,
+  sigmoid,
+  slice,
+  sum,
+  tanh,
+  transpose,
+} from "@nabla/autograd";
+import { Generator, type Kernels, Tensor, jsKernels, kernels, randn, setKernels } from "@nabla/tensor";
+import { GRU, LSTM } from "@nabla/layers";
+
+const repeats = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 20);
+const [steps, batch, inputSize, hidden] = [28, 64, 28, 128];
+const gen = new Generator(0);
+const x = randn([steps, batch, inputSize], { generator: gen });
+const w = randn([batch, hidden], { generator: gen });
+const lstm = new LSTM(inputSize, hidden, { generator: gen });
+const gru = new GRU(inputSize, hidden, { generator: gen });
+const [wih, whh, bih, bhh] = lstm.parameters() as [Variable, Variable, Variable, Variable];
+
+/** The LSTM from generic ops: one projection of all steps, then per step a product, four gates and the cell. */
+function composedLstm(input: Tensor): Variable {
+  const H = hidden;
+  const projected = reshape(linear(reshape(input, [steps * batch, inputSize]), transpose(wih), add(bih, bhh)), [steps, batch, 4 * H]);
+  const whhT = transpose(whh);
+  let h: Variable = new Variable(new Tensor(new Float32Array(batch * H), [batch, H]));
+  let c: Variable = h;
+  for (let t = 0; t < steps; t++) {
+    const gates = add(reshape(slice(projected, [t, 0, 0], [t + 1, batch, 4 * H]), [batch, 4 * H]), matmul(h, whhT));
+    const gate = (k: number): Variable => slice(gates, [0, k * H], [batch, (k + 1) * H]);
+    c = add(mul(sigmoid(gate(1)), c), mul(sigmoid(gate(0)), tanh(gate(2))));
+    h = mul(sigmoid(gate(3)), tanh(c));
+  }
+  return h;
+}
+
+function median(f: () => void): number {
+  const times: number[] = [];
+  for (let r = 0; r < repeats + 2; r++) {
+    const t0 = performance.now();
+    f();
+    if (r >= 2) times.push(performance.now() - t0);
+  }
+  return times.sort((p, q) => p - q)[Math.floor(times.length / 2)]!;
+}
+
+const step = (finalH: () => Variable) => () => {
+  lstm.zeroGrad();
+  gru.zeroGrad();
+  sum(mul(finalH(), w)).backward();
+};
+const load0 = loadavg()[0]!;
+const composed = median(step(() => composedLstm(x)));
+const fused = median(step(() => lstm.forward(x).h));
+const fusedGru = median(step(() => gru.forward(x).h));
+// The same layers with the TypeScript reference for the gate arithmetic (the products stay wasm).
+const active = kernels;
+setKernels({ ...active, lstmCell: jsKernels.lstmCell, lstmCellBackward: jsKernels.lstmCellBackward, gruCell: jsKernels.gruCell });
+const tsGates = median(step(() => lstm.forward(x).h));
+const tsGatesGru = median(step(() => gru.forward(x).h));
+setKernels(active);
+const composedAgain = median(step(() => composedLstm(x)));
+
+// Where the fused LSTM's time goes: the same step with every kernel call timed.
+const spent = new Map<string, number>();
+const timed = Object.fromEntries(
+  Object.entries(kernels).map(([name, fn]) => [
+    name,
+    typeof fn !== "function"
+      ? fn
+      : (...args: unknown[]) => {
+          const t0 = performance.now();
+          (fn as (...a: unknown[]) => void)(...args);
+          spent.set(name, (spent.get(name) ?? 0) + performance.now() - t0);
+        },
+  ]),
+) as unknown as Kernels;
+setKernels(timed);
+const total = median(step(() => lstm.forward(x).h));
+setKernels(active);
+const perStep = [...spent].map(([name, ms]) => `${name} ${(ms / (repeats + 2)).toFixed(1)} ms`).join(", ");
+
+console.log(
+  [
+    `LSTM/GRU 28→128, T=${steps}, batch ${batch}, forward + backward, ${kernels.name} kernels, median of ${repeats}, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+    `  LSTM composed from generic ops: ${composed.toFixed(1)} ms (again at the end: ${composedAgain.toFixed(1)} ms)`,
+    `  LSTM layer (fused):             ${fused.toFixed(1)} ms  (${(Math.min(composed, composedAgain) / fused).toFixed(1)}× faster)`,
+    `  GRU layer (fused):              ${fusedGru.toFixed(1)} ms`,
+    `  the same with the TypeScript gate kernels: LSTM ${tsGates.toFixed(1)} ms, GRU ${tsGatesGru.toFixed(1)} ms`,
+    `  fused LSTM, kernels timed (${total.toFixed(1)} ms a step): ${perStep}`,
+  ].join("\n"),
+);
