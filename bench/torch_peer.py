@@ -60,6 +60,10 @@ def idx(path, header):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
 
 
+def loss_detail(loss, runs):
+    return f"last loss {loss:.3f}" + (f", median of {runs}" if runs > 1 else ", 1 run")
+
+
 def epoch_detail(samples, ms, runs, accuracy):
     runs_text = f", median of {runs}" if runs > 1 else ", 1 run"
     return f"{accuracy * 100:.1f}% test acc, {round(samples / (ms / 1000)):,} samples/s{runs_text}"
@@ -136,7 +140,39 @@ def cnn_epoch():
 
 
 ms, runs, loss = time_runs(cnn["runs"], cnn_epoch)
-cells["cnn"] = {"value": ms / 1000, "detail": f"last loss {loss:.3f}" + (f", median of {runs}" if runs > 1 else ", 1 run")}
+cells["cnn"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
+
+lstm = spec["lstm"]
+x_seq = x_train[: lstm["images"]].reshape(-1, 28, 28)
+y_seq = y_train[: lstm["images"]]
+
+
+class SequenceClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, lstm["hidden"], batch_first=True)
+        self.fc = nn.Linear(lstm["hidden"], 10)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[-1])
+
+
+def lstm_epoch():
+    model = SequenceClassifier()
+    opt = torch.optim.Adam(model.parameters(), lr=lstm["lr"])
+    loss = None
+    for i in range(0, lstm["images"], lstm["batch"]):
+        xb, yb = x_seq[i : i + lstm["batch"]], y_seq[i : i + lstm["batch"]]
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+ms, runs, loss = time_runs(lstm["runs"], lstm_epoch)
+cells["lstm"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
 
 
 

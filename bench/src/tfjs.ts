@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { timeCall, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
-import { type Cells, errorText, rowKey } from "./results.js";
-import { ceShapes, cnn, gemmShapes, mlp } from "./workloads.js";
+import { type Cell, type Cells, errorText, lossDetail, rowKey } from "./results.js";
+import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 export type TfjsBackend = "cpu" | "wasm";
 
@@ -47,6 +47,7 @@ export async function runTfjs(backend: TfjsBackend, data: Mnist, log: (s: string
 
   cells.set(rowKey.mlp, trainMlp(data, log, backend));
   cells.set(rowKey.cnn, trainCnn(data, log, backend));
+  cells.set(rowKey.lstm, trainLstm(data, log, backend));
   return cells;
 }
 
@@ -129,9 +130,47 @@ function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
   try {
     const { ms, runs, result } = timeRuns(cnn.runs, epoch);
     log(`tfjs-${backend} CNN epoch: ${(ms / 1000).toFixed(2)} s`);
-    return { value: ms / 1000, detail: `last loss ${result.toFixed(3)}${runs > 1 ? `, median of ${runs}` : ", 1 run"}` };
+    return { value: ms / 1000, detail: lossDetail(result, runs) };
   } catch (e) {
     log(`tfjs-${backend} CNN epoch fails: ${errorText(e)}`);
+    return { note: `fails: ${errorText(e)}` };
+  }
+}
+
+/** tf.layers' LSTM, initialised as PyTorch and Nabla do (uniform ±1/√hidden), and Dense, trained with tf.train.adam. */
+export function trainLstm(data: Mnist, log: (s: string) => void, backend: TfjsBackend): Cell {
+  const limit = 1 / Math.sqrt(lstm.hidden);
+  const uniform = (seed: number): ReturnType<typeof tf.initializers.randomUniform> => tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed });
+  const epoch = (): number => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({ units: lstm.hidden, inputShape: [28, 28], kernelInitializer: uniform(9), recurrentInitializer: uniform(10), biasInitializer: uniform(11) }),
+        tf.layers.dense({ units: 10 }),
+      ],
+    });
+    const opt = tf.train.adam(lstm.lr);
+    let loss = 0;
+    try {
+      for (let i = 0; i < lstm.images; i += lstm.batch) {
+        const size = Math.min(lstm.batch, lstm.images - i);
+        tf.tidy(() => {
+          const { xb, yb } = batch(data, i, size, [size, 28, 28]);
+          const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+          loss = cost!.dataSync()[0]!;
+        });
+      }
+    } finally {
+      model.dispose();
+      opt.dispose();
+    }
+    return loss;
+  };
+  try {
+    const { ms, runs, result } = timeRuns(lstm.runs, epoch);
+    log(`tfjs-${backend} LSTM epoch: ${(ms / 1000).toFixed(2)} s`);
+    return { value: ms / 1000, detail: lossDetail(result, runs) };
+  } catch (e) {
+    log(`tfjs-${backend} LSTM epoch fails: ${errorText(e)}`);
     return { note: `fails: ${errorText(e)}` };
   }
 }
