@@ -1,6 +1,6 @@
-import { timeCall, timeRuns } from "./measure.js";
+import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
-import { type Cell, type Cells, errorText, lossDetail, rowKey } from "./results.js";
+import { type Cell, type Cells, errorText, rowKey } from "./results.js";
 import { epochDetail } from "./tfjs.js";
 import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
@@ -197,8 +197,7 @@ function trainCnn(nabla: Nabla, data: Mnist): Cell {
     }
     return loss;
   };
-  const { ms, runs, result } = timeRuns(cnn.runs, epoch);
-  return { value: ms / 1000, detail: lossDetail(result, runs) };
+  return timeLossRuns(cnn.runs, epoch);
 }
 
 export function trainLstm(nabla: Nabla, data: Mnist): Cell {
@@ -221,6 +220,5 @@ export function trainLstm(nabla: Nabla, data: Mnist): Cell {
     }
     return loss;
   };
-  const { ms, runs, result } = timeRuns(lstm.runs, epoch);
-  return { value: ms / 1000, detail: lossDetail(result, runs) };
+  return timeLossRuns(lstm.runs, epoch);
 }

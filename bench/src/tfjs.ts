@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { timeCall, timeRuns } from "./measure.js";
+import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
-import { type Cell, type Cells, errorText, lossDetail, rowKey } from "./results.js";
+import { type Cell, type Cells, errorText, rowKey } from "./results.js";
 import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 export type TfjsBackend = "cpu" | "wasm";
@@ -99,7 +99,7 @@ function trainMlp(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
   return { value: ms / 1000, detail: epochDetail(n, ms, runs, result) };
 }
 
-function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): { value?: number; note?: string; detail?: string } {
+function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): Cell {
   const n = cnn.images;
   const flat = cnn.filters * 27 * 27;
   const epoch = (): number => {
@@ -127,14 +127,7 @@ function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
     }
     return loss;
   };
-  try {
-    const { ms, runs, result } = timeRuns(cnn.runs, epoch);
-    log(`tfjs-${backend} CNN epoch: ${(ms / 1000).toFixed(2)} s`);
-    return { value: ms / 1000, detail: lossDetail(result, runs) };
-  } catch (e) {
-    log(`tfjs-${backend} CNN epoch fails: ${errorText(e)}`);
-    return { note: `fails: ${errorText(e)}` };
-  }
+  return timeTraining(`tfjs-${backend} CNN epoch`, cnn.runs, epoch, log);
 }
 
 /** tf.layers' LSTM, initialised as PyTorch and Nabla do (uniform ±1/√hidden), and Dense, trained with tf.train.adam. */
@@ -165,12 +158,17 @@ export function trainLstm(data: Mnist, log: (s: string) => void, backend: TfjsBa
     }
     return loss;
   };
+  return timeTraining(`tfjs-${backend} LSTM epoch`, lstm.runs, epoch, log);
+}
+
+/** Times a training row that reports its last loss; a throw becomes a "fails" cell. */
+function timeTraining(what: string, runs: number, epoch: () => number, log: (s: string) => void): Cell {
   try {
-    const { ms, runs, result } = timeRuns(lstm.runs, epoch);
-    log(`tfjs-${backend} LSTM epoch: ${(ms / 1000).toFixed(2)} s`);
-    return { value: ms / 1000, detail: lossDetail(result, runs) };
+    const cell = timeLossRuns(runs, epoch);
+    log(`${what}: ${cell.value!.toFixed(2)} s`);
+    return cell;
   } catch (e) {
-    log(`tfjs-${backend} LSTM epoch fails: ${errorText(e)}`);
+    log(`${what} fails: ${errorText(e)}`);
     return { note: `fails: ${errorText(e)}` };
   }
 }
