@@ -191,6 +191,7 @@ export function sample(model: CharModel, generator: Generator, temperature: numb
       const step = model.run(new Tensor(Int32Array.of(previous), [1, 1]), { h0: h });
       h = step.h;
       const logits = step.logits.value.data;
+      // Every token but padding can come next.
       let largest = -Infinity;
       for (let v = BOUNDARY; v < VOCABULARY; v++) largest = Math.max(largest, logits[v]!);
       const weights = new Float64Array(VOCABULARY);
