@@ -29,6 +29,7 @@ export {
   dtypeOf,
   equal,
   eye,
+  formatPosition,
   formatShape,
   full,
   greater,
