@@ -2,9 +2,10 @@
 // batch 64, forward + backward of a loss on the final hidden state. "composed" is the same LSTM
 // built from the generic differentiable ops (one node per gate, product and slice per step);
 // "fused" is the LSTM layer (one graph node per direction, fused gate kernels). Both run in this
-// process on the same weights and inputs, interleaved, so load on the shared machine hits both.
+// process on the same weights and inputs, interleaved, so load on the shared machine hits both,
+// and so does the same step with the TypeScript gate kernels in place of the wasm ones.
 // A script, not a test. Build first, then run:
-//   pnpm build && npx tsx packages/layers/bench/recurrent.ts [repeats]
+//   pnpm build && node --expose-gc --import tsx packages/layers/bench/recurrent.ts [repeats]
 import { loadavg } from "node:os";
 import {
   Variable,
@@ -47,14 +48,23 @@ function composedLstm(input: Tensor): Variable {
   return h;
 }
 
-function median(f: () => void): number {
-  const times: number[] = [];
+/**
+ * Median wall time of each run, the runs interleaved so that the machine's load hits all alike.
+ * With --expose-gc, the heap is collected before each run, so that one run's garbage (the
+ * composed LSTM leaves a lot) is not collected on the next one's time.
+ */
+function medians<Name extends string>(runs: Record<Name, () => void>): Record<Name, number> {
+  const times = new Map<Name, number[]>();
   for (let r = 0; r < repeats + 2; r++) {
-    const t0 = performance.now();
-    f();
-    if (r >= 2) times.push(performance.now() - t0);
+    for (const [name, run] of Object.entries(runs) as [Name, () => void][]) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = performance.now();
+      run();
+      if (r >= 2) times.set(name, [...(times.get(name) ?? []), performance.now() - t0]);
+    }
   }
-  return times.sort((p, q) => p - q)[Math.floor(times.length / 2)]!;
+  const mid = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+  return Object.fromEntries([...times].map(([name, t]) => [name, mid(t)])) as Record<Name, number>;
 }
 
 const step = (finalH: () => Variable) => () => {
@@ -62,17 +72,22 @@ const step = (finalH: () => Variable) => () => {
   gru.zeroGrad();
   sum(mul(finalH(), w)).backward();
 };
-const load0 = loadavg()[0]!;
-const composed = median(step(() => composedLstm(x)));
-const fused = median(step(() => lstm.forward(x).h));
-const fusedGru = median(step(() => gru.forward(x).h));
-// The same layers with the TypeScript reference for the gate arithmetic (the products stay wasm).
 const active = kernels;
-setKernels({ ...active, lstmCell: jsKernels.lstmCell, lstmCellBackward: jsKernels.lstmCellBackward, gruCell: jsKernels.gruCell });
-const tsGates = median(step(() => lstm.forward(x).h));
-const tsGatesGru = median(step(() => gru.forward(x).h));
-setKernels(active);
-const composedAgain = median(step(() => composedLstm(x)));
+// The same layers with the TypeScript reference for the gate arithmetic (the products stay wasm).
+const tsGates: Kernels = { ...active, lstmCell: jsKernels.lstmCell, lstmCellBackward: jsKernels.lstmCellBackward, gruCell: jsKernels.gruCell };
+const withTsGates = (run: () => void) => () => {
+  setKernels(tsGates);
+  run();
+  setKernels(active);
+};
+const load0 = loadavg()[0]!;
+const m = medians({
+  composed: step(() => composedLstm(x)),
+  fused: step(() => lstm.forward(x).h),
+  fusedGru: step(() => gru.forward(x).h),
+  tsGates: withTsGates(step(() => lstm.forward(x).h)),
+  tsGatesGru: withTsGates(step(() => gru.forward(x).h)),
+});
 
 // Where the fused LSTM's time goes: the same step with every kernel call timed.
 const spent = new Map<string, number>();
@@ -89,17 +104,17 @@ const timed = Object.fromEntries(
   ]),
 ) as unknown as Kernels;
 setKernels(timed);
-const total = median(step(() => lstm.forward(x).h));
+const { total } = medians({ total: step(() => lstm.forward(x).h) });
 setKernels(active);
 const perStep = [...spent].map(([name, ms]) => `${name} ${(ms / (repeats + 2)).toFixed(1)} ms`).join(", ");
 
 console.log(
   [
     `LSTM/GRU 28→128, T=${steps}, batch ${batch}, forward + backward, ${kernels.name} kernels, median of ${repeats}, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
-    `  LSTM composed from generic ops: ${composed.toFixed(1)} ms (again at the end: ${composedAgain.toFixed(1)} ms)`,
-    `  LSTM layer (fused):             ${fused.toFixed(1)} ms  (${(Math.min(composed, composedAgain) / fused).toFixed(1)}× faster)`,
-    `  GRU layer (fused):              ${fusedGru.toFixed(1)} ms`,
-    `  the same with the TypeScript gate kernels: LSTM ${tsGates.toFixed(1)} ms, GRU ${tsGatesGru.toFixed(1)} ms`,
+    `  LSTM composed from generic ops: ${m.composed.toFixed(1)} ms`,
+    `  LSTM layer (fused):             ${m.fused.toFixed(1)} ms  (${(m.composed / m.fused).toFixed(1)}× faster)`,
+    `  GRU layer (fused):              ${m.fusedGru.toFixed(1)} ms`,
+    `  the same with the TypeScript gate kernels: LSTM ${m.tsGates.toFixed(1)} ms, GRU ${m.tsGatesGru.toFixed(1)} ms`,
     `  fused LSTM, kernels timed (${total.toFixed(1)} ms a step): ${perStep}`,
   ].join("\n"),
 );

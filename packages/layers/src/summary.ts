@@ -72,8 +72,9 @@ export function summary(model: Module<unknown>, inputShape: readonly number[]): 
       enumerable: false,
       value: (x: Variable): unknown => {
         const y = original.call(m, x);
-        // A layer that returns a record (a recurrent layer's { output, h }) shows no shape.
-        if (y instanceof Variable && !outputs.has(m)) outputs.set(m, y.shape);
+        // A recurrent layer returns a record, { output, h } or { output, h, c }: show its output.
+        const shown = y instanceof Variable ? y : (y as { output?: unknown } | null)?.output;
+        if (shown instanceof Variable && !outputs.has(m)) outputs.set(m, shown.shape);
         return y;
       },
     });

@@ -10,10 +10,10 @@ import {
   Dense,
   Flatten,
   MaxPool2d,
-  type Module,
   ReLU,
   Sequential,
 } from "../src/index.js";
+import { checkModule } from "./gradients.js";
 
 /** PyTorch 1.13's values, written by reference/generate.py. */
 interface Reference {
@@ -61,35 +61,6 @@ interface PoolCase {
 const reference = JSON.parse(readFileSync(new URL("../reference/conv.json", import.meta.url), "utf8")) as Reference;
 const f64 = (v: NestedArray): Tensor => tensor(v, undefined, "float64");
 const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
-
-/**
- * Gradient check of a module in float64: the input's gradient through autograd's gradcheck, and
- * every parameter's gradient against central differences of sum(forward(x)·w) for a fixed w.
- */
-function checkModule(module: Module, x: Tensor): void {
-  module.to("float64");
-  gradcheck((v) => module.forward(v), [x]);
-  if (module.parameters().length === 0) return;
-  const out = noGrad(() => module.forward(new Variable(x)));
-  const w = normal([...out.shape], 99);
-  const loss = (): Variable => sum(mul(module.forward(new Variable(x)), w));
-  module.zeroGrad();
-  loss().backward();
-  const eps = 1e-6;
-  for (const [name, p] of module.namedParameters()) {
-    const d = p.value.data;
-    for (let k = 0; k < d.length; k++) {
-      const x0 = d[k]!;
-      d[k] = x0 + eps;
-      const plus = noGrad(() => loss().item());
-      d[k] = x0 - eps;
-      const minus = noGrad(() => loss().item());
-      d[k] = x0;
-      const numeric = (plus - minus) / (2 * eps);
-      expect(Math.abs(p.grad!.data[k]! - numeric), `${name}[${k}]`).toBeLessThan(1e-6 + 1e-5 * Math.abs(numeric));
-    }
-  }
-}
 
 describe("Conv2d", () => {
   it("has weight [out,in,kH,kW] and bias [out], initialised U(−1/√fanIn, 1/√fanIn) as PyTorch", () => {

@@ -1,7 +1,8 @@
-import { Variable, gradcheck, noGrad, sum, mul } from "@nabla/autograd";
+import { Variable, sum } from "@nabla/autograd";
 import { Generator, type Tensor, add, allClose, manualSeed, matmul, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { Dense, Dropout, Flatten, LeakyReLU, LogSoftmax, type Module, ReLU, Sequential, Sigmoid, Softmax, Tanh, init } from "../src/index.js";
+import { Dense, Dropout, Flatten, LeakyReLU, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh, init } from "../src/index.js";
+import { checkModule } from "./gradients.js";
 
 const f64 = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
@@ -11,36 +12,6 @@ const awayFromZero = (t: Tensor): Tensor => {
   for (let i = 0; i < d.length; i++) if (Math.abs(d[i]!) < 0.1) d[i] = d[i]! < 0 ? -0.1 - d[i]! : 0.1 + d[i]!;
   return t;
 };
-
-/**
- * Gradient check of a module in float64: the input gradient through the library's gradcheck, and
- * every parameter's gradient against central differences of sum(forward(x)·w) for a fixed w.
- */
-function checkModule(module: Module, x: Tensor): void {
-  module.to("float64");
-  gradcheck((v) => module.forward(v), [x]);
-  if (module.parameters().length === 0) return;
-  const out = noGrad(() => module.forward(new Variable(x)));
-  const w = f64([...out.shape], 99);
-  const loss = (): Variable => sum(mul(module.forward(new Variable(x)), w));
-  module.zeroGrad();
-  loss().backward();
-  const eps = 1e-6;
-  for (const [name, p] of module.namedParameters()) {
-    expect(p.grad, name).not.toBeNull();
-    const d = p.value.data;
-    for (let k = 0; k < d.length; k++) {
-      const x0 = d[k]!;
-      d[k] = x0 + eps;
-      const plus = noGrad(() => loss().item());
-      d[k] = x0 - eps;
-      const minus = noGrad(() => loss().item());
-      d[k] = x0;
-      const numeric = (plus - minus) / (2 * eps);
-      expect(Math.abs(p.grad!.data[k]! - numeric), `${name}[${k}]`).toBeLessThan(1e-6 + 1e-5 * Math.abs(numeric));
-    }
-  }
-}
 
 function std(t: Tensor): { mean: number; std: number } {
   let s = 0;

@@ -57,9 +57,12 @@ function checkBatchSizes(batchSizes: readonly number[] | Int32Array, steps: numb
   return Int32Array.from(batchSizes);
 }
 
-/** Copies `row` (length `width`) into each of `rows` consecutive rows of `out` from `offset`. */
-function fillRows(out: T.FloatArray, offset: number, rows: number, row: T.TypedArray, width: number): void {
-  for (let r = 0; r < rows; r++) out.set(row, offset + r * width);
+/** Copies `row` into each of `rows` consecutive rows of `out`, doubling the filled block each time. */
+function fillRows(out: T.FloatArray, rows: number, row: T.TypedArray): void {
+  const total = rows * row.length;
+  if (total === 0) return;
+  out.set(row);
+  for (let filled = row.length; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
 }
 
 /**
@@ -129,11 +132,11 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
       const b2 = data(bhh);
       for (let j = 0; j < GH; j++) bias[j] = bias[j]! + b2[j]!;
     }
-    fillRows(pre, 0, steps * batch, bias, GH);
+    fillRows(pre, steps * batch, bias);
   }
   k.gemm(steps * batch, GH, inputSize, xd, 0, false, wihd, 0, true, pre, 0, folded !== null);
   const hg = mode === "gru" ? (T.allocate(dtype, steps * batch * GH) as T.FloatArray) : null;
-  if (hg !== null && bhh !== null) fillRows(hg, 0, steps * batch, data(bhh), GH);
+  if (hg !== null && bhh !== null) fillRows(hg, steps * batch, data(bhh));
 
   const states = T.allocate(dtype, (steps + 1) * BH) as T.FloatArray;
   if (h0 !== null) states.set(data(h0), first * BH);
@@ -221,6 +224,7 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
       dx,
       dwih,
       dwhh,
+      // Column sums in double precision, as every reduction here.
       bih?.requiresGrad ? T.sum(new T.Tensor(dPre, [all, GH]), 0) : null,
       bhh?.requiresGrad ? T.sum(new T.Tensor(dHg, [all, GH]), 0) : null,
       h0?.requiresGrad ? new T.Tensor(dh, h0.shape) : null,

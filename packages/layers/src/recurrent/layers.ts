@@ -132,16 +132,7 @@ abstract class Recurrent<Result> extends Module<Result> {
   protected run(input: unknown, options: LSTMForwardOptions, allowed: readonly string[]): { output: Variable; h: Variable; c: Variable | null } {
     const layer = `${this.constructor.name}(${this.extraRepr()})`;
     checkOptions(`${this.constructor.name}.forward`, options, allowed);
-    if (!(input instanceof Variable || input instanceof Tensor)) {
-      throw new Error(`${layer}: input must be a Variable or Tensor ${this.expectedInput()}, got ${describe(input)}`);
-    }
-    const shape = input.shape;
-    if (shape.length !== 3 || shape[2] !== this.inputSize) {
-      const hint = shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
-      throw new Error(`${layer}: input has shape ${formatShape(shape)}, expected ${this.expectedInput()}${hint}`);
-    }
-    let x = input instanceof Variable ? input : new Variable(input);
-    if (this.batchFirst) x = transpose(x, [1, 0, 2]);
+    let x = this.timeMajor(layer, input);
     const [steps, batch] = x.shape as [number, number];
     const H = this.hiddenSize;
     const D = this.directions;
@@ -190,6 +181,20 @@ abstract class Recurrent<Result> extends Module<Result> {
     }
     if (this.batchFirst) output = transpose(output, [1, 0, 2]);
     return { output, h, c };
+  }
+
+  /** The checked input as a [T, B, inputSize] Variable. */
+  private timeMajor(layer: string, input: unknown): Variable {
+    if (!(input instanceof Variable || input instanceof Tensor)) {
+      throw new Error(`${layer}: input must be a Variable or Tensor ${this.expectedInput()}, got ${describe(input)}`);
+    }
+    const shape = input.shape;
+    if (shape.length !== 3 || shape[2] !== this.inputSize) {
+      const hint = shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
+      throw new Error(`${layer}: input has shape ${formatShape(shape)}, expected ${this.expectedInput()}${hint}`);
+    }
+    const x = input instanceof Variable ? input : new Variable(input);
+    return this.batchFirst ? transpose(x, [1, 0, 2]) : x;
   }
 
   private expectedInput(): string {
