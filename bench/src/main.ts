@@ -81,6 +81,8 @@ read back); softmax-CE is the mean cross-entropy of random logits and its gradie
 the logits; the MLP is 784-128-10 with ReLU, SGD lr 0.1, batch 64, over all 60,000 MNIST training
 images in file order, then accuracy on the 10,000 test images; the CNN is Conv 1→32 3×3 pad 1,
 ReLU, MaxPool 2 stride 1, Dense 23,328→10, SGD lr 0.01, batch 35, over the first 1,000 training
+images; the LSTM reads each image row by row (28 steps of 28 pixels) into an LSTM of 128 with a
+Dense 128→10 on its last hidden state, Adam lr 0.001, batch 64, over the first 10,000 training
 images. Every framework reads the same IDX files (pixels / 255).
 `;
 

@@ -1,3 +1,4 @@
+import { type Cell, lossDetail } from "./results.js";
 import { epochTiming, timing } from "./workloads.js";
 
 const now = (): number => performance.now();
@@ -51,4 +52,10 @@ export function timeRuns<T>(runs: number, run: () => T): { ms: number; runs: num
     if (samples[0]! > epochTiming.slowMs) break;
   }
   return { ms: median(samples), runs: samples.length, result: result as T };
+}
+
+/** A training row: the median seconds per epoch of `timeRuns`, with the first run's last batch loss. */
+export function timeLossRuns(runs: number, epoch: () => number): Cell {
+  const { ms, runs: timed, result } = timeRuns(runs, epoch);
+  return { value: ms / 1000, detail: lossDetail(result, timed) };
 }

@@ -1,8 +1,8 @@
-import { timeCall, timeRuns } from "./measure.js";
+import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
 import { type Cell, type Cells, errorText, rowKey } from "./results.js";
 import { epochDetail } from "./tfjs.js";
-import { ceShapes, cnn, gemmShapes, mlp } from "./workloads.js";
+import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 type Nabla = typeof import("nabla");
 
@@ -52,6 +52,7 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
     for (const s of ceShapes) cells.set(rowKey.ce(s.label), note);
     cells.set(rowKey.mlp, note);
     cells.set(rowKey.cnn, note);
+    cells.set(rowKey.lstm, note);
     return { backend: null, cells, jsCells, twoThreadCells };
   }
   const backend = "kernels" in nabla ? nabla.kernels.name : "js";
@@ -119,6 +120,12 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
       attempt(log, "CNN epoch", () => trainCnn(nabla, data)),
   );
   log(`nabla CNN epoch: ${show(cells.get(rowKey.cnn))} s`);
+  cells.set(
+    rowKey.lstm,
+    missing(nabla, ["LSTM", "Dense", "Adam", "softmaxCrossEntropy", "reshape", "tensor", "asVariable", "manualSeed"]) ??
+      attempt(log, "LSTM epoch", () => trainLstm(nabla, data)),
+  );
+  log(`nabla LSTM epoch: ${show(cells.get(rowKey.lstm))} s`);
 
   if (!("setThreads" in nabla)) return { backend, cells, jsCells, twoThreadCells };
   rerun.set(rowKey.mlp, () => trainMlp(nabla, data));
@@ -190,6 +197,28 @@ function trainCnn(nabla: Nabla, data: Mnist): Cell {
     }
     return loss;
   };
-  const { ms, runs, result } = timeRuns(cnn.runs, epoch);
-  return { value: ms / 1000, detail: `last loss ${result.toFixed(3)}${runs > 1 ? `, median of ${runs}` : ", 1 run"}` };
+  return timeLossRuns(cnn.runs, epoch);
+}
+
+export function trainLstm(nabla: Nabla, data: Mnist): Cell {
+  const { Adam, Dense, LSTM, asVariable, reshape, softmaxCrossEntropy, tensor } = nabla;
+  const epoch = (): number => {
+    nabla.manualSeed(0);
+    const recurrent = new LSTM(28, lstm.hidden, { batchFirst: true });
+    const head = new Dense(lstm.hidden, 10);
+    const opt = new Adam([...recurrent.parameters(), ...head.parameters()], { lr: lstm.lr });
+    let loss = 0;
+    for (let i = 0; i < lstm.images; i += lstm.batch) {
+      const size = Math.min(lstm.batch, lstm.images - i);
+      const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 28, 28]);
+      opt.zeroGrad();
+      const { h } = recurrent.forward(asVariable(xb));
+      const l = softmaxCrossEntropy(head.forward(reshape(h, [size, lstm.hidden])), data.trainLabels.subarray(i, i + size));
+      l.backward();
+      opt.step();
+      loss = l.item();
+    }
+    return loss;
+  };
+  return timeLossRuns(lstm.runs, epoch);
 }

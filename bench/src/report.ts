@@ -1,6 +1,6 @@
 import type { Cell, Cells, PeerId } from "./results.js";
 import { rowKey } from "./results.js";
-import { ceShapes, cnn, gemmShapes, mlp } from "./workloads.js";
+import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 interface RowSpec {
   readonly key: string;
@@ -14,6 +14,7 @@ export const rows: readonly RowSpec[] = [
   ...ceShapes.map((s) => ({ key: rowKey.ce(s.label), label: `softmax-CE fwd+bwd ${s.label}`, unit: "µs", higherIsBetter: false })),
   { key: rowKey.mlp, label: `MNIST MLP epoch (60k, batch ${mlp.batch})`, unit: "s", higherIsBetter: false },
   { key: rowKey.cnn, label: `deepnet CNN epoch (${cnn.images} images, batch ${cnn.batch})`, unit: "s", higherIsBetter: false },
+  { key: rowKey.lstm, label: `sequential-MNIST LSTM epoch (${lstm.images.toLocaleString("en-US")} images, batch ${lstm.batch})`, unit: "s", higherIsBetter: false },
 ];
 
 export type Results = Record<PeerId, Cells>;

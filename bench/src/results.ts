@@ -18,10 +18,16 @@ export const rowKey = {
   ce: (label: string): string => `ce ${label}`,
   mlp: "mlp",
   cnn: "cnn",
+  lstm: "lstm",
 } as const;
 
 /** The message of an error, first line only, for a table cell. */
 export function errorText(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   return text.split("\n")[0]!.slice(0, 160);
+}
+
+/** The detail of a training row that reports its final batch loss. */
+export function lossDetail(loss: number, runs: number): string {
+  return `last loss ${loss.toFixed(3)}${runs > 1 ? `, median of ${runs}` : ", 1 run"}`;
 }

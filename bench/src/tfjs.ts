@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { timeCall, timeRuns } from "./measure.js";
+import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
-import { type Cells, errorText, rowKey } from "./results.js";
-import { ceShapes, cnn, gemmShapes, mlp } from "./workloads.js";
+import { type Cell, type Cells, errorText, rowKey } from "./results.js";
+import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 export type TfjsBackend = "cpu" | "wasm";
 
@@ -47,6 +47,7 @@ export async function runTfjs(backend: TfjsBackend, data: Mnist, log: (s: string
 
   cells.set(rowKey.mlp, trainMlp(data, log, backend));
   cells.set(rowKey.cnn, trainCnn(data, log, backend));
+  cells.set(rowKey.lstm, trainLstm(data, log, backend));
   return cells;
 }
 
@@ -98,7 +99,7 @@ function trainMlp(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
   return { value: ms / 1000, detail: epochDetail(n, ms, runs, result) };
 }
 
-function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): { value?: number; note?: string; detail?: string } {
+function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): Cell {
   const n = cnn.images;
   const flat = cnn.filters * 27 * 27;
   const epoch = (): number => {
@@ -126,12 +127,48 @@ function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
     }
     return loss;
   };
+  return timeTraining(`tfjs-${backend} CNN epoch`, cnn.runs, epoch, log);
+}
+
+/** tf.layers' LSTM, initialised as PyTorch and Nabla do (uniform ±1/√hidden), and Dense, trained with tf.train.adam. */
+export function trainLstm(data: Mnist, log: (s: string) => void, backend: TfjsBackend): Cell {
+  const limit = 1 / Math.sqrt(lstm.hidden);
+  const uniform = (seed: number): ReturnType<typeof tf.initializers.randomUniform> => tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed });
+  const epoch = (): number => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({ units: lstm.hidden, inputShape: [28, 28], kernelInitializer: uniform(9), recurrentInitializer: uniform(10), biasInitializer: uniform(11) }),
+        tf.layers.dense({ units: 10 }),
+      ],
+    });
+    const opt = tf.train.adam(lstm.lr);
+    let loss = 0;
+    try {
+      for (let i = 0; i < lstm.images; i += lstm.batch) {
+        const size = Math.min(lstm.batch, lstm.images - i);
+        tf.tidy(() => {
+          const { xb, yb } = batch(data, i, size, [size, 28, 28]);
+          const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+          loss = cost!.dataSync()[0]!;
+        });
+      }
+    } finally {
+      model.dispose();
+      opt.dispose();
+    }
+    return loss;
+  };
+  return timeTraining(`tfjs-${backend} LSTM epoch`, lstm.runs, epoch, log);
+}
+
+/** Times a training row that reports its last loss; a throw becomes a "fails" cell. */
+function timeTraining(what: string, runs: number, epoch: () => number, log: (s: string) => void): Cell {
   try {
-    const { ms, runs, result } = timeRuns(cnn.runs, epoch);
-    log(`tfjs-${backend} CNN epoch: ${(ms / 1000).toFixed(2)} s`);
-    return { value: ms / 1000, detail: `last loss ${result.toFixed(3)}${runs > 1 ? `, median of ${runs}` : ", 1 run"}` };
+    const cell = timeLossRuns(runs, epoch);
+    log(`${what}: ${cell.value!.toFixed(2)} s`);
+    return cell;
   } catch (e) {
-    log(`tfjs-${backend} CNN epoch fails: ${errorText(e)}`);
+    log(`${what} fails: ${errorText(e)}`);
     return { note: `fails: ${errorText(e)}` };
   }
 }

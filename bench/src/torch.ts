@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Cell, Cells } from "./results.js";
-import { ceShapes, cnn, epochTiming, gemmShapes, mlp, timing } from "./workloads.js";
+import { ceShapes, cnn, epochTiming, gemmShapes, lstm, mlp, timing } from "./workloads.js";
 
 /** Debian's python3-torch installs for the system interpreter, not for whatever python3 is on PATH. */
 const python = "/usr/bin/python3";
@@ -27,7 +27,7 @@ export function runTorch(mnistDir: string): TorchResult {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   const envText = `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? "(unset)"}, OPENBLAS_NUM_THREADS=1`;
   if (probe.status !== 0) return { version: null, env: envText, cells: new Map(), note: "not installed" };
-  const spec = { gemm: gemmShapes, ce: ceShapes, mlp, cnn, timing, epochTiming, mnistDir };
+  const spec = { gemm: gemmShapes, ce: ceShapes, mlp, cnn, lstm, timing, epochTiming, mnistDir };
   const run = spawnSync(python, [script], { input: JSON.stringify(spec), encoding: "utf8", env, maxBuffer: 1 << 24 });
   if (run.status !== 0) {
     const reason = (run.stderr || run.error?.message || "").trim().split("\n").pop() ?? "";

@@ -40,6 +40,12 @@ export const mlp = { hidden: 128, batch: 64, lr: 0.1, runs: 3 } as const;
  */
 export const cnn = { filters: 32, images: 1000, batch: 35, lr: 0.01, runs: 3 } as const;
 
+/**
+ * Sequential MNIST: each image read row by row as 28 steps of 28 pixels by an LSTM of 128, then a
+ * Dense 128→10 on the last hidden state; Adam, one epoch over the first `images` training images.
+ */
+export const lstm = { hidden: 128, images: 10_000, batch: 64, lr: 1e-3, runs: 3 } as const;
+
 /** Timing: each figure is the median of several rounds after warm-up. */
 export const timing = { warmupMs: 100, roundMs: 50, budgetMs: 1200, minRounds: 3, maxRounds: 9 } as const;
 

@@ -1,10 +1,25 @@
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Flatten, type Generator, MaxPool2d, type Module, ReLU, Sequential } from "nabla";
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dense,
+  Flatten,
+  GRU,
+  type Generator,
+  LSTM,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  type Variable,
+  reshape,
+} from "nabla";
 import type { ModelName } from "./cli.js";
 
 export interface ModelSpec {
   /** One line for the run's header. */
   description: string;
-  /** The shape of one example as the model takes it: [784] for flat images, [1, 28, 28] for NCHW. */
+  /** The shape of one example as the model takes it: [784] for flat images, [1, 28, 28] for NCHW, [28, 28] for rows. */
   inputShape: number[];
   build(generator: Generator): Module;
 }
@@ -55,4 +70,33 @@ export const MODELS: Record<ModelName, ModelSpec> = {
         new Dense(120, 10, { generator }),
       ),
   },
+
+  // Sequential MNIST: the image as a sequence of 28 rows of 28 pixels, top to bottom.
+  lstm: {
+    description: "LSTM 28→128 over the 28 rows, Dense 128→10 on its last hidden state",
+    inputShape: [28, 28],
+    build: (generator) => new RowReader(new LSTM(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
+  },
+
+  gru: {
+    description: "GRU 28→128 over the 28 rows, Dense 128→10 on its last hidden state",
+    inputShape: [28, 28],
+    build: (generator) => new RowReader(new GRU(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
+  },
 };
+
+/** Reads [N, 28, 28] images row by row with a one-layer recurrent net and classifies its final state. */
+class RowReader extends Module {
+  constructor(
+    readonly recurrent: LSTM | GRU,
+    readonly head: Dense,
+  ) {
+    super();
+  }
+
+  forward(images: Variable): Variable {
+    // h is [1, N, hidden]: one layer, one direction.
+    const { h } = this.recurrent.forward(images);
+    return this.head.forward(reshape(h, [images.shape[0]!, this.head.inFeatures]));
+  }
+}

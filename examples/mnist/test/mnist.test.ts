@@ -118,8 +118,8 @@ describe("command line", () => {
     [["--lr", "-1"], "--lr must be a positive number, got '-1'"],
     [["--lr=abc"], "--lr must be a positive number, got 'abc'"],
     [["--optimizer", "lbfgs"], "--optimizer must be one of sgd, momentum, adam, adamw, rmsprop, adagrad, got 'lbfgs'"],
-    [["--model", "resnet"], "--model must be one of mlp, cnn, cnn-bn, got 'resnet'"],
-    [["--model", "CNN"], "--model must be one of mlp, cnn, cnn-bn, got 'CNN'"],
+    [["--model", "resnet"], "--model must be one of mlp, cnn, cnn-bn, lstm, gru, got 'resnet'"],
+    [["--model", "CNN"], "--model must be one of mlp, cnn, cnn-bn, lstm, gru, got 'CNN'"],
     [["--model"], "--model needs a value"],
     [["--schedule", "linear"], "--schedule must be one of cosine, constant, got 'linear'"],
     [["--seed", "-3"], "--seed must be a non-negative integer, got '-3'"],
@@ -199,7 +199,7 @@ describe("the CLI process", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: pnpm example:mnist/);
     expect(stdout).toContain("--optimizer NAME    sgd | momentum | adam | adamw | rmsprop | adagrad");
-    expect(stdout).toContain("--model NAME        mlp | cnn | cnn-bn (default mlp)");
+    expect(stdout).toContain("--model NAME        mlp | cnn | cnn-bn | lstm | gru (default mlp)");
     for (const model of MODEL_NAMES) expect(stdout).toMatch(new RegExp(`^  ${model} +\\S`, "m"));
   });
 
@@ -207,7 +207,7 @@ describe("the CLI process", () => {
     const { code, stdout, stderr } = await cli(["--model", "lenet"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toBe("mnist: --model must be one of mlp, cnn, cnn-bn, got 'lenet'; run with --help for usage\n");
+    expect(stderr).toBe("mnist: --model must be one of mlp, cnn, cnn-bn, lstm, gru, got 'lenet'; run with --help for usage\n");
   });
 });
 

@@ -19,3 +19,5 @@ export { GRU, LSTM, RNN } from "./recurrent/layers.js";
 export type { LSTMForwardOptions, LSTMResult, RNNOptions, RecurrentForwardOptions, RecurrentOptions, RecurrentResult } from "./recurrent/layers.js";
 export { GRUCell, LSTMCell, RNNCell } from "./recurrent/cells.js";
 export type { CellOptions, LSTMState, RNNCellOptions } from "./recurrent/cells.js";
+export { Embedding, embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";

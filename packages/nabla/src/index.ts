@@ -30,6 +30,7 @@ export {
   dtypeOf,
   equal,
   eye,
+  formatPosition,
   formatShape,
   full,
   greater,

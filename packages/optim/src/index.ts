@@ -21,3 +21,5 @@ export { Adam, AdamW } from "./adam.js";
 export type { AdamOptions } from "./adam.js";
 export { CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR } from "./schedulers.js";
 export type { CosineAnnealingLROptions, ExponentialLROptions, SchedulerState, StepLROptions } from "./schedulers.js";
+export { clipGradNorm, clipGradValue } from "./clip.js";
+export type { ClipGradNormOptions } from "./clip.js";

@@ -12,7 +12,7 @@ export type { Axes, Operand } from "./ops/util.js";
 export { cast, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
 export { broadcastShapes, broadcastTo, sumToShape } from "./ops/broadcast.js";
 export { concat, pad, slice, stack } from "./ops/slicing.js";
-export { gather, oneHot } from "./ops/indexing.js";
+export { formatPosition, gather, oneHot } from "./ops/indexing.js";
 export type { Indices } from "./ops/indexing.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/elementwise.js";
 export { equal, greater, greaterEqual, less, lessEqual, notEqual, where } from "./ops/compare.js";

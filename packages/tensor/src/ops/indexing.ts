@@ -23,8 +23,8 @@ function indexData(op: string, indices: Indices): { data: Int32Array; shape: Sha
   throw new Error(`${op}: indices must be an int32 Tensor, an Int32Array or an array of integers, got ${describe(indices)}`);
 }
 
-/** The position of flat element `i` in `shape`: "3" for 1-D, "[1,2]" otherwise. */
-function position(i: number, shape: Shape): string {
+/** The position of flat element `i` in `shape`, as error messages show it: "3" for 1-D, "[1,2]" otherwise. */
+export function formatPosition(i: number, shape: Shape): string {
   if (shape.length <= 1) return String(i);
   return formatShape(stridesOf(shape).map((s, d) => Math.floor(i / s) % shape[d]!));
 }
@@ -41,7 +41,7 @@ export function gather(t: Tensor, indices: Indices, axis = 0): Tensor {
   for (let j = 0; j < idx.length; j++) {
     const v = idx[j]!;
     if (v < -n || v >= n) {
-      throw new Error(`gather: index ${v} at position ${position(j, idxShape)} is out of range for axis ${axis} of size ${n} (expected ${-n}..${n - 1})`);
+      throw new Error(`gather: index ${v} at position ${formatPosition(j, idxShape)} is out of range for axis ${axis} of size ${n} (expected ${-n}..${n - 1})`);
     }
   }
   const outShape = [...t.shape.slice(0, ax), ...idxShape, ...t.shape.slice(ax + 1)];
@@ -72,7 +72,7 @@ export function oneHot(indices: Indices, numClasses: number, dtype: DType = "flo
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;
     if (c < 0 || c >= numClasses) {
-      throw new Error(`oneHot: label ${c} at position ${position(i, shape)} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`);
+      throw new Error(`oneHot: label ${c} at position ${formatPosition(i, shape)} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`);
     }
     out[i * numClasses + c] = 1;
   }
