@@ -8,7 +8,8 @@ json and struct, since the `safetensors` package may be missing. It does two thi
 
 1. PyTorch -> Nabla. Writes torch/*.safetensors, state dicts of three nn.Sequential models as
    `safetensors.torch.save_file` would (header padded to 8 bytes, tensors sorted by alignment then
-   name): an MLP, a small CNN with BatchNorm2d and an MLP with BatchNorm1d (their BatchNorm
+   name): an MLP, a small CNN with BatchNorm2d, an MLP with BatchNorm1d and SeqNet (Embedding,
+   RNN, a two-layer bidirectional LSTM, GRU and Linear, fed token ids) (their BatchNorm
    layers trained a few steps, so the running statistics and the int64 num_batches_tracked are
    not the defaults), in F32, plus the CNN in F16 and the BatchNorm1d MLP in BF16, and one file
    whose num_batches_tracked does not fit int32. torch.json records, for each file, the
@@ -16,9 +17,10 @@ json and struct, since the `safetensors` package may be missing. It does two thi
    of the model holding the rounded weights).
 
 2. Nabla -> PyTorch. Checks nabla/*.safetensors, written by Nabla with saveModel(..., { layout:
-   "torch" }) (the test regenerates them with UPDATE_FIXTURES=1 and otherwise checks that they are
+   "torch" }) (the tests regenerate them with UPDATE_FIXTURES=1 and otherwise check that they are
    exactly what Nabla writes): each loads with load_state_dict(strict=True) into the equivalent
-   nn.Sequential and reproduces the outputs Nabla recorded in nabla/outputs.json. It prints one
+   PyTorch model and reproduces the outputs Nabla recorded in nabla/outputs.json and
+   nabla/seqnet.json (test/torch-layout.recurrent.test.ts). It prints one
    line per file and exits non-zero on any mismatch.
 """
 
@@ -52,7 +54,25 @@ def mlp_bn1d():
     return nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2))
 
 
-ARCHITECTURES = {"mlp": (mlp, [3, 4]), "cnn_bn": (cnn_bn, [2, 1, 6, 6]), "mlp_bn1d": (mlp_bn1d, [3, 5])}
+class SeqNet(nn.Module):
+    """Every recurrent layer and Embedding in one model, as test/torch-layout.recurrent.test.ts builds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(7, 4, padding_idx=0)
+        self.rnn = nn.RNN(4, 5, nonlinearity="relu", batch_first=True)
+        self.lstm = nn.LSTM(5, 6, num_layers=2, bidirectional=True, batch_first=True)
+        self.gru = nn.GRU(12, 5, batch_first=True)
+        self.head = nn.Linear(5, 3)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.embedding(ids))
+        out, _ = self.lstm(out)
+        _, h = self.gru(out)
+        return self.head(h[-1])
+
+
+ARCHITECTURES = {"mlp": (mlp, [3, 4]), "cnn_bn": (cnn_bn, [2, 1, 6, 6]), "mlp_bn1d": (mlp_bn1d, [3, 5]), "seqnet": (SeqNet, [3, 5])}
 
 
 def save_file(tensors, path):
@@ -118,6 +138,12 @@ def write_pytorch_fixtures():
         file = f"{arch}_{code.lower()}.safetensors"
         save_file(state, os.path.join(HERE, "torch", file))
         cases[file] = {"architecture": arch, "dtype": code, "input": x.flatten().tolist(), "inputShape": list(x.shape), "output": outputs(model, x)}
+    # Token ids in, for the recurrent model: [batch 3, 5 steps] of ids 0..6 (0 is the padding id).
+    torch.manual_seed(7)
+    model = SeqNet().eval()
+    ids = torch.randint(0, 7, ARCHITECTURES["seqnet"][1], generator=torch.Generator().manual_seed(107))
+    save_file(model.state_dict(), os.path.join(HERE, "torch", "seqnet_f32.safetensors"))
+    cases["seqnet_f32.safetensors"] = {"architecture": "seqnet", "dtype": "F32", "input": ids.flatten().tolist(), "inputShape": list(ids.shape), "output": outputs(model, ids)}
     # A BatchNorm counter beyond int32: Nabla must refuse it by name.
     model = trained("mlp_bn1d", 6)
     state = model.state_dict()
@@ -130,12 +156,14 @@ def write_pytorch_fixtures():
 
 
 def check_nabla_fixtures():
-    listing = os.path.join(HERE, "nabla", "outputs.json")
-    if not os.path.exists(listing):
-        print("no nabla/outputs.json yet: run the Nabla test with UPDATE_FIXTURES=1 first")
-        return True
-    with open(listing) as f:
-        cases = json.load(f)["cases"]
+    cases = {}
+    for listing in ("outputs.json", "seqnet.json"):
+        path = os.path.join(HERE, "nabla", listing)
+        if not os.path.exists(path):
+            print(f"no nabla/{listing} yet: run the Nabla tests with UPDATE_FIXTURES=1 first")
+            continue
+        with open(path) as f:
+            cases.update(json.load(f)["cases"])
     ok = True
     for file, case in cases.items():
         model = ARCHITECTURES[case["architecture"]][0]().eval()
@@ -145,7 +173,8 @@ def check_nabla_fixtures():
             print(f"FAIL {file}: load_state_dict: {e}")
             ok = False
             continue
-        x = torch.tensor(case["input"], dtype=torch.float32).reshape(case["inputShape"])
+        dtype = torch.int64 if case["architecture"] == "seqnet" else torch.float32
+        x = torch.tensor(case["input"], dtype=dtype).reshape(case["inputShape"])
         got = torch.tensor(outputs(model, x))
         diff = (got - torch.tensor(case["output"])).abs().max().item()
         status = "ok  " if diff <= TOLERANCE else "FAIL"

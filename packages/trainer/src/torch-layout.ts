@@ -1,4 +1,4 @@
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, type Module } from "@nabla/layers";
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Embedding, GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell } from "@nabla/layers";
 import { type Tensor, formatShape, transpose } from "@nabla/tensor";
 
 /**
@@ -8,7 +8,9 @@ import { type Tensor, formatShape, transpose } from "@nabla/tensor";
  * - Dense's weight is [in, out]; nn.Linear's is [out, in] (transposed both ways);
  * - BatchNorm's buffers runningMean, runningVar, numBatchesTracked are running_mean, running_var,
  *   num_batches_tracked;
- * - Conv2d's weight is already nn.Conv2d's [out, in, kH, kW].
+ * - Conv2d's weight is already nn.Conv2d's [out, in, kH, kW];
+ * - the recurrent layers and cells and Embedding already hold PyTorch's names and layouts
+ *   (`weight_ih_l0` [gates * hidden, in], `weight` [num, dim]).
  * A module with parameters or buffers that has no such mapping is refused by name and path.
  */
 interface TorchEntry {
@@ -21,6 +23,9 @@ interface TorchEntry {
   /** Dense weights are transposed; everything else is stored as it is. */
   transposed: boolean;
 }
+
+/** Layers whose parameters PyTorch names and lays out as Nabla does, besides Dense's transpose. */
+const MAPPED = [Dense, Conv2d, BatchNorm1d, BatchNorm2d, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, Embedding];
 
 const TORCH_BUFFER_NAMES: Record<string, string> = {
   runningMean: "running_mean",
@@ -36,10 +41,10 @@ function torchEntries(model: Module): Map<string, TorchEntry> {
     const buffers = m.namedDirectBuffers();
     if (params.length === 0 && buffers.length === 0) continue;
     const isDense = m instanceof Dense;
-    if (!isDense && !(m instanceof Conv2d) && !(m instanceof BatchNorm1d) && !(m instanceof BatchNorm2d)) {
+    if (!MAPPED.some((layer) => m instanceof layer)) {
       throw new Error(
         `layout 'torch' has no PyTorch equivalent for ${m.constructor.name} at '${prefix}' ` +
-          `(it maps Dense, Conv2d, BatchNorm1d and BatchNorm2d, and modules without parameters)`,
+          `(it maps ${MAPPED.map((layer) => layer.name).join(", ")}, and modules without parameters)`,
       );
     }
     const name = (k: string): string => (prefix === "" ? k : `${prefix}.${k}`);
