@@ -2,8 +2,8 @@
 import type { RunConfig } from "./words.js";
 
 /**
- * The defaults: a GRU of 128 on 20,000 words trains in about a minute and a half on one core.
- * Measured (seed 1): see docs/recurrent.md.
+ * The defaults: a GRU of 128 on 20,000 words, 4 epochs: 61 CPU seconds, validation loss 2.084
+ * nats per character against the bigram's 2.534 (seed 1; the run is in docs/recurrent.md).
  */
 export const DEFAULTS: RunConfig = {
   trainWords: 20_000,
