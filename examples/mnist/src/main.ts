@@ -14,6 +14,7 @@ import {
   formatShape,
   loadMnist,
   manualSeed,
+  exportOnnx,
   saveOnnx,
   softmaxCrossEntropy,
   writeFileAtomic,
@@ -82,6 +83,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const test = new DataLoader(new TensorDataset(data.test.images, data.test.labels), { batchSize: EVAL_BATCH_SIZE });
   const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer, scheduler });
   const checkpoint = join(outDir, `mnist-${options.model}.safetensors`);
+  if (options.exportOnnx !== undefined) {
+    // Refuse a model the exporter cannot write now, not after the minutes of training.
+    try {
+      exportOnnx(model, { inputShape: spec.inputShape });
+    } catch (e) {
+      return fail(`--export-onnx: ${(e as Error).message}`, 2);
+    }
+  }
   if (options.resume !== undefined) {
     const problem = checkpointProblem(options.resume, options.model);
     if (problem !== undefined) return fail(`cannot resume from ${options.resume}: ${problem}`, 2);
@@ -144,7 +153,11 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(`Checkpoint: ${show(checkpoint)} (weights, optimizer and data-order state; resumable with --resume)`);
   if (options.exportOnnx !== undefined) {
     const onnx = resolve(options.exportOnnx);
-    saveOnnx(model, onnx, { inputShape: spec.inputShape });
+    try {
+      saveOnnx(model, onnx, { inputShape: spec.inputShape });
+    } catch (e) {
+      return fail(`${(e as Error).message}; the checkpoint ${show(checkpoint)} was saved`, 1);
+    }
     console.log(`ONNX:       ${show(onnx)} (opset 17, dynamic batch; input "input", output "output": logits)`);
   }
   return 0;

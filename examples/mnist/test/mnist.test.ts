@@ -194,6 +194,16 @@ describe("the CLI process", () => {
     expect(argmaxRows(onnx)).toEqual(argmaxRows(nabla));
   });
 
+  it("--export-onnx of a model the exporter cannot write is refused before training, and writes nothing", async () => {
+    const out = join(scratch, "onnx-lstm");
+    const file = join(out, "lstm.onnx");
+    const { code, stdout, stderr } = await cli(["--model", "lstm", "--limit", "300", "--epochs", "1", "--out", out, "--export-onnx", file]);
+    expect(code).toBe(2);
+    expect(stdout).not.toContain("Epoch 1");
+    expect(stderr).toContain("mnist: --export-onnx: exportOnnx: cannot export RowReader at model");
+    expect(existsSync(file)).toBe(false);
+  });
+
   it("--help prints the usage and exits with 0", async () => {
     const { code, stdout } = await cli(["--help"]);
     expect(code).toBe(0);
