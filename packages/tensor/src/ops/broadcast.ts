@@ -126,7 +126,7 @@ export function broadcastTo(t: Tensor, shape: Shape): Tensor {
     t.rank <= shape.length && t.shape.every((d, i) => d === 1 || d === shape[shape.length - t.rank + i]);
   if (!ok) throw new Error(`broadcastTo: cannot broadcast shape ${formatShape(t.shape)} to ${formatShape(shape)}`);
   if (sameShape(t.shape, shape)) return new Tensor(t.data.slice(), shape);
-  const out = allocate(t.dtype, shapeSize(shape));
+  const out = allocate(t.dtype, shapeSize(shape), "broadcastTo", shape);
   broadcastInto(t, shape, out);
   return new Tensor(out, shape);
 }
