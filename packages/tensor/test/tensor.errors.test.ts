@@ -92,8 +92,8 @@ const catalogue: [string, () => unknown, string][] = [
   ["tensor: unknown dtype", () => tensor([1, 2], undefined, "int64" as never), "tensor: unknown dtype 'int64': expected 'float32', 'float64' or 'int32'"],
   ["tensor: ragged nested arrays", () => tensor([[1, 2], [3]]), "tensor: ragged nested array: expected an array of length 2 at depth 1, got an array of length 1"],
   ["tensor: values do not fill the shape", () => tensor([1, 2, 3], [2, 2]), "tensor: 3 values do not fill shape [2,2] (4 elements)"],
-  ["zeros: a negative size", () => zeros([2, -1]), "full: invalid shape [2,-1]: dimensions must be non-negative integers"],
-  ["zeros: a number instead of a shape", () => zeros(3 as never), "full: shape must be an array of sizes such as [2,3], got the number 3"],
+  ["zeros: a negative size", () => zeros([2, -1]), "zeros: invalid shape [2,-1]: dimensions must be non-negative integers"],
+  ["zeros: a number instead of a shape", () => zeros(3 as never), "zeros: shape must be an array of sizes such as [2,3], got the number 3"],
   ["randn: int32", () => randn([2], { dtype: "int32" }), "randn: dtype must be float32 or float64, got int32"],
   // Not a Tensor where a Tensor is required
   ["add: a plain array", () => add([1, 2] as never, t(2)), "add: operands must be Tensors or numbers, got an array of length 2 (make one with tensor(...))"],
@@ -113,7 +113,7 @@ const catalogue: [string, () => unknown, string][] = [
   ["allClose: a misspelt tolerance", () => allClose(t(2), t(2), { rtol: 1e-3, tol: 1e-3 } as never), "allClose: unknown option 'tol'; expected one of rtol, atol"],
   // Reproducibility
   ["manualSeed: NaN", () => manualSeed(NaN), "manualSeed: seed must be a finite number or a string, got NaN"],
-  ["Generator: an object as seed", () => new Generator({} as never), "Generator: seed must be a finite number or a string, got object"],
+  ["Generator: an object as seed", () => new Generator({} as never), "Generator: seed must be a finite number or a string, got {}"],
   ["Generator.int: empty range", () => new Generator(1).int(3, 3), "Generator.int: expected integers low < high, got low=3, high=3"],
 ];
 
