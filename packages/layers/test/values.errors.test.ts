@@ -49,3 +49,11 @@ describe("layers too large to allocate", () => {
     expect(messageOf(() => new Conv2d(1e5, 1e5, 3))).toMatch(/^rand: cannot allocate a float32 tensor of shape \[100000,100000,3,3\] \(90,000,000,000 elements/);
   });
 });
+
+describe("loadStateDict given a path instead of a state dict", () => {
+  it("shows the string it got", () => {
+    expect(messageOf(() => new Dense(2, 3).loadStateDict("model.safetensors" as never))).toBe(
+      'loadStateDict: expected a Map or object of Tensors as stateDict() returns, got "model.safetensors"',
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, add, arange, formatValue, gather, oneHot, pad, tensor } from "../src/index.js";
+import { Generator, add, arange, broadcastShapes, formatValue, gather, oneHot, pad, reshape, tensor } from "../src/index.js";
 
 describe("formatValue: values in error messages are unambiguous", () => {
   it("quotes strings, so \"784\" and 784 differ", () => {
@@ -66,5 +66,12 @@ describe("tensor errors show the value they got", () => {
 
   it("arrays keep NaN readable", () => {
     expect(messageOf(() => pad(tensor([1]), [[NaN, 1]]))).toBe("pad: pads[0] must be [before, after] with non-negative integers, got [NaN,1]");
+  });
+});
+
+describe("shape arguments that are not arrays show what they were", () => {
+  it("a string or a number where a shape belongs", () => {
+    expect(() => reshape(tensor([1, 2]), "2" as never)).toThrow('reshape: shape must be an array of sizes, got "2"');
+    expect(() => broadcastShapes([2], 3 as never)).toThrow("broadcastShapes: every argument must be a shape (array of sizes), got 3");
   });
 });

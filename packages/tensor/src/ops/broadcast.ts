@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type Shape, type TypedArray, Tensor, allocate, checkShape, formatShape, shapeSize } from "../tensor.js";
 import { checkTensor, sameShape } from "./util.js";
 import { sum } from "./reduce.js";
@@ -28,7 +29,7 @@ export function broadcastShapesFor(op: string, shapes: readonly Shape[]): number
 /** The shape that all `shapes` broadcast to (NumPy rules), or an error naming the shapes. */
 export function broadcastShapes(...shapes: Shape[]): number[] {
   for (const s of shapes) {
-    if (!Array.isArray(s)) throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${typeof s}`);
+    if (!Array.isArray(s)) throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${formatValue(s)}`);
     checkShape("broadcastShapes", s);
   }
   return broadcastShapesFor("broadcastShapes", shapes);
