@@ -106,7 +106,7 @@ const catalogue: [string, () => unknown, string][] = [
   ["concat: a non-Tensor in the list", () => concat([t(2), [1, 2] as never]), "concat: tensor 1 must be a Tensor, got an array of length 2 (make one with tensor(...))"],
   // Options
   ["matmul: PyTorch-style option name", () => matmul(t(2, 3), t(2, 3), { transpose_b: true } as never), "matmul: unknown option 'transpose_b' (did you mean 'transposeB'?); expected one of transposeA, transposeB"],
-  ["matmul: options that are not an object", () => matmul(t(2, 3), t(3, 2), true as never), "matmul: options must be an object such as { transposeA: ... }, got boolean true"],
+  ["matmul: options that are not an object", () => matmul(t(2, 3), t(3, 2), true as never), "matmul: options must be an object such as { transposeA: ... }, got true"],
   ["randn: seed instead of generator", () => randn([2], { seed: 1 } as never), "randn: unknown option 'seed'; expected one of generator, dtype, mean, std"],
   ["rand: min/max instead of low/high", () => rand([2], { min: 0, max: 2 } as never), "rand: unknown option 'min'; expected one of generator, dtype, low, high"],
   ["randint: dtype option", () => randint(0, 3, [2], { dtype: "int32" } as never), "randint: unknown option 'dtype'; expected one of generator"],
