@@ -1,6 +1,6 @@
-import { Generator, type Tensor, full, maxAbsDiff, pad, randn, zeros } from "@nabla/tensor";
+import { Generator, type Tensor, cast, full, maxAbsDiff, pad, randn, sum as sumTensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type Conv2dOptions, type Pair, conv2d, conv2dOutputShape, sum, variable } from "../src/index.js";
+import { type Conv2dOptions, type Pair, Variable, conv2d, conv2dOutputShape, sum, variable } from "../src/index.js";
 
 // Gaps found by mutation testing (docs/mutation.md): conv2d keeps one im2col buffer per dtype for
 // every call, so a padded convolution must zero its padding rows and columns itself, whatever an
@@ -114,5 +114,67 @@ describe("conv2d's argument checks, one at a time", () => {
     expect(() => conv2dOutputShape([1, 2, 5, 4], [3, 2, 3, 3], { padding: [1, -1] }, "Conv2d(2→3, 3×3)")).toThrow(
       "Conv2d(2→3, 3×3): padding must be a non-negative integer or a pair [height, width] of them, got [1,-1]",
     );
+  });
+});
+
+describe("conv2d's gradients when only some inputs need them", () => {
+  const x = normal([2, 2, 5, 4], 6);
+  const w = normal([3, 2, 3, 2], 7);
+  const b = normal([3], 8);
+  const options = { padding: 1, stride: [2, 1] as const };
+  /** Gradients with every input requiring one: the reference for the partial cases. */
+  const all = (() => {
+    const [xv, wv, bv] = [x, w, b].map((t) => variable(t, { requiresGrad: true })) as [Variable, Variable, Variable];
+    sum(conv2d(xv, wv, bv, options)).backward();
+    return { dx: xv.grad!, dw: wv.grad!, db: bv.grad! };
+  })();
+
+  it("only the input (frozen weights, with and without a bias)", () => {
+    const xv = variable(x, { requiresGrad: true });
+    sum(conv2d(xv, w, b, options)).backward();
+    expect(maxAbsDiff(xv.grad!, all.dx)).toBe(0);
+    const xNoBias = variable(x, { requiresGrad: true });
+    sum(conv2d(xNoBias, w, null, options)).backward();
+    expect(maxAbsDiff(xNoBias.grad!, all.dx)).toBe(0);
+  });
+
+  it("only the bias: the sum of the upstream gradient over batch and positions", () => {
+    const bv = variable(b, { requiresGrad: true });
+    const out = conv2d(x, w, bv, options);
+    sum(out).backward();
+    expect(maxAbsDiff(bv.grad!, all.db)).toBe(0);
+    expect(Array.from(bv.grad!.data)).toEqual(Array(3).fill(out.shape[0]! * out.shape[2]! * out.shape[3]!));
+  });
+
+  it("only the weight, with a constant bias", () => {
+    const wv = variable(w, { requiresGrad: true });
+    sum(conv2d(new Variable(x), wv, b, options)).backward();
+    expect(maxAbsDiff(wv.grad!, all.dw)).toBe(0);
+  });
+});
+
+describe("conv2d's element types", () => {
+  const x = normal([1, 2, 4, 4], 9, "float32");
+  const w = normal([2, 2, 2, 2], 10, "float32");
+
+  it("float64 anywhere makes the whole convolution float64, as the elementwise ops promote", () => {
+    const reference = conv2d(cast(x, "float64"), cast(w, "float64"), cast(normal([2], 11, "float32"), "float64"));
+    for (const [xi, wi, bi] of [
+      [cast(x, "float64"), w, normal([2], 11, "float32")],
+      [x, cast(w, "float64"), normal([2], 11, "float32")],
+      [x, w, cast(normal([2], 11, "float32"), "float64")],
+    ] as const) {
+      const out = conv2d(xi, wi, bi);
+      expect(out.dtype).toBe("float64");
+      expect(maxAbsDiff(out.value, reference.value)).toBe(0);
+    }
+  });
+
+  it("an int32 input computes in float32", () => {
+    const pixels = cast(full([1, 2, 4, 4], 3, "float32"), "int32");
+    const out = conv2d(pixels, w);
+    expect(out.dtype).toBe("float32");
+    expect(maxAbsDiff(out.value, conv2d(full([1, 2, 4, 4], 3, "float32"), w).value)).toBe(0);
+    expect(sumTensor(out.value).item()).not.toBe(0);
   });
 });
