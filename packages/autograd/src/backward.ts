@@ -1,5 +1,5 @@
 import { type Tensor, add, cast, formatShape, ones, sumToShape } from "@nabla/tensor";
-import type { Variable } from "./variable.js";
+import type { Node, Variable } from "./variable.js";
 
 /** Every Variable that `root` depends on, inputs before outputs. Iterative: deep graphs must not overflow the stack. */
 export function topologicalOrder(root: Variable): Variable[] {
@@ -34,6 +34,20 @@ function fitGradient(g: Tensor, to: Variable, op: string): Tensor {
     throw new Error(`backward: '${op}' returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(to.shape)}`);
   }
   return out;
+}
+
+/** Refuses to differentiate through an op whose saved tensors were changed in place after it ran. */
+function checkSaved(node: Node): void {
+  for (const { tensor, version } of node.saved ?? []) {
+    const now = tensor.version;
+    if (now !== version) {
+      throw new Error(
+        `backward: a ${formatShape(tensor.shape)} ${tensor.dtype} tensor that '${node.op}' saved for its gradient was modified in place ` +
+          `after '${node.op}' used it (saved at version ${version}, now version ${now}), so its gradient would be wrong; ` +
+          "clone the tensor before modifying it (tensor.clone(), or variable.value.clone()), or modify it only after backward()",
+      );
+    }
+  }
 }
 
 export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGraph: boolean): void {
@@ -82,6 +96,7 @@ export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGra
           "pass { retainGraph: true } to the first call to run backward twice",
       );
     }
+    checkSaved(node);
     const grads = node.backward(g);
     node.inputs.forEach((input, k) => {
       const gk = grads[k];
@@ -93,6 +108,7 @@ export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGra
     if (!retainGraph) {
       node.backward = null;
       node.inputs = [];
+      node.saved = [];
     }
   }
 }

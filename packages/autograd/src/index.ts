@@ -1,5 +1,5 @@
 export { Variable, asVariable, asVariables, describe, isGradEnabled, noGrad, record, variable } from "./variable.js";
-export type { Backward, Input, Node } from "./variable.js";
+export type { Backward, Input, Node, SavedTensor } from "./variable.js";
 export { topologicalOrder } from "./backward.js";
 export { grad, valueAndGrad } from "./functional.js";
 export { gradcheck } from "./gradcheck.js";

@@ -4,10 +4,21 @@ import { backwardFrom } from "./backward.js";
 /** Computes the gradient of each input from the gradient of the output. */
 export type Backward = (gradOutput: Tensor) => ReadonlyArray<Tensor | null>;
 
-/** How a Variable was made: the op, its inputs, and the gradient rule. */
+/** A tensor an op keeps for its backward, with the storage version it had when kept. */
+export interface SavedTensor {
+  readonly tensor: Tensor;
+  readonly version: number;
+}
+
+/** How a Variable was made: the op, its inputs, the tensors its backward reads, and the gradient rule. */
 export interface Node {
   readonly op: string;
   inputs: readonly Variable[];
+  /**
+   * Checked by backward: none may have been changed in place since the op ran. `record` always
+   * fills it; a Node made by hand without it has nothing checked.
+   */
+  saved?: readonly SavedTensor[];
   /** null once backward has run and released the graph. */
   backward: Backward | null;
 }
@@ -87,7 +98,9 @@ export class Variable {
   backward(seed?: Tensor, options: { retainGraph?: boolean } = {}): void {
     checkOptions("backward", options, ["retainGraph"]);
     if (seed !== undefined && !(seed instanceof Tensor)) {
-      throw new Error(`backward: seed must be a Tensor of the output's shape ${formatShape(this.shape)}, got ${describe(seed)}`);
+      // backward({ retainGraph: true }) is the likely slip: PyTorch's backward(retain_graph=True) is a keyword.
+      const hint = isOptionsObject(seed) ? "; options come second: backward(undefined, { retainGraph: true })" : "";
+      throw new Error(`backward: seed must be a Tensor of the output's shape ${formatShape(this.shape)}, got ${describe(seed)}${hint}`);
     }
     backwardFrom(this, seed, options.retainGraph ?? false);
   }
@@ -96,6 +109,10 @@ export class Variable {
     const how = this.node ? `, op=${this.node.op}` : this.requiresGrad ? ", requiresGrad" : "";
     return `Variable(${this.value.toString()}${how})`;
   }
+}
+
+function isOptionsObject(x: unknown): boolean {
+  return x !== null && typeof x === "object" && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Variable);
 }
 
 export function describe(x: unknown): string {
@@ -140,10 +157,19 @@ export function noGrad<T>(fn: () => T): T {
 /**
  * The one way an op joins the graph: if gradients are enabled and any input requires them, the
  * result remembers its inputs and the backward rule; otherwise it is a plain constant.
+ * `saved` lists the tensors backward reads (its inputs' values, its output); their versions are
+ * recorded so that backward refuses to run on values changed in place since. Without it, every
+ * input's value and the output are saved: an op that does not say may throw needlessly, never
+ * compute a wrong gradient silently.
  */
-export function record(op: string, inputs: readonly Variable[], value: Tensor, backward: Backward): Variable {
+export function record(op: string, inputs: readonly Variable[], value: Tensor, backward: Backward, saved?: readonly Tensor[]): Variable {
   if (!gradEnabled || !inputs.some((v) => v.requiresGrad)) return new Variable(value);
-  return new Variable(value, { requiresGrad: true }, { op, inputs, backward });
+  const kept = saved ?? [...inputs.map((v) => v.value), value];
+  return new Variable(value, { requiresGrad: true }, { op, inputs, saved: kept.map(save), backward });
+}
+
+function save(tensor: Tensor): SavedTensor {
+  return { tensor, version: tensor.version };
 }
 
 /**

@@ -1,10 +1,11 @@
-import { type Tensor, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, accumulate, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
   Variable,
   add,
   concat,
   dropout,
+  grad,
   gradcheck,
   leakyRelu,
   linear,
@@ -78,6 +79,19 @@ const catalogue: [string, () => unknown, string][] = [
   ["variable: requires_grad", () => variable([1, 2], { requires_grad: true } as never), "variable: unknown option 'requires_grad' (did you mean 'requiresGrad'?); expected one of requiresGrad, name, dtype"],
   ["Variable: requires_grad", () => new Variable(t(2), { requires_grad: true } as never), "Variable: unknown option 'requires_grad' (did you mean 'requiresGrad'?); expected one of requiresGrad, name"],
   ["backward: retain_graph", () => sum(leaf(2)).backward(undefined, { retain_graph: true } as never), "backward: unknown option 'retain_graph' (did you mean 'retainGraph'?); expected one of retainGraph"],
+  ["backward: options in the seed's place", () => sum(leaf(2)).backward({ retainGraph: true } as never), "backward: seed must be a Tensor of the output's shape [], got an object; options come second: backward(undefined, { retainGraph: true })"],
+  [
+    "backward: a saved tensor changed in place",
+    () => {
+      const x = leaf(3);
+      const y = sum(mul(x, x));
+      accumulate(x.value, 1);
+      y.backward();
+    },
+    "backward: a [3] float32 tensor that 'mul' saved for its gradient was modified in place after 'mul' used it (saved at version 0, now version 1), so its gradient would be wrong; clone the tensor before modifying it (tensor.clone(), or variable.value.clone()), or modify it only after backward()",
+  ],
+  ["grad: a Variable instead of a Tensor", () => grad((x) => sum(x!))(leaf(2) as never), "grad: input 0 must be a Tensor, got Variable [2] float32 (pass its .value: grad makes the Variables itself)"],
+  ["grad: a non-scalar result", () => grad((x) => mul(x!, 2))(t(2)), "grad: fn must return a scalar, got shape [2]"],
   ["dropout: train instead of training", () => dropout(leaf(2), 0.5, { train: false } as never), "dropout: unknown option 'train' (did you mean 'training'?); expected one of generator, training"],
   ["gradcheck: a misspelt tolerance", () => gradcheck((x) => sum(x!), [zeros([2], "float64")], { tol: 1e-3 } as never), "gradcheck: unknown option 'tol'; expected one of eps, atol, rtol, raise, seed"],
   ["gradcheck: one tensor instead of a list", () => gradcheck((x) => sum(x!), zeros([2], "float64") as never), "gradcheck: inputs must be an array of Tensors, got Tensor [2] float64"],

@@ -146,7 +146,7 @@ describe("grad / valueAndGrad", () => {
   });
 
   it("rejects a non-scalar function", () => {
-    expect(() => grad((x) => mul(x, 2))(f64([1, 2]))).toThrow(/valueAndGrad: fn must return a scalar, got shape \[2\]/);
+    expect(() => grad((x) => mul(x, 2))(f64([1, 2]))).toThrow(/^grad: fn must return a scalar, got shape \[2\]/);
   });
 
   it("gives zeros for an input the function ignores", () => {

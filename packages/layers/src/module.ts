@@ -236,7 +236,10 @@ export abstract class Module {
     for (const [k, target] of own) {
       const src = given.get(k);
       // TypedArray.set converts between float32 and float64.
-      if (src !== undefined) target.data.set(src.data);
+      if (src !== undefined) {
+        target.data.set(src.data);
+        target.markModified();
+      }
     }
     return { missingKeys, unexpectedKeys };
   }

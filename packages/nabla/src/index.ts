@@ -17,6 +17,7 @@ export {
   Generator,
   Tensor,
   accumulate,
+  assign,
   allClose,
   allocate,
   arange,

@@ -137,6 +137,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         }
         state.step++;
         this.update(value.data as FloatArray, grad.data, state, group);
+        // A graph built before this step and not yet differentiated saw the old values.
+        value.markModified();
       }
     }
   }

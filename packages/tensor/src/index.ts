@@ -21,6 +21,6 @@ export { abs, clip, exp, log, neg, relu, sigmoid, sign, sqrt, square, tanh } fro
 export { argmax, argmin, logsumexp, max, mean, min, sum } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export type { MatmulOptions } from "./ops/matmul.js";
-export { accumulate } from "./ops/inplace.js";
+export { accumulate, assign } from "./ops/inplace.js";
 export { allClose, maxAbsDiff } from "./ops/testing.js";
 export type { AllCloseOptions } from "./ops/testing.js";

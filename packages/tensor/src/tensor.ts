@@ -88,8 +88,18 @@ export function stridesOf(shape: Shape): number[] {
 }
 
 /**
+ * How many times each storage has been changed in place through Nabla's API. Keyed by the typed
+ * array, which every view of one storage (reshape, squeeze, ...) shares, so they share one counter;
+ * a storage never changed in place has no entry, so creating tensors costs nothing extra. (Not keyed
+ * by its ArrayBuffer: reading `.buffer` of a small typed array makes V8 allocate one, ~0.5 µs.)
+ */
+const versions = new WeakMap<TypedArray, number>();
+
+/**
  * An n-dimensional array: contiguous row-major typed storage plus a shape.
  * Tensors are treated as immutable by every op; only kernels that own a fresh result write to it.
+ * The few in-place operations (`accumulate`, `assign`, optimizer steps, `loadStateDict`) call
+ * `markModified()`, so that autograd can refuse a backward pass that would read changed values.
  */
 export class Tensor {
   readonly data: TypedArray;
@@ -115,6 +125,23 @@ export class Tensor {
 
   get strides(): number[] {
     return stridesOf(this.shape);
+  }
+
+  /**
+   * The version of this tensor's storage: 0 when made, one more after each in-place change made
+   * through Nabla (views of one storage share it). Autograd records it for every tensor an op
+   * saves for backward, and backward throws if it has changed since.
+   */
+  get version(): number {
+    return versions.get(this.data) ?? 0;
+  }
+
+  /**
+   * Records that the storage was changed in place. Nabla's in-place operations call it; call it
+   * yourself after writing to `data` directly, which Nabla cannot see.
+   */
+  markModified(): void {
+    versions.set(this.data, this.version + 1);
   }
 
   /** The single value of a one-element tensor. */

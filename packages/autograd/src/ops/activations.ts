@@ -16,7 +16,7 @@ export function relu(a: Input): Variable {
     const n = dx.length;
     for (let i = 0; i < n; i++) if (xd[i]! > 0) dx[i] = gd[i]!;
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [x.value]);
 }
 
 /**
@@ -83,7 +83,7 @@ export function leakyRelu(a: Input, slope = 0.01): Variable {
     const dx = T.allocate(g.dtype, g.size);
     for (let i = 0; i < dx.length; i++) dx[i] = xd[i]! > 0 ? gd[i]! : slope * gd[i]!;
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [xv]);
 }
 
 /** 1 / (1 + e^-x) (stable for large |x| in the tensor op); dx = g·y·(1 - y). */
@@ -99,7 +99,7 @@ export function sigmoid(a: Input): Variable {
       dx[i] = gd[i]! * y * (1 - y);
     }
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [out]);
 }
 
 /** dx = g·(1 - y²). */
@@ -115,7 +115,7 @@ export function tanh(a: Input): Variable {
       dx[i] = gd[i]! * (1 - y * y);
     }
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [out]);
 }
 
 /** min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (bounds included, as in PyTorch). */
@@ -130,5 +130,5 @@ export function clip(a: Input, lo: number, hi: number): Variable {
       dx[i] = v >= lo && v <= hi ? gd[i]! : 0;
     }
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [x.value]);
 }

@@ -97,6 +97,10 @@ export function batchNorm(
       invstd[c] = 1 / Math.sqrt(runningVar!.data[c]! + eps);
     }
   }
+  if (useBatch && training && runningMean !== null && runningVar !== null) {
+    runningMean.markModified();
+    runningVar.markModified();
+  }
 
   const out = T.allocate(dtype, x.size);
   for (let n = 0; n < N; n++) {
@@ -153,5 +157,5 @@ export function batchNorm(
     if (w !== null) grads.push(w.requiresGrad ? new T.Tensor(dw, [C]) : null);
     if (b !== null) grads.push(b.requiresGrad ? new T.Tensor(db, [C]) : null);
     return grads;
-  });
+  }, w === null ? [x.value] : [x.value, w.value]);
 }

@@ -9,7 +9,7 @@ export function maximum(a: Input, b: Input): Variable {
   return record("maximum", [x, y], T.maximum(x.value, y.value), (g) => {
     const toX = T.mul(g, T.add(T.greater(x.value, y.value), T.mul(T.equal(x.value, y.value), 0.5)));
     return [toX, y.requiresGrad ? T.sub(g, toX) : null];
-  });
+  }, [x.value, y.value]);
 }
 
 export function minimum(a: Input, b: Input): Variable {
@@ -17,7 +17,7 @@ export function minimum(a: Input, b: Input): Variable {
   return record("minimum", [x, y], T.minimum(x.value, y.value), (g) => {
     const toX = T.mul(g, T.add(T.less(x.value, y.value), T.mul(T.equal(x.value, y.value), 0.5)));
     return [toX, y.requiresGrad ? T.sub(g, toX) : null];
-  });
+  }, [x.value, y.value]);
 }
 
 /** Takes a where cond is nonzero, else b. cond is a constant: it receives no gradient. */
@@ -27,5 +27,5 @@ export function where(cond: Input, a: Input, b: Input): Variable {
   return record("where", [x, y], T.where(c, x.value, y.value), (g) => [
     x.requiresGrad ? T.where(c, g, 0) : null,
     y.requiresGrad ? T.where(c, 0, g) : null,
-  ]);
+  ], [c]);
 }

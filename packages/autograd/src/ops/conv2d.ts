@@ -283,5 +283,5 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
       wt.requiresGrad ? new T.Tensor(dw!, wt.shape) : null,
       b?.requiresGrad ? new T.Tensor(db!, [outC]) : null,
     ];
-  });
+  }, [x.value, wt.value]);
 }

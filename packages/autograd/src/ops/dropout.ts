@@ -31,5 +31,5 @@ export function dropout(a: Input, p: number, options: DropoutOptions = {}): Vari
     mask[i] = m;
     out[i] = xd[i]! * m;
   }
-  return record("dropout", [x], new T.Tensor(out, xv.shape), (g) => [T.mul(g, new T.Tensor(mask, xv.shape))]);
+  return record("dropout", [x], new T.Tensor(out, xv.shape), (g) => [T.mul(g, new T.Tensor(mask, xv.shape))], []);
 }

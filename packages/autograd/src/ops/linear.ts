@@ -42,5 +42,5 @@ export function linear(input: Input, weight: Input, bias?: Input): Variable {
       w.requiresGrad ? T.matmul(x2, g2, { transposeA: true }) : null,
       b?.requiresGrad ? T.sum(g2, 0) : null,
     ];
-  });
+  }, [xv, wv]);
 }

@@ -21,5 +21,5 @@ export function matmul(a: Input, b: Input): Variable {
       }
     }
     return [dx, dy];
-  });
+  }, [x.value, y.value]);
 }

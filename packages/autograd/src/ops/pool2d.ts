@@ -223,7 +223,7 @@ export function maxPool2d(input: Input, kernelSize: Pair, options: Pool2dOptions
     const dx = T.allocate(xv.dtype, xv.size) as Float;
     maxPoolBackward(grad.data as Float, g, argmax, dx);
     return [new T.Tensor(dx, x.shape)];
-  });
+  }, []);
 }
 
 /**
@@ -244,5 +244,5 @@ export function avgPool2d(input: Input, kernelSize: Pair, options: AvgPool2dOpti
     const dx = T.allocate(xv.dtype, xv.size) as Float;
     avgPoolBackward(grad.data as Float, g, scale, dx);
     return [new T.Tensor(dx, x.shape)];
-  });
+  }, []);
 }

@@ -9,7 +9,7 @@ export function sum(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "sum");
   const out = T.sum(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("sum", [x], out, (g) => [T.broadcastTo(T.reshape(g, kept), x.shape)]);
+  return record("sum", [x], out, (g) => [T.broadcastTo(T.reshape(g, kept), x.shape)], []);
 }
 
 export function mean(a: Input, axes?: T.Axes, keepdims = false): Variable {
@@ -17,7 +17,7 @@ export function mean(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const out = T.mean(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
   const count = x.size / Math.max(T.shapeSize(kept), 1);
-  return record("mean", [x], out, (g) => [T.broadcastTo(T.div(T.reshape(g, kept), count), x.shape)]);
+  return record("mean", [x], out, (g) => [T.broadcastTo(T.div(T.reshape(g, kept), count), x.shape)], []);
 }
 
 /**
@@ -59,14 +59,14 @@ export function max(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "max");
   const out = T.max(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("max", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))]);
+  return record("max", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [x.value, out]);
 }
 
 export function min(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "min");
   const out = T.min(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("min", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))]);
+  return record("min", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [x.value, out]);
 }
 
 /**
@@ -81,5 +81,5 @@ export function logsumexp(a: Input, axes?: T.Axes, keepdims = false): Variable {
   return record("logsumexp", [x], out, (g) => {
     const e = T.exp(T.sub(x.value, T.reshape(out, kept)));
     return [T.mul(T.reshape(g, kept), T.div(e, T.sum(e, axes, true)))];
-  });
+  }, [x.value, out]);
 }

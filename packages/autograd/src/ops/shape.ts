@@ -6,22 +6,22 @@ import { axisLayout, normalizeAxis } from "./axes.js";
 
 export function reshape(a: Input, shape: readonly number[]): Variable {
   const x = asVariable(a, undefined, "reshape");
-  return record("reshape", [x], T.reshape(x.value, shape), (g) => [T.reshape(g, x.shape)]);
+  return record("reshape", [x], T.reshape(x.value, shape), (g) => [T.reshape(g, x.shape)], []);
 }
 
 export function flatten(a: Input, startAxis = 0): Variable {
   const x = asVariable(a, undefined, "flatten");
-  return record("flatten", [x], T.flatten(x.value, startAxis), (g) => [T.reshape(g, x.shape)]);
+  return record("flatten", [x], T.flatten(x.value, startAxis), (g) => [T.reshape(g, x.shape)], []);
 }
 
 export function squeeze(a: Input, axis?: number): Variable {
   const x = asVariable(a, undefined, "squeeze");
-  return record("squeeze", [x], T.squeeze(x.value, axis), (g) => [T.reshape(g, x.shape)]);
+  return record("squeeze", [x], T.squeeze(x.value, axis), (g) => [T.reshape(g, x.shape)], []);
 }
 
 export function unsqueeze(a: Input, axis: number): Variable {
   const x = asVariable(a, undefined, "unsqueeze");
-  return record("unsqueeze", [x], T.unsqueeze(x.value, axis), (g) => [T.reshape(g, x.shape)]);
+  return record("unsqueeze", [x], T.unsqueeze(x.value, axis), (g) => [T.reshape(g, x.shape)], []);
 }
 
 /** The permutation that undoes `perm` (axes may be negative). */
@@ -38,17 +38,17 @@ export function transpose(a: Input, perm?: readonly number[]): Variable {
   const x = asVariable(a, undefined, "transpose");
   const out = T.transpose(x.value, perm);
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
-  return record("transpose", [x], out, (g) => [T.permute(g, inverse(p))]);
+  return record("transpose", [x], out, (g) => [T.permute(g, inverse(p))], []);
 }
 
 export function permute(a: Input, perm: readonly number[]): Variable {
   const x = asVariable(a, undefined, "permute");
-  return record("permute", [x], T.permute(x.value, perm), (g) => [T.permute(g, inverse(perm))]);
+  return record("permute", [x], T.permute(x.value, perm), (g) => [T.permute(g, inverse(perm))], []);
 }
 
 export function broadcastTo(a: Input, shape: readonly number[]): Variable {
   const x = asVariable(a, undefined, "broadcastTo");
-  return record("broadcastTo", [x], T.broadcastTo(x.value, shape), (g) => [T.sumToShape(g, x.shape)]);
+  return record("broadcastTo", [x], T.broadcastTo(x.value, shape), (g) => [T.sumToShape(g, x.shape)], []);
 }
 
 /** Per-axis [begin, end) as the tensor op reads it: negative counts from the end, both clamp. */
@@ -67,7 +67,7 @@ export function slice(a: Input, begin: readonly number[], end?: readonly number[
       return [b, dim - b - out.shape[d]!];
     });
     return [T.pad(g, pads)];
-  });
+  }, []);
 }
 
 function inputList(op: string, inputs: readonly Input[]): readonly Input[] {
@@ -93,7 +93,7 @@ export function concat(inputs: readonly Input[], axis = 0): Variable {
       offset = end[ax]!;
       return v.requiresGrad ? T.slice(g, begin, end) : null;
     });
-  });
+  }, []);
 }
 
 /** The gradient of input i is slice i of the output gradient along the new axis. */
@@ -113,6 +113,7 @@ export function stack(inputs: readonly Input[], axis = 0): Variable {
       end[ax] = i + 1;
       return T.reshape(T.slice(g, begin, end), v.shape);
     }),
+    [],
   );
 }
 
@@ -140,7 +141,7 @@ export function gather(a: Input, indices: T.Indices, axis = 0): Variable {
       }
     }
     return [new T.Tensor(dx, x.shape)];
-  });
+  }, []);
 }
 
 /** Zero padding; the gradient is the interior of the output gradient. */
@@ -150,5 +151,5 @@ export function pad(a: Input, pads: readonly (readonly [number, number])[]): Var
   return record("pad", [x], out, (g) => {
     const begin = x.shape.map((_, d) => pads[d]?.[0] ?? 0);
     return [T.slice(g, begin, begin.map((b, d) => b + x.shape[d]!))];
-  });
+  }, []);
 }

@@ -47,7 +47,7 @@ export function softmax(a: Input, axis = -1): Variable {
       }
     }
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [out]);
 }
 
 /** x - max - log Σ exp(x - max) along `axis`, never log(softmax). Backward: dx = g - softmax·Σ g. */
@@ -84,5 +84,5 @@ export function logSoftmax(a: Input, axis = -1): Variable {
       }
     }
     return [new T.Tensor(dx, g.shape)];
-  });
+  }, [out]);
 }

@@ -4,30 +4,30 @@ import { type Input, type Variable, asVariable, asVariables, record } from "../v
 export function exp(a: Input): Variable {
   const x = asVariable(a, undefined, "exp");
   const out = T.exp(x.value);
-  return record("exp", [x], out, (g) => [T.mul(g, out)]);
+  return record("exp", [x], out, (g) => [T.mul(g, out)], [out]);
 }
 
 export function log(a: Input): Variable {
   const x = asVariable(a, undefined, "log");
-  return record("log", [x], T.log(x.value), (g) => [T.div(g, x.value)]);
+  return record("log", [x], T.log(x.value), (g) => [T.div(g, x.value)], [x.value]);
 }
 
 /** d√x = 1 / (2√x). */
 export function sqrt(a: Input): Variable {
   const x = asVariable(a, undefined, "sqrt");
   const out = T.sqrt(x.value);
-  return record("sqrt", [x], out, (g) => [T.div(g, T.mul(out, 2))]);
+  return record("sqrt", [x], out, (g) => [T.div(g, T.mul(out, 2))], [out]);
 }
 
 export function square(a: Input): Variable {
   const x = asVariable(a, undefined, "square");
-  return record("square", [x], T.square(x.value), (g) => [T.mul(g, T.mul(x.value, 2))]);
+  return record("square", [x], T.square(x.value), (g) => [T.mul(g, T.mul(x.value, 2))], [x.value]);
 }
 
 /** The gradient at 0 is 0 (sign(0) = 0), as in PyTorch. */
 export function abs(a: Input): Variable {
   const x = asVariable(a, undefined, "abs");
-  return record("abs", [x], T.abs(x.value), (g) => [T.mul(g, T.sign(x.value))]);
+  return record("abs", [x], T.abs(x.value), (g) => [T.mul(g, T.sign(x.value))], [x.value]);
 }
 
 /**
@@ -49,5 +49,5 @@ export function pow(a: Input, p: Input): Variable {
       de = T.mul(g, T.where(zeroBase, 0, T.mul(out, T.log(x.value))));
     }
     return [dx, de];
-  });
+  }, [x.value, e.value, out]);
 }
