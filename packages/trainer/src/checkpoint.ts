@@ -1,8 +1,9 @@
 import type { Module } from "@nabla/layers";
-import type { Tensor } from "@nabla/tensor";
-import type { EpochLog } from "./history.js";
+import { type Tensor, checkOptions } from "@nabla/tensor";
+import { type EpochLog, withUnmeasuredTimings, withoutTimings } from "./history.js";
 import { loadSafetensors, saveSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
+import { fromTorchLayout, toTorchLayout } from "./torch-layout.js";
 
 /**
  * The model's parameters and buffers under their state-dict names ("0.weight", "0.bias", ...),
@@ -15,26 +16,73 @@ export function modelTensors(model: Module): Map<string, Tensor> {
   return out;
 }
 
+export type Layout = "nabla" | "torch";
+
+export interface SaveModelOptions {
+  /**
+   * "nabla" (default): Nabla's own names and layouts. "torch": PyTorch's (nn.Linear's [out, in]
+   * weights, running_mean/running_var/num_batches_tracked as I64), so that
+   * `module.load_state_dict(safetensors.torch.load_file(path))` takes the file.
+   */
+  layout?: Layout;
+  /** Strings to store in the file's `__metadata__`. */
+  metadata?: Record<string, string>;
+}
+
+export interface LoadModelOptions {
+  /** The layout the file was saved in: "nabla" (default) or "torch" (e.g. written by PyTorch). */
+  layout?: Layout;
+}
+
 /**
  * Saves the model's weights (parameters and buffers, nothing else) as a safetensors file with
  * the plain state-dict names, so PyTorch's `safetensors.torch.load_file` and other tools read it.
  */
-export function saveModel(model: Module, path: string, metadata: Record<string, string> = {}): void {
-  saveSafetensors(path, modelTensors(model), { format: "nabla-model", ...metadata });
+export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
+  checkOptions("saveModel", options, ["layout", "metadata"]);
+  const { layout = "nabla", metadata = {} } = options;
+  checkLayout("saveModel", layout);
+  if (layout === "nabla") {
+    saveSafetensors(path, modelTensors(model), { format: "nabla-model", ...metadata });
+    return;
+  }
+  let tensors: Map<string, Tensor>;
+  try {
+    tensors = toTorchLayout(model);
+  } catch (e) {
+    throw new Error(`saveModel: ${(e as Error).message}`);
+  }
+  // "pt" is what Hugging Face's tools write and look for in PyTorch files.
+  saveSafetensors(path, tensors, { format: "pt", ...metadata }, { int64: true });
 }
 
 /**
- * Loads weights saved by `saveModel` (or the weights inside a training checkpoint) into `model`.
- * All keys and shapes are checked before anything is copied, so a mismatched file (another
- * architecture, missing or extra keys) throws and leaves the model as it was.
+ * Loads weights saved by `saveModel` (or the weights inside a training checkpoint, or with
+ * `layout: "torch"` a PyTorch state dict) into `model`. All keys and shapes are checked before
+ * anything is copied, so a mismatched file (another architecture, missing or extra keys) throws
+ * and leaves the model as it was.
  */
-export function loadModel(model: Module, path: string): void {
-  const { tensors } = loadSafetensors(path);
+export function loadModel(model: Module, path: string, options: LoadModelOptions = {}): void {
+  checkOptions("loadModel", options, ["layout"]);
+  const { layout = "nabla" } = options;
+  checkLayout("loadModel", layout);
+  const { tensors, metadata } = loadSafetensors(path);
   try {
-    model.loadStateDict(weightsOnly(tensors));
+    model.loadStateDict(layout === "torch" ? fromTorchLayout(model, tensors) : weightsOnly(tensors));
   } catch (e) {
-    throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
+    throw new Error(`loadModel: ${path}: ${(e as Error).message}${layoutHint(layout, metadata.format)}`);
   }
+}
+
+function checkLayout(op: string, layout: unknown): asserts layout is Layout {
+  if (layout !== "nabla" && layout !== "torch") throw new Error(`${op}: layout must be "nabla" or "torch", got ${JSON.stringify(layout)}`);
+}
+
+/** When a file's keys do not fit, its metadata may tell that it is in the other layout. */
+function layoutHint(layout: Layout, format: string | undefined): string {
+  if (layout === "nabla" && format === "pt") return ' (the file is in PyTorch\'s layout: load it with { layout: "torch" })';
+  if (layout === "torch" && (format === "nabla-model" || format === FORMAT)) return " (the file is in Nabla's layout: load it without layout: \"torch\")";
+  return "";
 }
 
 /** Model state-dict names contain no '/'; a training checkpoint keeps everything else under "<part>/". */
@@ -74,7 +122,8 @@ const STATE_KEYS = [
 /**
  * A training checkpoint is ONE safetensors file, so that writing it is atomic: the weights under
  * their plain names (loadModel reads it), tensors of the other parts under "<part>/..." and
- * each part as a JSON string in __metadata__.
+ * each part as a JSON string in __metadata__. It holds no wall-clock timings, so two runs with
+ * the same seed write the same bytes.
  */
 export function saveCheckpoint(path: string, model: Module, state: TrainingState): void {
   const tensors = modelTensors(model);
@@ -84,7 +133,8 @@ export function saveCheckpoint(path: string, model: Module, state: TrainingState
     epoch: String(state.epoch),
     step: String(state.step),
   };
-  for (const key of STATE_KEYS) metadata[key] = encodeState(state[key], `${key}/`, tensors);
+  const reproducible = { ...state, history: state.history.map(withoutTimings) };
+  for (const key of STATE_KEYS) metadata[key] = encodeState(reproducible[key], `${key}/`, tensors);
   saveSafetensors(path, tensors, metadata);
 }
 
@@ -111,5 +161,6 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
   if (!Array.isArray(parts.history) || !Array.isArray(parts.callbacks) || typeof parts.lr !== "number") {
     throw new Error(`${path}: checkpoint history, callbacks or lr metadata is malformed`);
   }
-  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), epoch, step } };
+  const history = (parts.history as Record<string, number>[]).map(withUnmeasuredTimings);
+  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), history, epoch, step } };
 }

@@ -11,6 +11,23 @@ export type EpochLog = {
   samplesPerSecond: number;
 } & Record<string, number>;
 
+/**
+ * The wall-clock parts of an EpochLog. They differ from run to run and machine to machine, so a
+ * checkpoint leaves them out (the same seed then gives the same file, byte for byte); epochs
+ * restored from a checkpoint report them as NaN, since this process did not measure them.
+ */
+const TIMING_KEYS = ["seconds", "samplesPerSecond"] as const;
+
+export function withoutTimings(log: EpochLog): Record<string, number> {
+  const out: Record<string, number> = { ...log };
+  for (const key of TIMING_KEYS) delete out[key];
+  return out;
+}
+
+export function withUnmeasuredTimings(log: Record<string, number>): EpochLog {
+  return { ...log, seconds: NaN, samplesPerSecond: NaN } as EpochLog;
+}
+
 /** What onBatchEnd receives: running averages since the epoch began, and this batch's own loss. */
 export type BatchLog = {
   loss: number;

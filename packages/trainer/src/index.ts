@@ -17,6 +17,7 @@ export type { Metric, MetricSpec } from "./metrics.js";
 export { ProgressReporter, formatMetric, resolveProgressMode } from "./progress.js";
 export type { ProgressMode, ProgressStream, RunningStats } from "./progress.js";
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
-export type { Safetensors, TensorRecord } from "./safetensors.js";
+export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js";
 export { loadModel, saveModel } from "./checkpoint.js";
+export type { Layout, LoadModelOptions, SaveModelOptions } from "./checkpoint.js";
 export { writeFileAtomic } from "./atomic.js";

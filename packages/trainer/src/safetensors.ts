@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type DType, Tensor, type TypedArray, allocate, formatShape, shapeSize } from "@nabla/tensor";
+import { type DType, Tensor, type TypedArray, checkOptions, formatShape, shapeSize } from "@nabla/tensor";
 import { writeFileAtomic } from "./atomic.js";
 
 /**
@@ -7,13 +7,36 @@ import { writeFileAtomic } from "./atomic.js";
  * the Hugging Face tools: an 8-byte little-endian u64 header length N, N bytes of JSON header
  * (padded with spaces to 8-byte alignment), then the raw little-endian tensor data. The header maps
  * each tensor name to { dtype, shape, data_offsets: [begin, end] } (offsets into the data section)
- * and may hold "__metadata__": { string: string }.
+ * and may hold "__metadata__": { string: string }. Nabla writes F32, F64, I32 (and I64 on request);
+ * it reads those and F16, BF16, I16, U16, I8, U8 from other writers.
  */
 
 const DTYPE_CODES = { float32: "F32", float64: "F64", int32: "I32" } as const satisfies Record<DType, string>;
-const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I32: "int32" };
-const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
 const METADATA = "__metadata__";
+
+/**
+ * How each dtype of the format is read: its bytes per element, and how to turn aligned,
+ * host-order bytes into the typed array Nabla holds it in. F32, F64 and I32 are read as they
+ * are; F16 and BF16 widen to float32 exactly; I64 narrows to int32 (Nabla's integer dtype) and
+ * refuses a value that does not fit; the small integer types widen to int32.
+ */
+interface Reader {
+  width: number;
+  read(bytes: Uint8Array, n: number): TypedArray;
+}
+
+const READERS: Record<string, Reader> = {
+  F32: { width: 4, read: (b, n) => new Float32Array(b.buffer, b.byteOffset, n) },
+  F64: { width: 8, read: (b, n) => new Float64Array(b.buffer, b.byteOffset, n) },
+  I32: { width: 4, read: (b, n) => new Int32Array(b.buffer, b.byteOffset, n) },
+  F16: { width: 2, read: (b, n) => widenHalf(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  BF16: { width: 2, read: (b, n) => widenBFloat16(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  I64: { width: 8, read: (b, n) => narrowInt64(new BigInt64Array(b.buffer, b.byteOffset, n)) },
+  I16: { width: 2, read: (b, n) => Int32Array.from(new Int16Array(b.buffer, b.byteOffset, n)) },
+  U16: { width: 2, read: (b, n) => Int32Array.from(new Uint16Array(b.buffer, b.byteOffset, n)) },
+  I8: { width: 1, read: (b, n) => Int32Array.from(new Int8Array(b.buffer, b.byteOffset, n)) },
+  U8: { width: 1, read: (b, n) => Int32Array.from(b.subarray(0, n)) },
+};
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export type TensorRecord = Map<string, Tensor> | Record<string, Tensor>;
@@ -23,33 +46,47 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
+export interface EncodeOptions {
+  /** Store int32 tensors as I64, PyTorch's integer dtype (default false: I32, as they are held). */
+  int64?: boolean;
+}
+
 interface HeaderEntry {
   dtype: string;
   shape: number[];
   data_offsets: [number, number];
 }
 
-/** The file's bytes as chunks: the header, then each tensor's storage (views, not copies, on little-endian hosts). */
-export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string, string> = {}): Uint8Array[] {
+/**
+ * The file's bytes as chunks: the header, then each tensor's storage (views, not copies, on
+ * little-endian hosts). Each tensor is stored as the dtype it holds (F32, F64, I32), or I64 for
+ * int32 with `int64`.
+ */
+export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array[] {
+  checkOptions("saveSafetensors", options, ["int64"]);
+  const { int64 = false } = options;
+  if (typeof int64 !== "boolean") throw new Error(`saveSafetensors: int64 must be true or false, got ${JSON.stringify(int64)}`);
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
-  const header: Record<string, HeaderEntry | Record<string, string>> = {};
+  // Entries, not an object literal: a tensor or key named "__proto__" must stay an ordinary name.
+  const header: [string, HeaderEntry | Record<string, string>][] = [];
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") {
       throw new Error(`saveSafetensors: metadata '${k}' is ${typeof v}, expected a string (JSON.stringify structured values)`);
     }
   }
-  if (Object.keys(metadata).length > 0) header[METADATA] = metadata;
+  if (Object.keys(metadata).length > 0) header.push([METADATA, metadata]);
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
     if (name === METADATA) throw new Error(`saveSafetensors: '${METADATA}' is reserved and cannot name a tensor`);
     if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: '${name}' is not a Tensor`);
-    const bytes = littleEndianBytes(t.data);
-    header[name] = { dtype: DTYPE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    const wide = int64 && t.dtype === "int32";
+    const bytes = wide ? littleEndianBytes(BigInt64Array.from(t.data, BigInt)) : littleEndianBytes(t.data);
+    header.push([name, { dtype: wide ? "I64" : DTYPE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] }]);
     offset += bytes.byteLength;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(header);
+  let json = JSON.stringify(Object.fromEntries(header));
   // Pad so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8), as the reference writer does.
   json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const headerBytes = Buffer.from(json, "utf8");
@@ -60,7 +97,9 @@ export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string
 
 /**
  * Parses a safetensors file already in memory. Everything is validated before any tensor is built,
- * and errors name `source` (the file) and the offending tensor.
+ * and errors name `source` (the file) and the offending tensor. A tensor whose bytes sit aligned to
+ * its element size is a view on `bytes` (no copy); any other is copied, so files of any alignment
+ * load. Copy `bytes` first if you will modify it while the tensors are in use.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safetensors {
   if (bytes.byteLength < 8) {
@@ -74,9 +113,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   const dataStart = 8 + Number(headerLength);
   const dataLength = bytes.byteLength - dataStart;
 
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+  } catch {
+    corrupt(source, "header is not valid UTF-8 (not a safetensors file, or a corrupt one)");
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    header = JSON.parse(text);
   } catch (e) {
     corrupt(source, `header is not valid JSON (${(e as Error).message})`);
   }
@@ -84,22 +129,22 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     corrupt(source, "header is not a JSON object");
   }
 
-  const metadata: Record<string, string> = {};
-  const planned: { name: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
+  const metadata: [string, string][] = [];
+  const planned: { name: string; reader: Reader; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA) {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `'${METADATA}' is not an object`);
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== "string") corrupt(source, `metadata '${k}' is ${typeof v}, expected a string`);
-        metadata[k] = v;
+        metadata.push([k, v]);
       }
       continue;
     }
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `tensor '${name}' has no {dtype, shape, data_offsets} entry`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    const dt = typeof dtype === "string" ? DTYPES[dtype] : undefined;
-    if (dt === undefined) {
-      corrupt(source, `tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPES).join(", ")}`);
+    const reader = typeof dtype === "string" && Object.hasOwn(READERS, dtype) ? READERS[dtype] : undefined;
+    if (reader === undefined) {
+      corrupt(source, `tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(READERS).join(", ")}`);
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       corrupt(source, `tensor '${name}' has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`);
@@ -112,7 +157,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     }
     const [begin, end] = offsets as [number, number];
     const s = shape as number[];
-    const expected = shapeSize(s) * ITEM_BYTES[dt];
+    const expected = shapeSize(s) * reader.width;
     if (end - begin !== expected) {
       corrupt(
         source,
@@ -122,7 +167,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
     if (end > dataLength) {
       corrupt(source, `tensor '${name}' has data_offsets [${begin},${end}] outside the data section (${dataLength} bytes): truncated file?`);
     }
-    planned.push({ name, dtype: dt, shape: s, begin, end });
+    planned.push({ name, reader, shape: s, begin, end });
   }
 
   // The format forbids holes and overlaps: the tensors must tile the data section exactly.
@@ -138,11 +183,16 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
 
   const tensors = new Map<string, Tensor>();
   for (const p of planned) {
-    // slice() copies into a fresh, aligned ArrayBuffer that the typed array can view.
-    const raw = bytes.slice(dataStart + p.begin, dataStart + p.end);
-    tensors.set(p.name, new Tensor(fromLittleEndian(p.dtype, raw), p.shape));
+    const raw = bytes.subarray(dataStart + p.begin, dataStart + p.end);
+    let data: TypedArray;
+    try {
+      data = p.reader.read(hostOrderAligned(raw, p.reader.width), raw.byteLength / p.reader.width);
+    } catch (e) {
+      corrupt(source, `tensor '${p.name}' ${(e as Error).message}`);
+    }
+    tensors.set(p.name, new Tensor(data, p.shape));
   }
-  return { tensors, metadata };
+  return { tensors, metadata: Object.fromEntries(metadata) };
 }
 
 function corrupt(source: string, what: string): never {
@@ -150,11 +200,11 @@ function corrupt(source: string, what: string): never {
 }
 
 /** Writes tensors (and string metadata) to `path` in the safetensors format, atomically. */
-export function saveSafetensors(path: string, tensors: TensorRecord, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+export function saveSafetensors(path: string, tensors: TensorRecord, metadata: Record<string, string> = {}, options: EncodeOptions = {}): void {
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata, options));
 }
 
-/** Reads a safetensors file written by Nabla or any other tool (F32, F64 and I32 tensors). */
+/** Reads a safetensors file written by Nabla or any other tool (the dtypes of READERS above). */
 export function loadSafetensors(path: string): Safetensors {
   let bytes: Buffer;
   try {
@@ -165,23 +215,60 @@ export function loadSafetensors(path: string): Safetensors {
   return decodeSafetensors(bytes, path);
 }
 
-function littleEndianBytes(data: TypedArray): Uint8Array {
+function littleEndianBytes(data: TypedArray | BigInt64Array): Uint8Array {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return LITTLE_ENDIAN ? bytes : swapped(bytes, data.BYTES_PER_ELEMENT);
 }
 
-function fromLittleEndian(dtype: DType, raw: Uint8Array): TypedArray {
-  const bytes = LITTLE_ENDIAN ? raw : swapped(raw, ITEM_BYTES[dtype]);
-  const n = bytes.byteLength / ITEM_BYTES[dtype];
-  if (n === 0) return allocate(dtype, 0);
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(bytes.buffer, bytes.byteOffset, n);
-    case "float64":
-      return new Float64Array(bytes.buffer, bytes.byteOffset, n);
-    case "int32":
-      return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+/**
+ * Little-endian `raw` as bytes a typed array of `width`-byte elements can view. Typed arrays can
+ * only view memory aligned to their element size, and the format does not promise alignment (a
+ * header not padded to 8 bytes, or an I32 tensor before an F64 one, shifts what follows):
+ * unaligned bytes are copied to a fresh buffer, aligned ones are used in place.
+ */
+function hostOrderAligned(raw: Uint8Array, width: number): Uint8Array {
+  if (!LITTLE_ENDIAN) return swapped(raw, width);
+  return raw.byteOffset % width === 0 ? raw : new Uint8Array(raw);
+}
+
+/** IEEE half-precision bits to float32, exactly (every half is a float32; NaN payloads are kept). */
+function widenHalf(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i]!;
+    const sign = (h & 0x8000) << 16;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0x1f) bits[i] = sign | 0x7f800000 | (fraction << 13);
+    else if (exponent !== 0) bits[i] = sign | ((exponent + 112) << 23) | (fraction << 13);
+    // Zero and subnormals: fraction · 2^-24 is exact in float32.
+    else out[i] = (sign === 0 ? 1 : -1) * fraction * 2 ** -24;
   }
+  return out;
+}
+
+/** bfloat16 is the top half of a float32's bits. */
+function widenBFloat16(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
+  return out;
+}
+
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+function narrowInt64(values: BigInt64Array): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < INT32_MIN || v > INT32_MAX) {
+      throw new Error(`holds the I64 value ${v} at index ${i}, which does not fit in int32 (Nabla's integer dtype, ${INT32_MIN} to ${INT32_MAX})`);
+    }
+    out[i] = Number(v);
+  }
+  return out;
 }
 
 /** A byte-reversed copy of each element, for big-endian hosts. */

@@ -206,7 +206,7 @@ describe("saveModel / loadModel", () => {
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
     await trainer.fit(loader(x, y, 10), { epochs: 2, progress: "none" });
     const path = join(dir, "model.safetensors");
-    saveModel(model, path, { note: "blobs" });
+    saveModel(model, path, { metadata: { note: "blobs" } });
     const { tensors, metadata } = loadSafetensors(path);
     expect([...tensors.keys()]).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
     expect(metadata).toEqual({ format: "nabla-model", note: "blobs" });

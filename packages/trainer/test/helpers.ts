@@ -62,3 +62,27 @@ export function lossWithNaNGradient(prediction: Variable): Variable {
     new Tensor(new Float32Array(prediction.size).fill(NaN), prediction.shape),
   ]);
 }
+
+/** A safetensors file made by hand from a header object (or its exact text) and a data section. */
+export function handMade(header: unknown, data: Uint8Array = new Uint8Array(0), headerText = JSON.stringify(header)): Uint8Array {
+  return handMadeFromBytes(Buffer.from(headerText, "utf8"), data);
+}
+
+/** The same from the header's raw bytes, which need not be valid UTF-8. */
+export function handMadeFromBytes(header: Uint8Array, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(8 + header.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(data, 8 + header.length);
+  return out;
+}
+
+/** The value of IEEE half-precision bits, by the formula of the standard. */
+export function halfValue(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
