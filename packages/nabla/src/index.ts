@@ -15,6 +15,7 @@ export * from "@nabla/autograd";
 // Tensors: the names the autograd ops do not shadow.
 export {
   Generator,
+  MAX_ELEMENTS,
   Tensor,
   accumulate,
   assign,
@@ -30,7 +31,10 @@ export {
   dtypeOf,
   equal,
   eye,
+  formatBytes,
+  formatCount,
   formatShape,
+  formatValue,
   full,
   greater,
   greaterEqual,
