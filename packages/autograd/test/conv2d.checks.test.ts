@@ -90,6 +90,15 @@ describe("conv2d's argument checks, one at a time", () => {
     expect(() => conv2d(zeros([1, 1, 5, 2]), zeros([1, 1, 1, 3]), null, { dilation: [1, 2] })).toThrow(
       "conv2d: kernel 1×3 (dilation 1×2: spans 1×5) is larger than the padded input 5×2",
     );
+    expect(() => conv2d(zeros([1, 1, 2, 5]), zeros([1, 1, 2, 1]), null, { dilation: [2, 1] })).toThrow(
+      new Error("conv2d: kernel 2×1 (dilation 2×1: spans 3×1) is larger than the padded input 2×5 (input 2×5, padding 0×0, input shape [1,1,2,5]); the output would be empty"),
+    );
+    expect(() => conv2d(zeros([1, 1, 1, 2]), zeros([1, 1, 4, 3]), null, { padding: [1, 0] })).toThrow(
+      new Error("conv2d: kernel 4×3 is larger than the padded input 3×2 (input 1×2, padding 1×0, input shape [1,1,1,2]); the output would be empty"),
+    );
+    expect(() => conv2dOutputShape([1, 1, 2, 2], [1, 1, 3, 3])).toThrow(
+      new Error("conv2d: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0×0, input shape [1,1,2,2]); the output would be empty"),
+    );
     // Exactly as large as the padded input fits: one output per axis.
     expect(conv2d(zeros([1, 1, 2, 3]), zeros([1, 1, 4, 3]), null, { padding: [1, 0] }).shape).toEqual([1, 1, 1, 1]);
   });
@@ -109,8 +118,7 @@ describe("conv2d's argument checks, one at a time", () => {
 
   it("the input's own checks: rank and channels", () => {
     expect(() => conv2d(zeros([2, 5, 4]), w)).toThrow("conv2d: input must be 4-D [N,C,H,W], got shape [2,5,4]; add a batch axis with unsqueeze(x, 0)");
-    expect(() => conv2d(zeros([1, 1, 2, 5, 4]), w)).toThrow("conv2d: input must be 4-D [N,C,H,W], got shape [1,1,2,5,4]");
-    expect(() => conv2d(zeros([1, 1, 2, 5, 4]), w)).not.toThrow("add a batch axis");
+    expect(() => conv2d(zeros([1, 1, 2, 5, 4]), w)).toThrow(new Error("conv2d: input must be 4-D [N,C,H,W], got shape [1,1,2,5,4]"));
     expect(() => conv2dOutputShape([1, 2, 5, 4], [3, 2, 3, 3], { padding: [1, -1] }, "Conv2d(2→3, 3×3)")).toThrow(
       "Conv2d(2→3, 3×3): padding must be a non-negative integer or a pair [height, width] of them, got [1,-1]",
     );
