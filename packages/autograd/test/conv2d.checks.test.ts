@@ -1,6 +1,6 @@
 import { Generator, type Tensor, cast, full, maxAbsDiff, pad, randn, sum as sumTensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type Conv2dOptions, type Pair, Variable, conv2d, conv2dOutputShape, sum, variable } from "../src/index.js";
+import { type Conv2dOptions, type Pair, Variable, conv2d, conv2dOutputShape, gradcheck, sum, variable } from "../src/index.js";
 
 // Gaps found by mutation testing (docs/mutation.md): conv2d keeps one im2col buffer per dtype for
 // every call, so a padded convolution must zero its padding rows and columns itself, whatever an
@@ -184,5 +184,22 @@ describe("conv2d's element types", () => {
     expect(out.dtype).toBe("float32");
     expect(maxAbsDiff(out.value, conv2d(full([1, 2, 4, 4], 3, "float32"), w).value)).toBe(0);
     expect(sumTensor(out.value).item()).not.toBe(0);
+  });
+});
+
+describe("conv2d's input gradient with vertical dilation and padding", () => {
+  it("gradcheck (col2im's window ranges use the dilated tap offset)", () => {
+    const w = normal([2, 1, 3, 2], 12);
+    gradcheck((x) => conv2d(x, w, null, { padding: [2, 1], dilation: [2, 1] }), [normal([1, 1, 6, 4], 13)]);
+  });
+});
+
+describe("conv2d names itself for options and inputs it cannot use", () => {
+  it("an unknown option and a non-Variable input", () => {
+    const w = zeros([1, 1, 1, 1]);
+    expect(() => conv2d(zeros([1, 1, 2, 2]), w, null, { pad: 1 } as never)).toThrow(new Error("conv2d: unknown option 'pad'; expected one of stride, padding, dilation"));
+    expect(() => conv2d([1, 2] as never, w)).toThrow(/^conv2d: /);
+    expect(() => conv2d(zeros([1, 1, 2, 2]), "w" as never)).toThrow(/^conv2d: /);
+    expect(() => conv2d(zeros([1, 1, 2, 2]), w, "b" as never)).toThrow(/^conv2d: /);
   });
 });
