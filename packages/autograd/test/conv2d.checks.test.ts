@@ -96,6 +96,9 @@ describe("conv2d's argument checks, one at a time", () => {
     expect(() => conv2d(zeros([1, 1, 1, 2]), zeros([1, 1, 4, 3]), null, { padding: [1, 0] })).toThrow(
       new Error("conv2d: kernel 4×3 is larger than the padded input 3×2 (input 1×2, padding 1×0, input shape [1,1,1,2]); the output would be empty"),
     );
+    expect(() => conv2d(zeros([1, 1, 2, 1]), zeros([1, 1, 1, 4]), null, { padding: [0, 1] })).toThrow(
+      new Error("conv2d: kernel 1×4 is larger than the padded input 2×3 (input 2×1, padding 0×1, input shape [1,1,2,1]); the output would be empty"),
+    );
     expect(() => conv2dOutputShape([1, 1, 2, 2], [1, 1, 3, 3])).toThrow(
       new Error("conv2d: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0×0, input shape [1,1,2,2]); the output would be empty"),
     );
