@@ -28,7 +28,7 @@ export { linear } from "./ops/linear.js";
 export { logSoftmax, softmax } from "./ops/softmax.js";
 export { dropout } from "./ops/dropout.js";
 export type { DropoutOptions } from "./ops/dropout.js";
-export { conv2d, conv2dOutputShape } from "./ops/conv2d.js";
+export { conv2d, conv2dOutputShape, pair } from "./ops/conv2d.js";
 export type { Conv2dOptions, Pair } from "./ops/conv2d.js";
 export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
 export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";

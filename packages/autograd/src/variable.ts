@@ -1,4 +1,4 @@
-import { type DType, type NestedArray, Tensor, checkOptions, formatShape, tensor } from "@nabla/tensor";
+import { type DType, type NestedArray, Tensor, checkOptions, formatShape, formatValue, tensor } from "@nabla/tensor";
 import { backwardFrom } from "./backward.js";
 
 /** Computes the gradient of each input from the gradient of the output. */
@@ -121,7 +121,9 @@ export function describe(x: unknown): string {
   if (x === null) return "null";
   if (Array.isArray(x)) return "an array";
   if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  return typeof x === "object" ? "an object" : typeof x;
+  if (typeof x === "object") return "an object";
+  if (typeof x === "number") return `the number ${formatValue(x)}`;
+  return typeof x === "function" ? "function" : formatValue(x);
 }
 
 /** Makes a leaf Variable from a Tensor or nested numbers. */

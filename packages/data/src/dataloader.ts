@@ -1,4 +1,4 @@
-import { Generator, Tensor, defaultGenerator } from "@nabla/tensor";
+import { Generator, Tensor, defaultGenerator, formatValue } from "@nabla/tensor";
 import { type Dataset, type Sample, collate, describe, isBatched } from "./dataset.js";
 
 export interface DataLoaderOptions {
@@ -57,7 +57,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     }
     const length = dataset.length;
     if (!Number.isInteger(length) || length < 0) {
-      throw new Error(`DataLoader: dataset.length must be a non-negative integer, got ${String(length)}`);
+      throw new Error(`DataLoader: dataset.length must be a non-negative integer, got ${formatValue(length)}`);
     }
     if (length === 0) throw new Error("DataLoader: the dataset is empty (length 0); expected at least one example");
     for (const key of Object.keys(options)) {
@@ -67,15 +67,15 @@ export class DataLoader implements Iterable<Tensor[]> {
     }
     const { batchSize = 32, shuffle = false, dropLast = false, seed, generator } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new Error(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
+      throw new Error(`DataLoader: batchSize must be a positive integer, got ${formatValue(batchSize)}`);
     }
-    if (typeof shuffle !== "boolean") throw new Error(`DataLoader: shuffle must be a boolean, got ${String(shuffle)}`);
-    if (typeof dropLast !== "boolean") throw new Error(`DataLoader: dropLast must be a boolean, got ${String(dropLast)}`);
+    if (typeof shuffle !== "boolean") throw new Error(`DataLoader: shuffle must be a boolean, got ${formatValue(shuffle)}`);
+    if (typeof dropLast !== "boolean") throw new Error(`DataLoader: dropLast must be a boolean, got ${formatValue(dropLast)}`);
     if (seed !== undefined && generator !== undefined) {
       throw new Error("DataLoader: pass either seed or generator, not both");
     }
     if (seed !== undefined && !(typeof seed === "string" || (typeof seed === "number" && Number.isFinite(seed)))) {
-      throw new Error(`DataLoader: seed must be a finite number or a string, got ${String(seed)}`);
+      throw new Error(`DataLoader: seed must be a finite number or a string, got ${formatValue(seed)}`);
     }
     if (generator !== undefined && !isGenerator(generator)) {
       throw new Error("DataLoader: generator must be a Generator from @nabla/tensor");

@@ -1,4 +1,4 @@
-import { Tensor, type TypedArray, allocate, formatShape } from "@nabla/tensor";
+import { Tensor, type TypedArray, allocate, formatShape, formatValue } from "@nabla/tensor";
 
 /** Anything indexable from 0 to length-1. */
 export interface Dataset<T> {
@@ -23,7 +23,10 @@ export function describe(x: unknown): string {
   if (x instanceof Tensor) return `a Tensor of shape ${formatShape(x.shape)}`;
   if (Array.isArray(x)) return "an array";
   if (x !== null && typeof x === "object" && (x as { value?: unknown }).value instanceof Tensor) return "a Variable (pass its .value)";
-  return x === null ? "null" : typeof x === "object" ? "an object" : typeof x;
+  if (x === null) return "null";
+  if (typeof x === "object") return "an object";
+  if (typeof x === "number") return `the number ${formatValue(x)}`;
+  return typeof x === "function" ? "function" : formatValue(x);
 }
 
 function checkIndex(op: string, index: number, length: number): void {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Tensor, checkOptions } from "@nabla/tensor";
+import { Tensor, checkOptions, formatValue } from "@nabla/tensor";
 import { type IdxHeader, readIdxRecords } from "./idx.js";
 
 /** The four standard MNIST file names; each may also carry a `.gz` suffix. */
@@ -63,10 +63,12 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
   const { dir = mnistDataDir(), limitTrain, limitTest, flatten = true } = options;
   checkLimit("limitTrain", limitTrain);
   checkLimit("limitTest", limitTest);
-  if (typeof flatten !== "boolean") throw new Error(`loadMnist: flatten must be a boolean, got ${String(flatten)}`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    const wanted = Object.values(MNIST_FILES).map((f) => `${f}[.gz]`).join(", ");
-    throw new Error(`loadMnist: directory ${dir} does not exist; it should hold ${wanted}`);
+  if (typeof flatten !== "boolean") throw new Error(`loadMnist: flatten must be a boolean, got ${formatValue(flatten)}`);
+  if (typeof dir !== "string" || dir === "") throw new Error(`loadMnist: dir must be the path of a folder, got ${formatValue(dir)}`);
+  const wanted = Object.values(MNIST_FILES).map((f) => `${f}[.gz]`).join(", ");
+  if (!existsSync(dir)) throw new Error(`loadMnist: directory ${dir} does not exist; it should hold ${wanted}`);
+  if (!statSync(dir).isDirectory()) {
+    throw new Error(`loadMnist: ${dir} is a file, not a directory; pass the folder that holds ${wanted} (this file is in ${dirname(dir)})`);
   }
   return {
     train: loadSplit(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limitTrain, flatten),
@@ -76,7 +78,7 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
 
 function checkLimit(name: string, limit: number | undefined): void {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new Error(`loadMnist: ${name} must be a positive integer, got ${String(limit)}`);
+    throw new Error(`loadMnist: ${name} must be a positive integer, got ${formatValue(limit)}`);
   }
 }
 

@@ -118,12 +118,12 @@ const catalogue: [string, () => unknown, string][] = [
   // Options
   ["loadMnist: limit", () => loadMnist({ limit: 100 } as never), "loadMnist: unknown option 'limit'; expected one of dir, limitTrain, limitTest, flatten"],
   ["loadMnist: zero examples", () => loadMnist({ limitTrain: 0 }), "loadMnist: limitTrain must be a positive integer, got 0"],
-  ["loadMnist: flatten as a string", () => loadMnist({ flatten: "no" as never }), "loadMnist: flatten must be a boolean, got no"],
+  ["loadMnist: flatten as a string", () => loadMnist({ flatten: "no" as never }), "loadMnist: flatten must be a boolean, got \"no\""],
   ["DataLoader: batch_size", () => new DataLoader(ds, { batch_size: 4 } as never), "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast"],
   ["DataLoader: drop_last", () => new DataLoader(ds, { drop_last: true } as never), "DataLoader: unknown option 'drop_last': expected one of batchSize, shuffle, seed, generator, dropLast"],
   ["DataLoader: batchSize 0", () => new DataLoader(ds, { batchSize: 0 }), "DataLoader: batchSize must be a positive integer, got 0"],
   ["DataLoader: fractional batchSize", () => new DataLoader(ds, { batchSize: 2.5 }), "DataLoader: batchSize must be a positive integer, got 2.5"],
-  ["DataLoader: shuffle as a string", () => new DataLoader(ds, { shuffle: "true" as never }), "DataLoader: shuffle must be a boolean, got true"],
+  ["DataLoader: shuffle as a string", () => new DataLoader(ds, { shuffle: "true" as never }), "DataLoader: shuffle must be a boolean, got \"true\""],
   ["DataLoader: NaN seed", () => new DataLoader(ds, { shuffle: true, seed: NaN }), "DataLoader: seed must be a finite number or a string, got NaN"],
   ["DataLoader: seed and generator", () => new DataLoader(ds, { shuffle: true, seed: 1, generator: new Generator(1) }), "DataLoader: pass either seed or generator, not both"],
   // Empty batches and datasets

@@ -210,7 +210,7 @@ describe("DataLoader", () => {
     expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow(
       "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast",
     );
-    expect(() => new DataLoader(ds, { shuffle: "yes" } as never)).toThrow("DataLoader: shuffle must be a boolean, got yes");
+    expect(() => new DataLoader(ds, { shuffle: "yes" } as never)).toThrow("DataLoader: shuffle must be a boolean, got \"yes\"");
     expect(() => new DataLoader(ds, { dropLast: 1 } as never)).toThrow("DataLoader: dropLast must be a boolean, got 1");
     expect(() => new DataLoader(ds, { shuffle: true, seed: 1, generator: new Generator(1) })).toThrow(
       "DataLoader: pass either seed or generator, not both",

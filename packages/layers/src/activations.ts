@@ -1,4 +1,5 @@
 import { type Variable, leakyRelu, relu, sigmoid, tanh } from "@nabla/autograd";
+import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /** max(x, 0). */
@@ -14,7 +15,7 @@ export class LeakyReLU extends Module {
 
   constructor(slope = 0.01) {
     super();
-    if (!Number.isFinite(slope)) throw new Error(`LeakyReLU: slope must be a finite number, got ${slope}`);
+    if (!Number.isFinite(slope)) throw new Error(`LeakyReLU: slope must be a finite number, got ${formatValue(slope)}`);
     this.slope = slope;
   }
 

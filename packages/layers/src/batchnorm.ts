@@ -1,5 +1,5 @@
 import { type Variable, batchNorm } from "@nabla/autograd";
-import { type Tensor, checkOptions, formatShape, ones, zeros } from "@nabla/tensor";
+import { type Tensor, checkOptions, formatShape, formatValue, ones, zeros } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface BatchNormLayerOptions {
@@ -37,13 +37,13 @@ abstract class BatchNorm extends Module {
     super();
     const who = this.constructor.name;
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new Error(`${who}: numFeatures must be a positive integer, got ${numFeatures}`);
+      throw new Error(`${who}: numFeatures must be a positive integer, got ${formatValue(numFeatures)}`);
     }
     checkOptions(who, options, ["eps", "momentum", "affine", "trackRunningStats"]);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
-    if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${who}: eps must be a non-negative number, got ${String(eps)}`);
+    if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${who}: eps must be a non-negative number, got ${formatValue(eps)}`);
     if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
-      throw new Error(`${who}: momentum must be in [0, 1] or null, got ${String(momentum)}`);
+      throw new Error(`${who}: momentum must be in [0, 1] or null, got ${formatValue(momentum)}`);
     }
     this.numFeatures = numFeatures;
     this.eps = eps;

@@ -1,5 +1,5 @@
-import { type Conv2dOptions, type Pair, type Variable, conv2d, conv2dOutputShape } from "@nabla/autograd";
-import { type Generator, checkOptions, defaultGenerator, rand } from "@nabla/tensor";
+import { type Conv2dOptions, type Pair, type Variable, conv2d, conv2dOutputShape, pair } from "@nabla/autograd";
+import { type Generator, checkOptions, defaultGenerator, formatValue, rand } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -7,16 +7,6 @@ export interface Conv2dLayerOptions extends Conv2dOptions {
   bias?: boolean;
   /** Source of the initial weights; the global generator by default, so `manualSeed` makes them reproducible. */
   generator?: Generator;
-}
-
-/** A Pair as [height, width], or an error naming the layer. */
-export function toPair(who: string, what: string, v: Pair | undefined, fallback: number, min: number): [number, number] {
-  const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
-  if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
-    const expected = min === 0 ? "non-negative integer" : "positive integer";
-    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${typeof v === "number" ? String(v) : JSON.stringify(v)}`);
-  }
-  return p as [number, number];
 }
 
 /** "3×3" for a pair, for layer descriptions. */
@@ -45,15 +35,15 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dLayerOptions = {}) {
     super();
     for (const [what, n] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`Conv2d: ${what} must be a positive integer, got ${n}`);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`Conv2d: ${what} must be a positive integer, got ${formatValue(n)}`);
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = toPair("Conv2d", "kernelSize", kernelSize, 1, 1);
+    this.kernelSize = pair("Conv2d", "kernelSize", kernelSize, 1, 1);
     checkOptions("Conv2d", options, ["stride", "padding", "dilation", "bias", "generator"]);
-    this.stride = toPair("Conv2d", "stride", options.stride, 1, 1);
-    this.padding = toPair("Conv2d", "padding", options.padding, 0, 0);
-    this.dilation = toPair("Conv2d", "dilation", options.dilation, 1, 1);
+    this.stride = pair("Conv2d", "stride", options.stride, 1, 1);
+    this.padding = pair("Conv2d", "padding", options.padding, 0, 0);
+    this.dilation = pair("Conv2d", "dilation", options.dilation, 1, 1);
     const { bias = true, generator = defaultGenerator() } = options;
     const [kH, kW] = this.kernelSize;
     const bound = 1 / Math.sqrt(inChannels * kH * kW);

@@ -1,5 +1,5 @@
 import { Variable, describe, linear } from "@nabla/autograd";
-import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape, shapeSize } from "@nabla/tensor";
+import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape, formatValue, shapeSize } from "@nabla/tensor";
 import { type Initializer, heNormal, lecunNormal, xavierUniform, zeros } from "./init.js";
 import { Module, Parameter } from "./module.js";
 
@@ -28,7 +28,7 @@ export class Dense extends Module {
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
     for (const [what, n] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`Dense: ${what} must be a positive integer, got ${n}`);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`Dense: ${what} must be a positive integer, got ${formatValue(n)}`);
     }
     checkOptions("Dense", options, ["bias", "init", "generator"]);
     const { bias = true, init = "he", generator = defaultGenerator() } = options;

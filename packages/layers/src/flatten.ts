@@ -1,4 +1,5 @@
 import { type Variable, flatten } from "@nabla/autograd";
+import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /** Merges the axes from `startAxis` on into one: [N, C, H, W] -> [N, C·H·W] by default, keeping the batch axis. */
@@ -7,7 +8,7 @@ export class Flatten extends Module {
 
   constructor(startAxis = 1) {
     super();
-    if (!Number.isInteger(startAxis)) throw new Error(`Flatten: startAxis must be an integer, got ${startAxis}`);
+    if (!Number.isInteger(startAxis)) throw new Error(`Flatten: startAxis must be an integer, got ${formatValue(startAxis)}`);
     this.startAxis = startAxis;
   }
 

@@ -6,6 +6,7 @@ import {
   checkOptions,
   defaultGenerator,
   formatShape,
+  formatValue,
   rand,
   randn,
   zeros as zerosTensor,
@@ -31,7 +32,7 @@ function fans(op: string, shape: Shape, options: InitOptions): { fanIn: number; 
   if (fanIn === undefined || fanOut === undefined) {
     throw new Error(`${op}: cannot infer fanIn and fanOut from shape ${formatShape(shape)}; pass them for weights that are not [in, out]`);
   }
-  if (!(fanIn > 0) || !(fanOut > 0)) throw new Error(`${op}: fanIn and fanOut must be positive, got ${fanIn} and ${fanOut}`);
+  if (!(fanIn > 0) || !(fanOut > 0)) throw new Error(`${op}: fanIn and fanOut must be positive, got ${formatValue(fanIn)} and ${formatValue(fanOut)}`);
   return { fanIn, fanOut };
 }
 

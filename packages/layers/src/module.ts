@@ -1,5 +1,5 @@
 import { Variable } from "@nabla/autograd";
-import { type DType, Tensor, cast, checkOptions, formatShape } from "@nabla/tensor";
+import { type DType, Tensor, cast, checkOptions, formatShape, formatValue } from "@nabla/tensor";
 import { summary } from "./summary.js";
 
 /** A trainable tensor owned by a Module: a leaf Variable that requires gradients. */
@@ -205,7 +205,7 @@ export abstract class Module<Output = Variable> {
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
     checkOptions("loadStateDict", options, ["strict"]);
     if (state === null || typeof state !== "object") {
-      throw new Error(`loadStateDict: expected a Map or object of Tensors as stateDict() returns, got ${state === null ? "null" : typeof state}`);
+      throw new Error(`loadStateDict: expected a Map or object of Tensors as stateDict() returns, got ${formatValue(state)}`);
     }
     const { strict = true } = options;
     const given = state instanceof Map ? state : new Map(Object.entries(state));

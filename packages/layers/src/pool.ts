@@ -1,6 +1,6 @@
-import { type Pair, type Variable, avgPool2d, maxPool2d, pool2dOutputShape } from "@nabla/autograd";
+import { type Pair, type Variable, avgPool2d, maxPool2d, pair, pool2dOutputShape } from "@nabla/autograd";
 import { checkOptions } from "@nabla/tensor";
-import { formatPair, toPair } from "./conv2d.js";
+import { formatPair } from "./conv2d.js";
 import { Module } from "./module.js";
 
 export interface Pool2dLayerOptions {
@@ -19,9 +19,9 @@ abstract class Pool2d extends Module {
   constructor(who: string, kernelSize: Pair, options: Pool2dLayerOptions) {
     super();
     checkOptions(who, options, who === "AvgPool2d" ? ["stride", "padding", "countIncludePad"] : ["stride", "padding"]);
-    this.kernelSize = toPair(who, "kernelSize", kernelSize, 1, 1);
-    this.stride = toPair(who, "stride", options.stride ?? this.kernelSize, 1, 1);
-    this.padding = toPair(who, "padding", options.padding, 0, 0);
+    this.kernelSize = pair(who, "kernelSize", kernelSize, 1, 1);
+    this.stride = pair(who, "stride", options.stride ?? this.kernelSize, 1, 1);
+    this.padding = pair(who, "padding", options.padding, 0, 0);
     if (this.padding[0] > this.kernelSize[0] / 2 || this.padding[1] > this.kernelSize[1] / 2) {
       throw new Error(`${who}: padding ${formatPair(this.padding)} must be at most half the kernel ${formatPair(this.kernelSize)}`);
     }

@@ -1,4 +1,5 @@
 import { type Variable, logSoftmax, softmax } from "@nabla/autograd";
+import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /**
@@ -10,7 +11,7 @@ export class Softmax extends Module {
 
   constructor(axis = -1) {
     super();
-    if (!Number.isInteger(axis)) throw new Error(`Softmax: axis must be an integer, got ${axis}`);
+    if (!Number.isInteger(axis)) throw new Error(`Softmax: axis must be an integer, got ${formatValue(axis)}`);
     this.axis = axis;
   }
 
@@ -29,7 +30,7 @@ export class LogSoftmax extends Module {
 
   constructor(axis = -1) {
     super();
-    if (!Number.isInteger(axis)) throw new Error(`LogSoftmax: axis must be an integer, got ${axis}`);
+    if (!Number.isInteger(axis)) throw new Error(`LogSoftmax: axis must be an integer, got ${formatValue(axis)}`);
     this.axis = axis;
   }
 

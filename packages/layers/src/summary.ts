@@ -1,5 +1,5 @@
 import { Variable, noGrad } from "@nabla/autograd";
-import { type DType, zeros } from "@nabla/tensor";
+import { type DType, formatValue, zeros } from "@nabla/tensor";
 import type { Module } from "./module.js";
 
 interface Count {
@@ -53,7 +53,7 @@ function formatOutput(shape: readonly number[]): string {
  */
 export function summary(model: Module<unknown>, inputShape: readonly number[]): string {
   if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`summary: inputShape must be an array of positive integers without the batch axis, got ${Array.isArray(inputShape) ? `[${inputShape.join(",")}]` : String(inputShape)}`);
+    throw new Error(`summary: inputShape must be an array of positive integers without the batch axis, got ${formatValue(inputShape)}`);
   }
   const children = model.namedChildren();
   const rows: [string, Module<unknown>][] = children.length > 0 ? children : [["", model]];

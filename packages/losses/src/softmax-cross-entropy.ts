@@ -1,4 +1,4 @@
-import { type FloatArray, type TypedArray, Tensor, allocate, checkOptions, formatShape, kernels } from "@nabla/tensor";
+import { type FloatArray, type TypedArray, Tensor, allocate, checkOptions, formatShape, formatValue, kernels } from "@nabla/tensor";
 import { type Variable, describe, record } from "@nabla/autograd";
 import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
 
@@ -56,9 +56,9 @@ export function softmaxCrossEntropy(
   const { reduction = "mean", labelSmoothing: eps = 0, weight, ignoreIndex = -100 } = options;
   checkReduction(OP, reduction);
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
-    throw new Error(`${OP}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
+    throw new Error(`${OP}: labelSmoothing must be in [0, 1], got ${formatValue(eps)}`);
   }
-  if (!Number.isInteger(ignoreIndex)) throw new Error(`${OP}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex)) throw new Error(`${OP}: ignoreIndex must be an integer, got ${formatValue(ignoreIndex)}`);
   const w = classWeights(weight, C);
   const { labels, probs } = readTarget(target, B, C, ignoreIndex);
 
@@ -279,8 +279,13 @@ function readTarget(
   if (values.length !== B) throw new Error(`${OP}: target has ${values.length} labels but logits have ${B} rows`);
   const labels = new Int32Array(B);
   for (let i = 0; i < B; i++) {
-    const y = values[i]!;
-    if (!Number.isInteger(y)) throw new Error(`${OP}: label ${String(y)} at row ${i} is not an integer`);
+    const y: unknown = values[i];
+    if (typeof y !== "number") {
+      const what = typeof y === "string" ? "a string" : "not a number";
+      const hint = typeof y === "string" ? " (convert the labels with Number(...))" : "";
+      throw new Error(`${OP}: label ${formatValue(y)} at row ${i} is ${what}; expected an integer class index${hint}`);
+    }
+    if (!Number.isInteger(y)) throw new Error(`${OP}: label ${formatValue(y)} at row ${i} is not an integer`);
     if (y !== ignoreIndex && (y < 0 || y >= C)) throw new Error(`${OP}: label ${y} at row ${i} is outside [0, ${C})`);
     labels[i] = y;
   }

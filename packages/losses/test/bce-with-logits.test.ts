@@ -76,7 +76,7 @@ describe("bceWithLogits", () => {
     ["int32 logits", () => bceWithLogits(tensor([1], undefined, "int32"), tensor([1])), "bceWithLogits: logits must be float32 or float64, got int32"],
     ["posWeight that does not broadcast", () => bceWithLogits(tensor([[1, 2]]), tensor([[1, 0]]), { posWeight: tensor([1, 2, 3]) }), "bceWithLogits: posWeight [3] does not broadcast to the logits' shape [1,2]"],
     ["posWeight of higher rank", () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: tensor([[1, 2]]) }), "bceWithLogits: posWeight [1,2] does not broadcast to the logits' shape [2]"],
-    ["posWeight not a tensor", () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: 2 as unknown as Tensor }), "bceWithLogits: posWeight must be a Tensor, got number"],
+    ["posWeight not a tensor", () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: 2 as unknown as Tensor }), "bceWithLogits: posWeight must be a Tensor, got the number 2"],
     ["unknown reduction", () => bceWithLogits(tensor([1]), tensor([1]), { reduction: "avg" as Reduction }), "bceWithLogits: unknown reduction 'avg'; expected 'mean', 'sum' or 'none'"],
   ];
   it.each(errors)("error: %s", (_, fn, message) => {

@@ -57,7 +57,7 @@ const catalogue: [string, () => unknown, string][] = [
   ["softmaxCrossEntropy: undefined target", () => softmaxCrossEntropy(logits, undefined as never), `${sce}: target must be a Tensor, Int32Array or number[], got undefined`],
   ["softmaxCrossEntropy: a Variable target", () => softmaxCrossEntropy(logits, variable(tensor([1, 2, 3, 4], undefined, "int32")) as never), `${sce}: target must be a Tensor, Int32Array or number[], got Variable [4] int32`],
   ["mse: nested arrays", () => mse([1, 2] as never, t(2)), "mse: prediction must be a Variable or Tensor, got an array"],
-  ["l2Penalty: a number", () => l2Penalty(3 as never), "l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got number"],
+  ["l2Penalty: a number", () => l2Penalty(3 as never), "l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got the number 3"],
   ["l2Penalty: Tensors instead of Variables", () => l2Penalty([t(2)] as never), "l2Penalty: parameter 0 is Tensor [2] float32, expected a Variable"],
   // Options
   ["softmaxCrossEntropy: label_smoothing", () => softmaxCrossEntropy(logits, labels, { label_smoothing: 0.1 } as never), `${sce}: unknown option 'label_smoothing' (did you mean 'labelSmoothing'?); expected one of reduction, labelSmoothing, weight, ignoreIndex`],

@@ -77,7 +77,7 @@ describe("mse", () => {
     ["shapes differ", () => mse(tensor([[1, 2]]), tensor([1, 2])), "mse: prediction [1,2] and target [2] differ in shape; expected equal shapes"],
     ["no broadcasting", () => mse(tensor([[1], [2]]), tensor([1, 2])), "mse: prediction [2,1] and target [2] differ in shape; expected equal shapes"],
     ["int32 prediction", () => mse(tensor([1], undefined, "int32"), tensor([1])), "mse: prediction must be float32 or float64, got int32"],
-    ["number target", () => mse(tensor([1]), 1 as unknown as Tensor), "mse: target must be a Variable or Tensor, got number"],
+    ["number target", () => mse(tensor([1]), 1 as unknown as Tensor), "mse: target must be a Variable or Tensor, got the number 1"],
     ["unknown reduction", () => mse(tensor([1]), tensor([1]), { reduction: "max" as Reduction }), "mse: unknown reduction 'max'; expected 'mean', 'sum' or 'none'"],
   ];
   it.each(errors)("error: %s", (_, fn, message) => {

@@ -72,7 +72,7 @@ describe("penalties", () => {
 
   it("errors", () => {
     expect(() => l2Penalty(3 as unknown as Variable[])).toThrow(
-      new Error("l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got number"),
+      new Error("l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got the number 3"),
     );
     expect(() => l1Penalty([tensor([1])] as unknown as Variable[])).toThrow(
       new Error("l1Penalty: parameter 0 is Tensor [1] float32, expected a Variable"),

@@ -15,6 +15,7 @@ export * from "@nabla/autograd";
 // Tensors: the names the autograd ops do not shadow.
 export {
   Generator,
+  MAX_ELEMENTS,
   Tensor,
   accumulate,
   assign,
@@ -30,8 +31,11 @@ export {
   dtypeOf,
   equal,
   eye,
+  formatBytes,
+  formatCount,
   formatPosition,
   formatShape,
+  formatValue,
   full,
   greater,
   greaterEqual,

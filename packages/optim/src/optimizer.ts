@@ -1,5 +1,5 @@
 import { Variable, describe } from "@nabla/autograd";
-import { Tensor, type TypedArray, formatShape } from "@nabla/tensor";
+import { Tensor, type TypedArray, formatShape, formatValue } from "@nabla/tensor";
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -368,8 +368,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** A value as an error message shows it. */
 export function show(x: unknown): string {
-  if (typeof x === "number" || typeof x === "boolean" || x === undefined) return String(x);
-  if (typeof x === "string") return JSON.stringify(x);
+  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined) return formatValue(x);
   if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
   if (x instanceof Variable || x instanceof Tensor || x === null) return describe(x);
   return typeof x === "object" ? "an object" : typeof x;

@@ -10,6 +10,7 @@ import {
   formatShape,
   shapeSize,
 } from "./tensor.js";
+import { formatValue } from "./format.js";
 import { checkDtype } from "./ops/util.js";
 
 function inferShape(value: NestedArray): number[] {
@@ -46,7 +47,7 @@ export function tensor(value: NestedArray | TypedArray | readonly number[], shap
     const data = value as TypedArray;
     const target = dtype ?? dtypeOf(data);
     const s = shape ?? [data.length];
-    const out = target === dtypeOf(data) ? data : allocate(target, data.length);
+    const out = target === dtypeOf(data) ? data : allocate(target, data.length, "tensor", s);
     if (out !== data) for (let i = 0; i < data.length; i++) out[i] = data[i]!;
     return new Tensor(out, s);
   }
@@ -66,39 +67,44 @@ export function tensor(value: NestedArray | TypedArray | readonly number[], shap
   if (flat.length !== shapeSize(inferred)) {
     throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(inferred)} (${shapeSize(inferred)} elements)`);
   }
-  const data = allocate(dtype ?? "float32", flat.length);
+  const data = allocate(dtype ?? "float32", flat.length, "tensor", inferred);
   for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
   return new Tensor(data, inferred);
 }
 
 export function scalar(value: number, dtype: DType = "float32"): Tensor {
-  const data = allocate(dtype, 1);
+  const data = allocate(dtype, 1, "scalar");
   data[0] = value;
   return new Tensor(data, []);
 }
 
-export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
-  checkShape("full", shape);
-  checkDtype("full", dtype);
-  const data = allocate(dtype, shapeSize(shape));
+/** A tensor of `shape` holding `value` everywhere; errors name `op`, the function the user called. */
+function filled(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  checkShape(op, shape);
+  checkDtype(op, dtype);
+  const data = allocate(dtype, shapeSize(shape), op, shape);
   if (value !== 0) data.fill(value);
   return new Tensor(data, shape);
 }
 
+export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+  return filled("full", shape, value, dtype);
+}
+
 export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
-  return full(shape, 0, dtype);
+  return filled("zeros", shape, 0, dtype);
 }
 
 export function ones(shape: Shape, dtype: DType = "float32"): Tensor {
-  return full(shape, 1, dtype);
+  return filled("ones", shape, 1, dtype);
 }
 
 export function zerosLike(t: Tensor, dtype: DType = t.dtype): Tensor {
-  return zeros(t.shape, dtype);
+  return filled("zerosLike", t.shape, 0, dtype);
 }
 
 export function onesLike(t: Tensor, dtype: DType = t.dtype): Tensor {
-  return ones(t.shape, dtype);
+  return filled("onesLike", t.shape, 1, dtype);
 }
 
 /** Values from start (inclusive) to stop (exclusive) by step; `arange(n)` is 0..n-1. */
@@ -107,10 +113,10 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = "f
     stop = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
-  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and stop must be finite, got ${start} and ${stop}`);
+  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${formatValue(step)}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and stop must be finite, got ${formatValue(start)} and ${formatValue(stop)}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocate(dtype, n);
+  const data = allocate(dtype, n, "arange", [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n]);
 }
@@ -118,7 +124,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = "f
 /** The n×m identity matrix (m defaults to n). */
 export function eye(n: number, m = n, dtype: DType = "float32"): Tensor {
   checkShape("eye", [n, m]);
-  const data = allocate(dtype, n * m);
+  const data = allocate(dtype, n * m, "eye", [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return new Tensor(data, [n, m]);
 }

@@ -1,4 +1,5 @@
-export { Tensor, allocate, dtypeOf, formatShape, shapeSize, stridesOf } from "./tensor.js";
+export { MAX_ELEMENTS, Tensor, allocate, dtypeOf, formatShape, shapeSize, stridesOf } from "./tensor.js";
+export { formatBytes, formatCount, formatValue } from "./format.js";
 export type { DType, NestedArray, Shape, TypedArray } from "./tensor.js";
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { Generator, defaultGenerator, manualSeed, rand, randint, randn } from "./random.js";

@@ -1,3 +1,5 @@
+import { formatValue } from "./format.js";
+
 /** Spellings from other frameworks whose Nabla name differs by more than case and underscores. */
 const ALIASES: Readonly<Record<string, string>> = {
   learningrate: "lr",
@@ -16,7 +18,7 @@ const normalize = (name: string): string => name.toLowerCase().replace(/[_-]/g, 
 export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
   if (options === undefined) return;
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    const got = options === null ? "null" : Array.isArray(options) ? "an array" : `${typeof options} ${String(options)}`;
+    const got = Array.isArray(options) ? "an array" : formatValue(options);
     throw new Error(`${op}: options must be an object such as { ${allowed[0]}: ... }, got ${got}`);
   }
   for (const key of Object.keys(options)) {

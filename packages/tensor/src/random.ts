@@ -1,4 +1,5 @@
 import seedrandom from "seedrandom";
+import { formatValue } from "./format.js";
 import { checkOptions } from "./options.js";
 import { type DType, type Shape, Tensor, allocate, checkShape, shapeSize } from "./tensor.js";
 
@@ -81,7 +82,7 @@ export class Generator {
 /** NaN or undefined would seed "NaN"/"undefined": reproducible, but almost surely not what was meant. */
 function checkSeed(op: string, seed: unknown): void {
   if (typeof seed === "string" || (typeof seed === "number" && Number.isFinite(seed))) return;
-  throw new Error(`${op}: seed must be a finite number or a string, got ${typeof seed === "number" ? seed : typeof seed}`);
+  throw new Error(`${op}: seed must be a finite number or a string, got ${formatValue(seed)}`);
 }
 
 let globalGenerator = new Generator(0);
@@ -108,7 +109,7 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
   checkOptions("rand", options, ["generator", "dtype", "low", "high"]);
   const { generator = globalGenerator, dtype = "float32", low = 0, high = 1 } = options;
   if (dtype === "int32") throw new Error("rand: dtype must be float32 or float64, got int32 (use randint)");
-  const data = allocate(dtype, shapeSize(shape));
+  const data = allocate(dtype, shapeSize(shape), "rand", shape);
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * generator.random();
   return new Tensor(data, shape);
 }
@@ -119,7 +120,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
   checkOptions("randn", options, ["generator", "dtype", "mean", "std"]);
   const { generator = globalGenerator, dtype = "float32", mean = 0, std = 1 } = options;
   if (dtype === "int32") throw new Error("randn: dtype must be float32 or float64, got int32");
-  const data = allocate(dtype, shapeSize(shape));
+  const data = allocate(dtype, shapeSize(shape), "randn", shape);
   for (let i = 0; i < data.length; i++) data[i] = mean + std * generator.normal();
   return new Tensor(data, shape);
 }
@@ -129,7 +130,7 @@ export function randint(low: number, high: number, shape: Shape, options: { gene
   checkShape("randint", shape);
   checkOptions("randint", options, ["generator"]);
   const generator = options.generator ?? globalGenerator;
-  const data = allocate("int32", shapeSize(shape));
+  const data = allocate("int32", shapeSize(shape), "randint", shape);
   for (let i = 0; i < data.length; i++) data[i] = generator.int(low, high);
   return new Tensor(data, shape);
 }

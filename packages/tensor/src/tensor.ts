@@ -1,3 +1,5 @@
+import { formatBytes, formatCount } from "./format.js";
+
 /** Element types a Tensor can hold. float32 trains, float64 checks gradients, int32 indexes. */
 export type DType = "float32" | "float64" | "int32";
 export type TypedArray = Float32Array | Float64Array | Int32Array;
@@ -5,17 +7,44 @@ export type Shape = readonly number[];
 /** Nested JavaScript arrays of numbers, as `toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
 
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    default:
-      throw new Error(`unknown dtype '${String(dtype)}': expected 'float32', 'float64' or 'int32'`);
+/**
+ * The most elements one tensor can hold: V8's typed-array limit (Node and Chromium, 64-bit).
+ * Checked before allocating, so that asking for more fails the same way on every machine.
+ */
+export const MAX_ELEMENTS = 2 ** 32;
+
+const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4 };
+
+/**
+ * Zeroed storage for `size` elements. A request the engine cannot meet (more than MAX_ELEMENTS,
+ * or more memory than it can get) throws an Error naming `op`, the shape (when given), the
+ * elements and the bytes, instead of the engine's bare RangeError.
+ */
+export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape): TypedArray {
+  if (size > MAX_ELEMENTS) {
+    throw new Error(`${allocationRequest(op, dtype, size, shape)}: more than the ${formatCount(MAX_ELEMENTS)} elements a tensor can hold`);
   }
+  try {
+    switch (dtype) {
+      case "float32":
+        return new Float32Array(size);
+      case "float64":
+        return new Float64Array(size);
+      case "int32":
+        return new Int32Array(size);
+      default:
+        throw new Error(`unknown dtype '${String(dtype)}': expected 'float32', 'float64' or 'int32'`);
+    }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new Error(`${allocationRequest(op, dtype, size, shape)}: the JavaScript engine could not allocate it (${e.message}); use smaller tensors or batches`);
+  }
+}
+
+function allocationRequest(op: string, dtype: DType, size: number, shape: Shape | undefined): string {
+  const what = shape === undefined ? `${formatCount(size)} ${dtype} elements` : `${dtype === "int32" ? "an" : "a"} ${dtype} tensor of shape ${formatShape(shape)}`;
+  const elements = shape === undefined ? "" : `${formatCount(size)} elements, `;
+  return `${op}: cannot allocate ${what} (${elements}${formatBytes(size * BYTES_PER_ELEMENT[dtype])})`;
 }
 
 export function dtypeOf(data: TypedArray): DType {

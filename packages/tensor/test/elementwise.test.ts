@@ -82,7 +82,7 @@ describe("binary arithmetic", () => {
   });
 
   it("rejects non-tensor operands", () => {
-    expect(() => add(tensor([1]), "2" as unknown as number)).toThrow(/add: operands must be Tensors or numbers, got string/);
+    expect(() => add(tensor([1]), "2" as unknown as number)).toThrow(/add: operands must be Tensors or numbers, got "2"/);
     expect(() => mul([1, 2] as unknown as number, 2)).toThrow(/mul: operands must be Tensors or numbers, got an array of length 2/);
   });
 });

@@ -92,8 +92,8 @@ const catalogue: [string, () => unknown, string][] = [
   ["tensor: unknown dtype", () => tensor([1, 2], undefined, "int64" as never), "tensor: unknown dtype 'int64': expected 'float32', 'float64' or 'int32'"],
   ["tensor: ragged nested arrays", () => tensor([[1, 2], [3]]), "tensor: ragged nested array: expected an array of length 2 at depth 1, got an array of length 1"],
   ["tensor: values do not fill the shape", () => tensor([1, 2, 3], [2, 2]), "tensor: 3 values do not fill shape [2,2] (4 elements)"],
-  ["zeros: a negative size", () => zeros([2, -1]), "full: invalid shape [2,-1]: dimensions must be non-negative integers"],
-  ["zeros: a number instead of a shape", () => zeros(3 as never), "full: shape must be an array of sizes such as [2,3], got the number 3"],
+  ["zeros: a negative size", () => zeros([2, -1]), "zeros: invalid shape [2,-1]: dimensions must be non-negative integers"],
+  ["zeros: a number instead of a shape", () => zeros(3 as never), "zeros: shape must be an array of sizes such as [2,3], got the number 3"],
   ["randn: int32", () => randn([2], { dtype: "int32" }), "randn: dtype must be float32 or float64, got int32"],
   // Not a Tensor where a Tensor is required
   ["add: a plain array", () => add([1, 2] as never, t(2)), "add: operands must be Tensors or numbers, got an array of length 2 (make one with tensor(...))"],
@@ -106,14 +106,14 @@ const catalogue: [string, () => unknown, string][] = [
   ["concat: a non-Tensor in the list", () => concat([t(2), [1, 2] as never]), "concat: tensor 1 must be a Tensor, got an array of length 2 (make one with tensor(...))"],
   // Options
   ["matmul: PyTorch-style option name", () => matmul(t(2, 3), t(2, 3), { transpose_b: true } as never), "matmul: unknown option 'transpose_b' (did you mean 'transposeB'?); expected one of transposeA, transposeB"],
-  ["matmul: options that are not an object", () => matmul(t(2, 3), t(3, 2), true as never), "matmul: options must be an object such as { transposeA: ... }, got boolean true"],
+  ["matmul: options that are not an object", () => matmul(t(2, 3), t(3, 2), true as never), "matmul: options must be an object such as { transposeA: ... }, got true"],
   ["randn: seed instead of generator", () => randn([2], { seed: 1 } as never), "randn: unknown option 'seed'; expected one of generator, dtype, mean, std"],
   ["rand: min/max instead of low/high", () => rand([2], { min: 0, max: 2 } as never), "rand: unknown option 'min'; expected one of generator, dtype, low, high"],
   ["randint: dtype option", () => randint(0, 3, [2], { dtype: "int32" } as never), "randint: unknown option 'dtype'; expected one of generator"],
   ["allClose: a misspelt tolerance", () => allClose(t(2), t(2), { rtol: 1e-3, tol: 1e-3 } as never), "allClose: unknown option 'tol'; expected one of rtol, atol"],
   // Reproducibility
   ["manualSeed: NaN", () => manualSeed(NaN), "manualSeed: seed must be a finite number or a string, got NaN"],
-  ["Generator: an object as seed", () => new Generator({} as never), "Generator: seed must be a finite number or a string, got object"],
+  ["Generator: an object as seed", () => new Generator({} as never), "Generator: seed must be a finite number or a string, got {}"],
   ["Generator.int: empty range", () => new Generator(1).int(3, 3), "Generator.int: expected integers low < high, got low=3, high=3"],
 ];
 

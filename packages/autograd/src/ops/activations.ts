@@ -62,7 +62,7 @@ function leakyFloat32(x: Float32Array, v: Float32Array, slope: number): Float32A
 /** x for x > 0, slope·x otherwise (the gradient at 0 is slope). int32 input gives float32. */
 export function leakyRelu(a: Input, slope = 0.01): Variable {
   if (typeof slope !== "number" || !Number.isFinite(slope)) {
-    throw new Error(`leakyRelu: slope must be a finite number, got ${String(slope)}`);
+    throw new Error(`leakyRelu: slope must be a finite number, got ${T.formatValue(slope)}`);
   }
   const x = asVariable(a, undefined, "leakyRelu");
   const xv = x.dtype === "int32" ? T.cast(x.value, "float32") : x.value;

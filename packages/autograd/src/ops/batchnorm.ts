@@ -51,9 +51,9 @@ export function batchNorm(
     throw new Error("batchNorm: pass both runningMean and runningVar, or neither");
   }
   if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
-    throw new Error(`batchNorm: momentum must be in [0, 1], got ${String(momentum)}`);
+    throw new Error(`batchNorm: momentum must be in [0, 1], got ${T.formatValue(momentum)}`);
   }
-  if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`batchNorm: eps must be a non-negative number, got ${String(eps)}`);
+  if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`batchNorm: eps must be a non-negative number, got ${T.formatValue(eps)}`);
   const N = x.shape[0]!;
   const S = x.size / Math.max(N * C, 1);
   const M = N * S;

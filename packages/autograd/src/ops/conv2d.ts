@@ -36,7 +36,7 @@ export function pair(who: string, what: string, v: Pair | undefined, fallback: n
   const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
   if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
     const expected = min === 0 ? "non-negative integer" : "positive integer";
-    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${typeof v === "number" ? String(v) : JSON.stringify(v)}`);
+    throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${T.formatValue(v)}`);
   }
   return p as [number, number];
 }
@@ -248,7 +248,7 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
     return col;
   };
 
-  const out = T.allocate(dtype, g.n * outPlane) as Float;
+  const out = T.allocate(dtype, g.n * outPlane, "conv2d", shape) as Float;
   for (let n = 0; n < g.n; n++) T.kernels.gemm(outC, P, Kb, wb, 0, false, columns(n), 0, false, out, n * outPlane, false);
 
   const inputs = b === null ? [x, wt] : [x, wt, b];

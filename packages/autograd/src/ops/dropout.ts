@@ -15,7 +15,7 @@ export interface DropoutOptions {
  */
 export function dropout(a: Input, p: number, options: DropoutOptions = {}): Variable {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
-    throw new Error(`dropout: p must be a probability in [0, 1], got ${String(p)}`);
+    throw new Error(`dropout: p must be a probability in [0, 1], got ${T.formatValue(p)}`);
   }
   T.checkOptions("dropout", options, ["generator", "training"]);
   const x = asVariable(a, undefined, "dropout");

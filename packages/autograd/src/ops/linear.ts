@@ -26,13 +26,13 @@ export function linear(input: Input, weight: Input, bias?: Input): Variable {
   const rows = T.shapeSize(x.shape.slice(0, -1));
   const x2 = T.reshape(xv, [rows, inF]);
 
-  const out = T.allocate(dtype, rows * outF) as T.FloatArray;
+  const outShape = [...x.shape.slice(0, -1), outF];
+  const out = T.allocate(dtype, rows * outF, "linear", outShape) as T.FloatArray;
   if (b !== null) {
     const bd = as(b).data;
     for (let r = 0; r < rows; r++) out.set(bd, r * outF);
   }
   T.kernels.gemm(rows, outF, inF, x2.data as T.FloatArray, 0, false, wv.data as T.FloatArray, 0, false, out, 0, b !== null);
-  const outShape = [...x.shape.slice(0, -1), outF];
 
   const inputs = b === null ? [x, w] : [x, w, b];
   return record("linear", inputs, new T.Tensor(out, outShape), (g) => {

@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type Shape, type TypedArray, Tensor, allocate, checkShape, formatShape, shapeSize } from "../tensor.js";
 import { checkTensor, sameShape } from "./util.js";
 import { sum } from "./reduce.js";
@@ -28,7 +29,7 @@ export function broadcastShapesFor(op: string, shapes: readonly Shape[]): number
 /** The shape that all `shapes` broadcast to (NumPy rules), or an error naming the shapes. */
 export function broadcastShapes(...shapes: Shape[]): number[] {
   for (const s of shapes) {
-    if (!Array.isArray(s)) throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${typeof s}`);
+    if (!Array.isArray(s)) throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${formatValue(s)}`);
     checkShape("broadcastShapes", s);
   }
   return broadcastShapesFor("broadcastShapes", shapes);
@@ -126,7 +127,7 @@ export function broadcastTo(t: Tensor, shape: Shape): Tensor {
     t.rank <= shape.length && t.shape.every((d, i) => d === 1 || d === shape[shape.length - t.rank + i]);
   if (!ok) throw new Error(`broadcastTo: cannot broadcast shape ${formatShape(t.shape)} to ${formatShape(shape)}`);
   if (sameShape(t.shape, shape)) return new Tensor(t.data.slice(), shape);
-  const out = allocate(t.dtype, shapeSize(shape));
+  const out = allocate(t.dtype, shapeSize(shape), "broadcastTo", shape);
   broadcastInto(t, shape, out);
   return new Tensor(out, shape);
 }

@@ -1,4 +1,4 @@
-import { Tensor, allocate } from "../tensor.js";
+import { Tensor, allocate, shapeSize } from "../tensor.js";
 import { broadcastShapesFor, forEachRow, planBroadcast } from "./broadcast.js";
 import { type BinaryRow, runBinary } from "./elementwise.js";
 import { type Operand, asTensor, checkOperand, resultDtype, sameShape } from "./util.js";
@@ -79,7 +79,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
     return new Tensor(out, c.shape);
   }
   const outShape = broadcastShapesFor("where", [c.shape, x.shape, y.shape]);
-  const out = allocate(dtype, outShape.reduce((p, d) => p * d, 1));
+  const out = allocate(dtype, shapeSize(outShape), "where", outShape);
   if (out.length === 0) return new Tensor(out, outShape);
   const plan = planBroadcast(outShape, [c.shape, x.shape, y.shape]);
   const last = plan.dims.length - 1;

@@ -38,7 +38,7 @@ function isTrailing(small: readonly number[], big: readonly number[]): boolean {
 export function runBinary(op: string, row: BinaryRow, a: Tensor, b: Tensor, outDtype: DType, into?: TypedArray): Tensor {
   const outShape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapesFor(op, [a.shape, b.shape]);
   const size = outShape.reduce((p, d) => p * d, 1);
-  const out = into ?? allocate(outDtype, size);
+  const out = into ?? allocate(outDtype, size, op, outShape);
   if (size === 0) return new Tensor(out, outShape);
   const ad = a.data;
   const bd = b.data;

@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type DType, type Shape, Tensor, allocate, formatShape, shapeSize, stridesOf } from "../tensor.js";
 import { checkDtype, checkTensor, describe, normalizeAxis } from "./util.js";
 
@@ -15,7 +16,7 @@ function indexData(op: string, indices: Indices): { data: Int32Array; shape: Sha
   if (Array.isArray(indices)) {
     const data = new Int32Array(indices.length);
     indices.forEach((v, i) => {
-      if (!Number.isInteger(v) || Math.abs(v) > 2147483647) throw new Error(`${op}: indices must be integers, got ${v} at position ${i}`);
+      if (!Number.isInteger(v) || Math.abs(v) > 2147483647) throw new Error(`${op}: indices must be integers, got ${formatValue(v)} at position ${i}`);
       data[i] = v;
     });
     return { data, shape: [indices.length] };
@@ -49,7 +50,7 @@ export function gather(t: Tensor, indices: Indices, axis = 0): Tensor {
   const inner = shapeSize(t.shape.slice(ax + 1));
   const m = idx.length;
   const src = t.data;
-  const out = allocate(t.dtype, shapeSize(outShape));
+  const out = allocate(t.dtype, shapeSize(outShape), "gather", outShape);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const row = idx[j]! < 0 ? idx[j]! + n : idx[j]!;
@@ -65,10 +66,10 @@ export function gather(t: Tensor, indices: Indices, axis = 0): Tensor {
 export function oneHot(indices: Indices, numClasses: number, dtype: DType = "float32"): Tensor {
   const { data: labels, shape } = indexData("oneHot", indices);
   if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new Error(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+    throw new Error(`oneHot: numClasses must be a positive integer, got ${formatValue(numClasses)}`);
   }
   checkDtype("oneHot", dtype);
-  const out = allocate(dtype, labels.length * numClasses);
+  const out = allocate(dtype, labels.length * numClasses, "oneHot", [...shape, numClasses]);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;
     if (c < 0 || c >= numClasses) {

@@ -47,8 +47,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const dtype = floatDtype(promote(a.dtype, b.dtype));
   const ad = floatData(a, dtype);
   const bd = floatData(b, dtype);
-  const out = allocate(dtype, batch * m * n) as FloatArray;
   const outShape = a.rank === 3 ? [batch, m, n] : [m, n];
+  const out = allocate(dtype, batch * m * n, "matmul", outShape) as FloatArray;
   const active = kernels;
   if (b.rank === 2 && !transposeA) {
     // The batch of row-major [m,k] matrices is one [batch·m, k] matrix: a single call.

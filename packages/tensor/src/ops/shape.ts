@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type DType, type Shape, type TypedArray, Tensor, allocate, formatShape, shapeSize } from "../tensor.js";
 import { checkDtype, checkTensor, convert, normalizeAxis } from "./util.js";
 
@@ -7,7 +8,7 @@ import { checkDtype, checkTensor, convert, normalizeAxis } from "./util.js";
 /** The same elements in a new shape (one entry may be -1: inferred). Shares storage. */
 export function reshape(t: Tensor, shape: Shape): Tensor {
   checkTensor("reshape", t);
-  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of sizes, got ${typeof shape}`);
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of sizes, got ${formatValue(shape)}`);
   let inferred = -1;
   let known = 1;
   shape.forEach((d, i) => {

@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type Shape, type TypedArray, Tensor, allocate, formatShape, shapeSize, stridesOf } from "../tensor.js";
 import { checkTensor, describe, normalizeAxis, promote } from "./util.js";
 import { reshape } from "./shape.js";
@@ -84,14 +85,14 @@ export function pad(t: Tensor, pads: readonly (readonly [number, number])[]): Te
   }
   pads.forEach((p, ax) => {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new Error(`pad: pads[${ax}] must be [before, after] with non-negative integers, got ${JSON.stringify(p)}`);
+      throw new Error(`pad: pads[${ax}] must be [before, after] with non-negative integers, got ${formatValue(p)}`);
     }
   });
   const outShape = t.shape.map((d, ax) => d + (pads[ax]?.[0] ?? 0) + (pads[ax]?.[1] ?? 0));
   const outStrides = stridesOf(outShape);
   let offset = 0;
   pads.forEach((p, ax) => (offset += p[0] * outStrides[ax]!));
-  const out = allocate(t.dtype, shapeSize(outShape));
+  const out = allocate(t.dtype, shapeSize(outShape), "pad", outShape);
   copyBlock(t.data, t.strides, 0, out, outStrides, offset, t.shape);
   return new Tensor(out, outShape);
 }
@@ -119,7 +120,7 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
     total += t.shape[ax]!;
   });
   const outShape: Shape = first.shape.map((d, k) => (k === ax ? total : d));
-  const out = allocate(dtype, shapeSize(outShape));
+  const out = allocate(dtype, shapeSize(outShape), "concat", outShape);
   // Each input contributes one contiguous chunk per index of the axes before `axis`.
   const outer = shapeSize(first.shape.slice(0, ax));
   const inner = shapeSize(first.shape.slice(ax + 1));

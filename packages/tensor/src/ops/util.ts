@@ -1,3 +1,4 @@
+import { formatValue } from "../format.js";
 import { type DType, type Shape, type TypedArray, Tensor, allocate, formatShape } from "../tensor.js";
 
 /** What the elementwise ops accept: a tensor, or a JS number that takes the other operand's dtype. */
@@ -35,8 +36,9 @@ export function describe(x: unknown): string {
   if (value instanceof Tensor) {
     return `a Variable of shape ${formatShape(value.shape)} (pass variable.value, or use the differentiable op from @nabla/autograd)`;
   }
-  if (typeof x === "number") return `the number ${x}`;
-  return typeof x === "object" ? "an object" : typeof x;
+  if (typeof x === "number") return `the number ${formatValue(x)}`;
+  if (typeof x === "object") return "an object";
+  return typeof x === "function" ? "function" : formatValue(x);
 }
 
 /** The dtype two tensor operands promote to: float64 > float32 > int32. */

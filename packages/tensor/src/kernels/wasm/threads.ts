@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { formatValue } from "../../format.js";
 
 // A second thread for large sgemm calls: a worker runs its own instance of the module over the
 // same shared memory and computes one block of C while the main thread computes the other.
@@ -262,6 +263,6 @@ export function threadSetting(): 1 | 2 {
  * Results are bit-identical either way. Overrides NABLA_THREADS.
  */
 export function setThreads(n: number): void {
-  if (n !== 1 && n !== 2) throw new Error(`setThreads: expected 1 or 2, got ${String(n)}`);
+  if (n !== 1 && n !== 2) throw new Error(`setThreads: expected 1 or 2, got ${formatValue(n)}`);
   setting = n;
 }
