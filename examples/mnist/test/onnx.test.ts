@@ -18,8 +18,19 @@ function trainedStatistics(name: ModelName): Module {
   return model.eval();
 }
 
+/**
+ * The feed-forward models. lstm and gru call their recurrent layer from RowReader's own forward,
+ * which the exporter cannot follow (it writes a recurrent layer only as the whole model); the CLI
+ * refuses `--export-onnx` for them before training, tested in mnist.test.ts.
+ */
+const EXPORTABLE = MODEL_NAMES.filter((m) => m !== "lstm" && m !== "gru");
+
 describe("the example's models run in onnxruntime as in Nabla", () => {
-  it.each(MODEL_NAMES.map((m) => [m]))("%s on MNIST test images and random inputs, batches of 1 and 37", async (name) => {
+  it("covers every feed-forward model of the example", () => {
+    expect(EXPORTABLE).toEqual(["mlp", "cnn", "cnn-bn"]);
+  });
+
+  it.each(EXPORTABLE.map((m) => [m]))("%s on MNIST test images and random inputs, batches of 1 and 37", async (name) => {
     const spec = MODELS[name];
     const model = trainedStatistics(name);
     const bytes = exportOnnx(model, { inputShape: spec.inputShape });
