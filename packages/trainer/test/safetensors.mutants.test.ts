@@ -50,4 +50,19 @@ describe("safetensors: what the mutation run found untested", () => {
       "loadSafetensors: t.safetensors: header length 3 goes beyond the end of the file (10 bytes): truncated or not a safetensors file",
     );
   });
+
+  it("refuses a dtype that is not a string, even one that prints as a known code", () => {
+    const bytes = handMade({ a: { dtype: ["F32"], shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4));
+    expect(() => decodeSafetensors(bytes, "d.safetensors")).toThrow(`loadSafetensors: d.safetensors: tensor 'a' has dtype ["F32"], expected one of`);
+  });
+
+  it("pads the header with spaces so the data section starts 8-byte aligned, whatever the header's length", () => {
+    for (const name of ["a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh"]) {
+      const [prefix, header] = encodeSafetensors({ [name]: new Tensor(new Float32Array([1]), [1]) });
+      const length = Number(new DataView(prefix!.buffer, prefix!.byteOffset, 8).getBigUint64(0, true));
+      expect(length).toBe(header!.byteLength);
+      expect((8 + length) % 8).toBe(0);
+      expect(new TextDecoder().decode(header).trimEnd()).toBe(JSON.stringify({ [name]: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }));
+    }
+  });
 });
