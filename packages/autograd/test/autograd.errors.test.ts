@@ -17,19 +17,9 @@ import {
   sum,
   variable,
 } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // What a user can get wrong with Variables and differentiable ops, and the exact message each gets.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const t = (...shape: number[]): Tensor => zeros(shape);
 const leaf = (...shape: number[]): Variable => variable(zeros(shape), { requiresGrad: true });

@@ -15,22 +15,12 @@ import {
   variable,
   where,
 } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // Issue 14 item 2: a tensor an op saved for its backward and then changed in place must make
 // backward throw, never return a gradient computed from the new values.
 
 const leaf = (values: number[]): Variable => variable(values, { requiresGrad: true });
-
-/** The message of the Error fn throws. */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const advice = "clone the tensor before modifying it (tensor.clone(), or variable.value.clone()), or modify it only after backward()";
 

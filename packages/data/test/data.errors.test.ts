@@ -5,19 +5,9 @@ import { gzipSync } from "node:zlib";
 import { Generator, tensor, zeros } from "@nabla/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataLoader, MNIST_FILES, TensorDataset, collate, loadMnist, parseIdx, readIdx } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // What a user can get wrong with data files and loaders, and the exact message each gets.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 function idx(code: number, shape: number[], values: ArrayLike<number>, bytesPerValue = 1): Uint8Array {
   const header = 4 + 4 * shape.length;

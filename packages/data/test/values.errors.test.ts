@@ -4,16 +4,7 @@ import { join } from "node:path";
 import { tensor } from "@nabla/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataLoader, TensorDataset, loadMnist } from "../src/index.js";
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
+import { messageOf } from "../../tensor/test/message-of.js";
 
 const root = mkdtempSync(join(tmpdir(), "nabla-data-values-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -16,19 +16,9 @@ import {
   Softmax,
   init,
 } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // What a user can get wrong with layers and models, and the exact message each gets.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const input = (...shape: number[]): Variable => variable(zeros(shape));
 

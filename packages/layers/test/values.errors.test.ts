@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AvgPool2d, BatchNorm1d, Conv2d, Dense, Dropout, Flatten, LeakyReLU, Softmax, init } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // A value a user passed shows as it was passed: `"784"` (a string read from a command line or a
 // JSON file) must not print as 784, or the message contradicts itself.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 describe("layer arguments of the wrong type are shown as they were given", () => {
   it("strings are quoted, numbers are not", () => {

@@ -1,19 +1,10 @@
 import { tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { softmaxCrossEntropy } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // Class labels read from a CSV or JSON file often arrive as strings: say so, rather than calling
 // the label "0" a non-integer.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const logits = tensor([
   [1, 2, 3],

@@ -2,19 +2,9 @@ import { variable } from "@nabla/autograd";
 import { type Tensor, full, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { bceWithLogits, l2Penalty, mse, softmaxCrossEntropy } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // What a user can get wrong with losses, and the exact message each gets.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const logits = zeros([4, 10]);
 const labels = [1, 2, 3, 4];

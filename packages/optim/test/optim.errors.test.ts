@@ -2,19 +2,9 @@ import { Variable, add, variable } from "@nabla/autograd";
 import { zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, AdamW, CosineAnnealingLR, RMSprop, SGD, StepLR } from "../src/index.js";
+import { messageOf } from "../../tensor/test/message-of.js";
 
 // What a user can get wrong with optimizers and schedules, and the exact message each gets.
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const p = (): Variable => variable(zeros([2, 3]), { requiresGrad: true, name: "w" });
 /** A stand-in for a Module: what `new Adam(model)` receives when `.parameters()` is forgotten. */

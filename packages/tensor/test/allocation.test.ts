@@ -21,19 +21,10 @@ import {
   zeros,
   zerosLike,
 } from "../src/index.js";
+import { messageOf } from "./message-of.js";
 
 // Asking for more than a tensor can hold must name the function called, the shape and dtype asked
 // for and the bytes, never surface as V8's bare "RangeError: Invalid typed array length".
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const limit = "more than the 4,294,967,296 elements a tensor can hold";
 

@@ -29,22 +29,11 @@ import {
   transpose,
   zeros,
 } from "../src/index.js";
+import { messageOf } from "./message-of.js";
 
 // The catalogue of what a user can get wrong with tensors, and the exact message each gets: always
 // a plain Error from the public function that names the op, what it got and what it expected —
 // never a TypeError from inside a loop.
-
-/** The message of the Error fn throws; fails if it throws nothing or something other than a plain Error. */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Error);
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
 
 const t = (...shape: number[]): Tensor => zeros(shape);
 /** What a user holding an autograd Variable might pass to a tensor op by mistake. */
