@@ -7,7 +7,9 @@ const names = process.argv.slice(2).filter((a) => a !== "--");
 const chosen = names.length > 0 ? names : Object.keys(targets);
 const unknown = chosen.filter((n) => !(n in targets));
 if (unknown.length > 0) {
-  console.error(`mutation: unknown target ${unknown.map((n) => `"${n}"`).join(", ")}; expected one of ${Object.keys(targets).join(", ")}`);
+  console.error(
+    `mutation: unknown target ${unknown.map((n) => `"${n}"`).join(", ")}; expected one of ${Object.keys(targets).join(", ")}`,
+  );
   process.exit(2);
 }
 for (const name of chosen) {

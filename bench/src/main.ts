@@ -7,12 +7,15 @@ import { fileURLToPath } from "node:url";
 import { version_wasm as tfjsWasmVersion } from "@tensorflow/tfjs-backend-wasm";
 import { loadMnistArrays } from "./mnist.js";
 import { runNabla } from "./nabla.js";
-import { type Results, details, table, targetList } from "./report.js";
+import { details, type Results, table, targetList } from "./report.js";
 import { runTfjs, tfjsVersion } from "./tfjs.js";
 import { runTorch } from "./torch.js";
 
 const log = (s: string): void => console.error(`  ${s}`);
-const load = (): string => loadavg().map((x) => x.toFixed(2)).join(", ");
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ");
 
 function cpuDescription(): string {
   const info = readFileSync("/proc/cpuinfo", "utf8");
@@ -38,8 +41,16 @@ const torch = runTorch(data.dir);
 if (torch.note !== undefined) log(`PyTorch: ${torch.note}`);
 const loadAfter = load();
 
-const torchCells = torch.note === undefined ? torch.cells : new Map([...nabla.cells.keys()].map((k) => [k, { note: torch.note }]));
-const results: Results = { nabla: nabla.cells, nablaJs: nabla.jsCells, nabla2: nabla.twoThreadCells, tfjsCpu, tfjsWasm, torch: torchCells };
+const torchCells =
+  torch.note === undefined ? torch.cells : new Map([...nabla.cells.keys()].map((k) => [k, { note: torch.note }]));
+const results: Results = {
+  nabla: nabla.cells,
+  nablaJs: nabla.jsCells,
+  nabla2: nabla.twoThreadCells,
+  tfjsCpu,
+  tfjsWasm,
+  torch: torchCells,
+};
 const nablaTitle = nabla.backend === null ? "Nabla" : `Nabla (${nabla.backend})`;
 const main = table(results, nablaTitle);
 const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);

@@ -110,14 +110,35 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
 
   cells.set(
     rowKey.mlp,
-    missing(nabla, ["Sequential", "Dense", "ReLU", "SGD", "softmaxCrossEntropy", "tensor", "asVariable", "noGrad", "argmax", "manualSeed"]) ??
-      attempt(log, "MLP epoch", () => trainMlp(nabla, data)),
+    missing(nabla, [
+      "Sequential",
+      "Dense",
+      "ReLU",
+      "SGD",
+      "softmaxCrossEntropy",
+      "tensor",
+      "asVariable",
+      "noGrad",
+      "argmax",
+      "manualSeed",
+    ]) ?? attempt(log, "MLP epoch", () => trainMlp(nabla, data)),
   );
   log(`nabla MLP epoch: ${show(cells.get(rowKey.mlp))} s`);
   cells.set(
     rowKey.cnn,
-    missing(nabla, ["Sequential", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Dense", "SGD", "softmaxCrossEntropy", "tensor", "asVariable", "manualSeed"]) ??
-      attempt(log, "CNN epoch", () => trainCnn(nabla, data)),
+    missing(nabla, [
+      "Sequential",
+      "Conv2d",
+      "ReLU",
+      "MaxPool2d",
+      "Flatten",
+      "Dense",
+      "SGD",
+      "softmaxCrossEntropy",
+      "tensor",
+      "asVariable",
+      "manualSeed",
+    ]) ?? attempt(log, "CNN epoch", () => trainCnn(nabla, data)),
   );
   log(`nabla CNN epoch: ${show(cells.get(rowKey.cnn))} s`);
   cells.set(
@@ -213,7 +234,10 @@ export function trainLstm(nabla: Nabla, data: Mnist): Cell {
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 28, 28]);
       opt.zeroGrad();
       const { h } = recurrent.forward(asVariable(xb));
-      const l = softmaxCrossEntropy(head.forward(reshape(h, [size, lstm.hidden])), data.trainLabels.subarray(i, i + size));
+      const l = softmaxCrossEntropy(
+        head.forward(reshape(h, [size, lstm.hidden])),
+        data.trainLabels.subarray(i, i + size),
+      );
       l.backward();
       opt.step();
       loss = l.item();

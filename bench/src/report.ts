@@ -10,11 +10,31 @@ interface RowSpec {
 }
 
 export const rows: readonly RowSpec[] = [
-  ...gemmShapes.map((s) => ({ key: rowKey.gemm(s.label), label: `sgemm ${s.label}`, unit: "GFLOP/s", higherIsBetter: true })),
-  ...ceShapes.map((s) => ({ key: rowKey.ce(s.label), label: `softmax-CE fwd+bwd ${s.label}`, unit: "µs", higherIsBetter: false })),
+  ...gemmShapes.map((s) => ({
+    key: rowKey.gemm(s.label),
+    label: `sgemm ${s.label}`,
+    unit: "GFLOP/s",
+    higherIsBetter: true,
+  })),
+  ...ceShapes.map((s) => ({
+    key: rowKey.ce(s.label),
+    label: `softmax-CE fwd+bwd ${s.label}`,
+    unit: "µs",
+    higherIsBetter: false,
+  })),
   { key: rowKey.mlp, label: `MNIST MLP epoch (60k, batch ${mlp.batch})`, unit: "s", higherIsBetter: false },
-  { key: rowKey.cnn, label: `deepnet CNN epoch (${cnn.images} images, batch ${cnn.batch})`, unit: "s", higherIsBetter: false },
-  { key: rowKey.lstm, label: `sequential-MNIST LSTM epoch (${lstm.images.toLocaleString("en-US")} images, batch ${lstm.batch})`, unit: "s", higherIsBetter: false },
+  {
+    key: rowKey.cnn,
+    label: `deepnet CNN epoch (${cnn.images} images, batch ${cnn.batch})`,
+    unit: "s",
+    higherIsBetter: false,
+  },
+  {
+    key: rowKey.lstm,
+    label: `sequential-MNIST LSTM epoch (${lstm.images.toLocaleString("en-US")} images, batch ${lstm.batch})`,
+    unit: "s",
+    higherIsBetter: false,
+  },
 ];
 
 export type Results = Record<PeerId, Cells>;
@@ -53,7 +73,12 @@ const times = (r: number | null): string => (r === null ? "—" : `${r >= 10 ? r
 /** The main table: one row per workload, the figures, then Nabla's speed-up over each peer. */
 export function table(results: Results, nablaTitle: string): string {
   const titles = peers.map((p) => (p.id === "nabla" ? nablaTitle : p.title));
-  const head = ["workload", "unit", ...titles, ...ratioPeers.map((p) => `Nabla vs ${peers.find((q) => q.id === p)!.title}`)];
+  const head = [
+    "workload",
+    "unit",
+    ...titles,
+    ...ratioPeers.map((p) => `Nabla vs ${peers.find((q) => q.id === p)!.title}`),
+  ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
   for (const row of rows) {
     const cells = peers.map((p) => cellText(results[p.id].get(row.key)));
@@ -87,7 +112,12 @@ interface Target {
 const targets: readonly Target[] = [
   { text: "MLP epoch ≥ 10× faster than tfjs-wasm", row: rowKey.mlp, peer: "tfjsWasm", atLeast: 10 },
   { text: "MLP epoch within 2× of PyTorch (1 thread)", row: rowKey.mlp, peer: "torch", atLeast: 0.5 },
-  { text: "sgemm 512 at least as fast as tfjs-wasm", row: rowKey.gemm(gemmShapes[1]!.label), peer: "tfjsWasm", atLeast: 1 },
+  {
+    text: "sgemm 512 at least as fast as tfjs-wasm",
+    row: rowKey.gemm(gemmShapes[1]!.label),
+    peer: "tfjsWasm",
+    atLeast: 1,
+  },
   { text: "softmax-CE [512,10] faster than PyTorch", row: rowKey.ce(ceShapes[0]!.label), peer: "torch", atLeast: 1 },
   { text: "softmax-CE [128,1000] ≥ 5× tfjs-wasm", row: rowKey.ce(ceShapes[1]!.label), peer: "tfjsWasm", atLeast: 5 },
   { text: "CNN epoch ≥ 50× faster than tfjs-cpu", row: rowKey.cnn, peer: "tfjsCpu", atLeast: 50 },

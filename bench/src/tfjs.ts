@@ -115,7 +115,12 @@ function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
         tf.tidy(() => {
           const { xb, yb } = batch(data, i, size, [size, 28, 28, 1]);
           const cost = opt.minimize(() => {
-            const h = tf.maxPool(tf.relu(tf.conv2d(xb as tf.Tensor4D, filter, 1, "same").add<tf.Tensor4D>(bias)), 2, 1, "valid");
+            const h = tf.maxPool(
+              tf.relu(tf.conv2d(xb as tf.Tensor4D, filter, 1, "same").add<tf.Tensor4D>(bias)),
+              2,
+              1,
+              "valid",
+            );
             return tf.losses.softmaxCrossEntropy(yb, h.reshape([size, flat]).matMul(w).add(b)) as tf.Scalar;
           }, true);
           loss = cost!.dataSync()[0]!;
@@ -133,11 +138,18 @@ function trainCnn(data: Mnist, log: (s: string) => void, backend: TfjsBackend): 
 /** tf.layers' LSTM, initialised as PyTorch and Nabla do (uniform ±1/√hidden), and Dense, trained with tf.train.adam. */
 export function trainLstm(data: Mnist, log: (s: string) => void, backend: TfjsBackend): Cell {
   const limit = 1 / Math.sqrt(lstm.hidden);
-  const uniform = (seed: number): ReturnType<typeof tf.initializers.randomUniform> => tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed });
+  const uniform = (seed: number): ReturnType<typeof tf.initializers.randomUniform> =>
+    tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed });
   const epoch = (): number => {
     const model = tf.sequential({
       layers: [
-        tf.layers.lstm({ units: lstm.hidden, inputShape: [28, 28], kernelInitializer: uniform(9), recurrentInitializer: uniform(10), biasInitializer: uniform(11) }),
+        tf.layers.lstm({
+          units: lstm.hidden,
+          inputShape: [28, 28],
+          kernelInitializer: uniform(9),
+          recurrentInitializer: uniform(10),
+          biasInitializer: uniform(11),
+        }),
         tf.layers.dense({ units: 10 }),
       ],
     });
@@ -148,7 +160,10 @@ export function trainLstm(data: Mnist, log: (s: string) => void, backend: TfjsBa
         const size = Math.min(lstm.batch, lstm.images - i);
         tf.tidy(() => {
           const { xb, yb } = batch(data, i, size, [size, 28, 28]);
-          const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+          const cost = opt.minimize(
+            () => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar,
+            true,
+          );
           loss = cost!.dataSync()[0]!;
         });
       }

@@ -176,7 +176,8 @@ export function parseArgs(argv: readonly string[]): Options {
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const flag = FLAGS[name];
-    if (flag === undefined) throw new UsageError(`unknown flag ${name} (expected one of ${Object.keys(FLAGS).join(", ")}, --help)`);
+    if (flag === undefined)
+      throw new UsageError(`unknown flag ${name} (expected one of ${Object.keys(FLAGS).join(", ")}, --help)`);
     if (seen.has(name)) throw new UsageError(`${name} is given twice`);
     seen.add(name);
     let value: string;
@@ -184,7 +185,8 @@ export function parseArgs(argv: readonly string[]): Options {
       value = arg.slice(eq + 1);
     } else {
       const next = args[i + 1];
-      if (next === undefined || (next.startsWith("--") && next.length > 2)) throw new UsageError(`${name} needs a value`);
+      if (next === undefined || (next.startsWith("--") && next.length > 2))
+        throw new UsageError(`${name} needs a value`);
       value = next;
       i++;
     }
@@ -226,7 +228,8 @@ function parseValue(name: string, flag: Flag, text: string): string | number {
       return x;
     }
     case "choice":
-      if (!flag.choices!.includes(text)) throw new UsageError(`${name} must be one of ${flag.choices!.join(", ")}, got '${text}'`);
+      if (!flag.choices!.includes(text))
+        throw new UsageError(`${name} must be one of ${flag.choices!.join(", ")}, got '${text}'`);
       return text;
     case "string":
       if (text === "") throw new UsageError(`${name} needs a non-empty value`);

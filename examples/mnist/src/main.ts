@@ -4,26 +4,26 @@ import { fileURLToPath } from "node:url";
 import {
   CosineAnnealingLR,
   DataLoader,
+  ensureDirectory,
+  exportOnnx,
+  formatShape,
   type History,
   LambdaCallback,
+  loadMnist,
   type Mnist,
+  manualSeed,
+  saveOnnx,
+  softmaxCrossEntropy,
   Tensor,
   TensorDataset,
   Trainer,
-  ensureDirectory,
-  formatShape,
-  loadMnist,
-  manualSeed,
-  exportOnnx,
-  saveOnnx,
-  softmaxCrossEntropy,
   writeFileAtomic,
 } from "nabla";
-import { type Options, USAGE, UsageError, defaultLr, parseArgs } from "./cli.js";
+import { defaultLr, type Options, parseArgs, USAGE, UsageError } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";
 import { argmaxRows, confusionMatrix, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "./report.js";
-import { RunFlags, checkpointProblem } from "./resume.js";
+import { checkpointProblem, RunFlags } from "./resume.js";
 
 /** examples/mnist/out, whether this runs from dist/ or from src/. */
 const DEFAULT_OUT = fileURLToPath(new URL("../out", import.meta.url));
@@ -68,14 +68,18 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     return fail(`cannot load MNIST: ${(e as Error).message}`, 2);
   }
-  data = { train: { ...data.train, images: asInput(data.train.images, spec) }, test: { ...data.test, images: asInput(data.test.images, spec) } };
+  data = {
+    train: { ...data.train, images: asInput(data.train.images, spec) },
+    test: { ...data.test, images: asInput(data.test.images, spec) },
+  };
 
   const lr = options.lr ?? defaultLr(options.model, options.optimizer);
   // One seed drives everything: the initial weights, then (drawn from the same generator) the
   // shuffling loader's own seed.
   const model = spec.build(manualSeed(options.seed));
   const optimizer = OPTIMIZER_BUILDERS[options.optimizer](model.parameters(), lr);
-  const scheduler = options.schedule === "cosine" ? new CosineAnnealingLR(optimizer, { tMax: options.epochs }) : undefined;
+  const scheduler =
+    options.schedule === "cosine" ? new CosineAnnealingLR(optimizer, { tMax: options.epochs }) : undefined;
   const train = new DataLoader(new TensorDataset(data.train.images, data.train.labels), {
     batchSize: options.batchSize,
     shuffle: true,
@@ -107,13 +111,23 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const started = performance.now();
   let epochsRun = 0;
-  const callbacks = [new RunFlags(options, lr, options.resume), new LambdaCallback({ onEpochBegin: () => void epochsRun++ })];
+  const callbacks = [
+    new RunFlags(options, lr, options.resume),
+    new LambdaCallback({ onEpochBegin: () => void epochsRun++ }),
+  ];
   let history: History;
   try {
-    history = await trainer.fit(train, { epochs: options.epochs, validation: test, checkpoint: { path: checkpoint }, resumeFrom: options.resume, callbacks });
+    history = await trainer.fit(train, {
+      epochs: options.epochs,
+      validation: test,
+      checkpoint: { path: checkpoint },
+      resumeFrom: options.resume,
+      callbacks,
+    });
   } catch (e) {
     // Failing before the first epoch of a resume means the checkpoint did not fit these flags.
-    if (options.resume !== undefined && epochsRun === 0) return fail(`${(e as Error).message}; resume with the flags that started the run`, 2);
+    if (options.resume !== undefined && epochsRun === 0)
+      return fail(`${(e as Error).message}; resume with the flags that started the run`, 2);
     return fail((e as Error).message, 1);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -131,7 +145,9 @@ async function main(argv: readonly string[]): Promise<number> {
   let correct = 0;
   for (let i = 0; i < testCount; i++) if (predicted[i] === data.test.labels.data[i]) correct++;
   // Epochs restored from a checkpoint carry no timings (they would make checkpoints irreproducible).
-  const perEpoch = history.epochs.map((e) => (Number.isFinite(e.seconds) ? `${e.seconds.toFixed(1)}s` : "resumed")).join(", ");
+  const perEpoch = history.epochs
+    .map((e) => (Number.isFinite(e.seconds) ? `${e.seconds.toFixed(1)}s` : "resumed"))
+    .join(", ");
   console.log(
     `\nTest accuracy: ${((100 * correct) / testCount).toFixed(2)}% (${count(correct)}/${count(testCount)}) ` +
       `after ${history.length} epoch${history.length === 1 ? "" : "s"}${epochsRun < history.length ? ` (${epochsRun} in this run)` : ""} ` +
@@ -145,7 +161,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const chart = join(outDir, `training-${options.model}.svg`);
   try {
-    writeFileAtomic(chart, [Buffer.from(trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`))]);
+    writeFileAtomic(chart, [
+      Buffer.from(trainingChartSvg(history.epochs, `MNIST ${options.model}: training loss and test accuracy`)),
+    ]);
   } catch (e) {
     return fail(`${(e as Error).message}; the checkpoint ${show(checkpoint)} was saved`, 1);
   }
@@ -168,7 +186,9 @@ function asInput(images: Tensor, spec: ModelSpec): Tensor {
   const shape = [images.shape[0]!, ...spec.inputShape];
   if (formatShape(shape) === formatShape(images.shape)) return images;
   if (images.size !== shape.reduce((a, b) => a * b, 1)) {
-    throw new Error(`the images have shape ${formatShape(images.shape)}, which the model's input shape ${formatShape(shape)} cannot hold`);
+    throw new Error(
+      `the images have shape ${formatShape(images.shape)}, which the model's input shape ${formatShape(shape)} cannot hold`,
+    );
   }
   return new Tensor(images.data, shape);
 }

@@ -4,15 +4,15 @@ import {
   Conv2d,
   Dense,
   Flatten,
-  GRU,
   type Generator,
+  GRU,
   LSTM,
   MaxPool2d,
   Module,
   ReLU,
+  reshape,
   Sequential,
   type Variable,
-  reshape,
 } from "nabla";
 import type { ModelName } from "./cli.js";
 
@@ -29,7 +29,8 @@ export const MODELS: Record<ModelName, ModelSpec> = {
   mlp: {
     description: "Dense 784→128, ReLU, Dense 128→10",
     inputShape: [784],
-    build: (generator) => new Sequential(new Dense(784, 128, { generator }), new ReLU(), new Dense(128, 10, { generator })),
+    build: (generator) =>
+      new Sequential(new Dense(784, 128, { generator }), new ReLU(), new Dense(128, 10, { generator })),
   },
 
   // deepnet's MNIST network: one 3×3 convolution with 32 filters, an overlapping 2×2 max-pool
@@ -51,7 +52,8 @@ export const MODELS: Record<ModelName, ModelSpec> = {
   // layer (which therefore need no bias of their own: BatchNorm's shift plays that part).
   // 28×28 → conv 5×5 pad 2 → 8×28×28 → pool → 8×14×14 → conv 5×5 → 16×10×10 → pool → 16×5×5.
   "cnn-bn": {
-    description: "[Conv2d 5×5, BatchNorm2d, ReLU, MaxPool2d 2×2] ×2 (8, 16 channels), Dense 400→120, BatchNorm1d, ReLU, Dense 120→10",
+    description:
+      "[Conv2d 5×5, BatchNorm2d, ReLU, MaxPool2d 2×2] ×2 (8, 16 channels), Dense 400→120, BatchNorm1d, ReLU, Dense 120→10",
     inputShape: [1, 28, 28],
     build: (generator) =>
       new Sequential(
@@ -75,13 +77,15 @@ export const MODELS: Record<ModelName, ModelSpec> = {
   lstm: {
     description: "LSTM 28→128 over the 28 rows, Dense 128→10 on its last hidden state",
     inputShape: [28, 28],
-    build: (generator) => new RowReader(new LSTM(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
+    build: (generator) =>
+      new RowReader(new LSTM(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
   },
 
   gru: {
     description: "GRU 28→128 over the 28 rows, Dense 128→10 on its last hidden state",
     inputShape: [28, 28],
-    build: (generator) => new RowReader(new GRU(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
+    build: (generator) =>
+      new RowReader(new GRU(28, 128, { batchFirst: true, generator }), new Dense(128, 10, { generator })),
   },
 };
 

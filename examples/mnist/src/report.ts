@@ -123,9 +123,13 @@ export function trainingChartSvg(history: readonly EpochLog[], title: string): s
   const yAcc = (v: number): number => m.top + ph - ((v - accMin) / (accMax - accMin)) * ph;
   const f = (v: number): string => v.toFixed(1);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="13">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="13">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="600">${escapeXml(title)}</text>`);
+  out.push(
+    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="600">${escapeXml(title)}</text>`,
+  );
   // Grid and left axis (loss).
   for (let k = 0; k <= 5; k++) {
     const v = (lossMax * k) / 5;
@@ -143,11 +147,17 @@ export function trainingChartSvg(history: readonly EpochLog[], title: string): s
   }
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${H - 15}" text-anchor="middle">epoch</text>`);
-  out.push(`<text transform="translate(20 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">training loss</text>`);
-  out.push(`<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="#d62728">test accuracy</text>`);
+  out.push(
+    `<text transform="translate(20 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">training loss</text>`,
+  );
+  out.push(
+    `<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="#d62728">test accuracy</text>`,
+  );
   // The two series.
   const series = (values: number[], y: (v: number) => number, color: string): void => {
-    const points = values.map((v, i) => (Number.isFinite(v) ? `${f(x(i + 1))},${f(y(v))}` : null)).filter((p) => p !== null);
+    const points = values
+      .map((v, i) => (Number.isFinite(v) ? `${f(x(i + 1))},${f(y(v))}` : null))
+      .filter((p) => p !== null);
     out.push(`<polyline points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="2.5"/>`);
     for (const p of points) {
       const [px, py] = p.split(",");
@@ -159,7 +169,9 @@ export function trainingChartSvg(history: readonly EpochLog[], title: string): s
   // Legend.
   const lx = m.left + 16;
   const ly = m.top + 18;
-  out.push(`<rect x="${lx - 8}" y="${ly - 14}" width="170" height="46" fill="white" fill-opacity="0.9" stroke="#ccc"/>`);
+  out.push(
+    `<rect x="${lx - 8}" y="${ly - 14}" width="170" height="46" fill="white" fill-opacity="0.9" stroke="#ccc"/>`,
+  );
   out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="#1f77b4" stroke-width="2.5"/>`);
   out.push(`<text x="${lx + 32}" y="${ly}">training loss</text>`);
   out.push(`<line x1="${lx}" y1="${ly + 16}" x2="${lx + 24}" y2="${ly + 16}" stroke="#d62728" stroke-width="2.5"/>`);

@@ -1,5 +1,5 @@
 import { type Callback, Generator, loadModel } from "nabla";
-import { MODELS as MODEL_NAMES, type ModelName, type Options, flagFor } from "./cli.js";
+import { flagFor, MODELS as MODEL_NAMES, type ModelName, type Options } from "./cli.js";
 import { MODELS } from "./models.js";
 
 /**
@@ -19,7 +19,9 @@ export function checkpointProblem(path: string, model: ModelName): string | unde
   const problem = fits(model);
   if (problem === undefined) return undefined;
   const other = MODEL_NAMES.find((name) => name !== model && fits(name) === undefined);
-  return other === undefined ? problem : `it holds the weights of a --model ${other} run, not ${model}; resume it with --model ${other}`;
+  return other === undefined
+    ? problem
+    : `it holds the weights of a --model ${other} run, not ${model}; resume it with --model ${other}`;
 }
 
 /** The flags that decide what a run computes; --epochs only under the cosine schedule, which anneals over them. */
@@ -38,7 +40,16 @@ export class RunFlags implements Callback {
     private readonly checkpoint: string | undefined,
   ) {
     const { model, optimizer, schedule, batchSize, limit, seed, epochs } = options;
-    this.flags = { model, optimizer, lr, schedule, batchSize, limit: limit ?? null, seed, epochs: schedule === "cosine" ? epochs : null };
+    this.flags = {
+      model,
+      optimizer,
+      lr,
+      schedule,
+      batchSize,
+      limit: limit ?? null,
+      seed,
+      epochs: schedule === "cosine" ? epochs : null,
+    };
   }
 
   stateDict(): RunFlagValues {
@@ -50,8 +61,16 @@ export class RunFlags implements Callback {
     const differ = Object.keys(this.flags).filter((key) => saved[key] !== this.flags[key]);
     if (differ.length === 0) return;
     const show = (values: RunFlagValues): string =>
-      differ.map((key) => (values[key] === null || values[key] === undefined ? `no ${flagFor(key as keyof Options)}` : `${flagFor(key as keyof Options)} ${values[key]}`)).join(" ");
-    const cosine = differ.includes("epochs") ? " (the cosine schedule anneals to 0 over --epochs, so a cosine run cannot be made longer)" : "";
+      differ
+        .map((key) =>
+          values[key] === null || values[key] === undefined
+            ? `no ${flagFor(key as keyof Options)}`
+            : `${flagFor(key as keyof Options)} ${values[key]}`,
+        )
+        .join(" ");
+    const cosine = differ.includes("epochs")
+      ? " (the cosine schedule anneals to 0 over --epochs, so a cosine run cannot be made longer)"
+      : "";
     throw new Error(
       `cannot resume from ${this.checkpoint}: it was written by a run with ${show(saved)}, and this one has ${show(this.flags)}${cosine}`,
     );

@@ -16,7 +16,11 @@ afterAll(() => {
 
 describe("the CLI when files or pipes fail", () => {
   it("`| head -2`: a reader that leaves early ends the run quietly, with status 0 and no stack trace", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", main, "--limit", "500", "--epochs", "3", "--out", join(scratch, "pipe")], { env: sourceEnv });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", main, "--limit", "500", "--epochs", "3", "--out", join(scratch, "pipe")],
+      { env: sourceEnv },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     let stdout = "";

@@ -12,7 +12,9 @@ export const sourceEnv = { ...process.env, TSX_TSCONFIG_PATH: join(here, "tsconf
 /** Runs the example's TypeScript entry in a child process, resolving the packages to their sources. */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", main, ...args], { env: sourceEnv });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", main, ...args], {
+      env: sourceEnv,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -1,19 +1,19 @@
 import {
+  argmax,
   Conv2d,
   DataLoader,
   Dense,
   Flatten,
-  MaxPool2d,
-  ReLU,
-  SGD,
-  Sequential,
-  TensorDataset,
-  Variable,
-  argmax,
   loadMnist,
+  MaxPool2d,
   manualSeed,
   noGrad,
+  ReLU,
+  Sequential,
+  SGD,
   softmaxCrossEntropy,
+  TensorDataset,
+  Variable,
 } from "nabla";
 import { describe, expect, it } from "vitest";
 
@@ -30,7 +30,11 @@ describe("deepnet's MNIST CNN", () => {
       new Dense(32 * 27 * 27, 10),
     );
     const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-    const loader = new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 32, shuffle: true, seed: 0 });
+    const loader = new DataLoader(new TensorDataset(train.images, train.labels), {
+      batchSize: 32,
+      shuffle: true,
+      seed: 0,
+    });
     for (let epoch = 0; epoch < 3; epoch++) {
       for (const [images, labels] of loader) {
         optimizer.zeroGrad();

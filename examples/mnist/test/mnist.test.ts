@@ -1,15 +1,33 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataLoader, Tensor, TensorDataset, Trainer, Variable, loadMnist, loadModel, manualSeed, noGrad, softmaxCrossEntropy, zeros } from "nabla";
+import {
+  DataLoader,
+  loadMnist,
+  loadModel,
+  manualSeed,
+  noGrad,
+  softmaxCrossEntropy,
+  Tensor,
+  TensorDataset,
+  Trainer,
+  Variable,
+  zeros,
+} from "nabla";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULTS, MODEL_DEFAULTS, MODELS as MODEL_NAMES, defaultLr, parseArgs } from "../src/cli.js";
+import { maxScaledDiff, openSession, runNabla, runOnnx } from "../../../packages/onnx/test/ort.js";
+import { DEFAULTS, defaultLr, MODEL_DEFAULTS, MODELS as MODEL_NAMES, parseArgs } from "../src/cli.js";
 import { MODELS } from "../src/models.js";
 import { OPTIMIZER_BUILDERS } from "../src/optimizers.js";
-import { maxScaledDiff, openSession, runNabla, runOnnx } from "../../../packages/onnx/test/ort.js";
+import {
+  argmaxRows,
+  confusionMatrix,
+  drawDigit,
+  drawMistakes,
+  formatConfusionMatrix,
+  trainingChartSvg,
+} from "../src/report.js";
 import { cli } from "./cli-process.js";
-import { argmaxRows, confusionMatrix, drawDigit, drawMistakes, formatConfusionMatrix, trainingChartSvg } from "../src/report.js";
-
 
 let scratch: string;
 beforeAll(() => {
@@ -29,13 +47,18 @@ describe("a small MNIST run through the library API", () => {
     // the most from each image: 85.4-87.9% over seeds 1-10.
     const optimizer = OPTIMIZER_BUILDERS.adagrad(model.parameters(), 0.02);
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer });
-    const history = await trainer.fit(new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 2, shuffle: true }), {
-      epochs: 1,
-      validation: new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 500 }),
-      progress: "none",
-    });
+    const history = await trainer.fit(
+      new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 2, shuffle: true }),
+      {
+        epochs: 1,
+        validation: new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 500 }),
+        progress: "none",
+      },
+    );
     expect(history.last!.valAccuracy).toBeGreaterThan(0.85);
-    const { accuracy } = trainer.evaluate(new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 1000 }));
+    const { accuracy } = trainer.evaluate(
+      new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 1000 }),
+    );
     expect(accuracy).toBe(history.last!.valAccuracy);
   });
 });
@@ -61,11 +84,14 @@ describe("the models", () => {
     const { optimizer: name } = MODEL_DEFAULTS["cnn-bn"];
     const optimizer = OPTIMIZER_BUILDERS[name](model.parameters(), defaultLr("cnn-bn", name));
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer });
-    const history = await trainer.fit(new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 32, shuffle: true }), {
-      epochs: 2,
-      validation: new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 100 }),
-      progress: "none",
-    });
+    const history = await trainer.fit(
+      new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 32, shuffle: true }),
+      {
+        epochs: 2,
+        validation: new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 100 }),
+        progress: "none",
+      },
+    );
     // 91.6-93.9% over seeds 1-5 when written (about 4 s); the chance level is 10%.
     expect(history.last!.valAccuracy).toBeGreaterThan(0.9);
     // Evaluation uses the running statistics: predictions do not depend on the batch.
@@ -82,18 +108,70 @@ describe("the models", () => {
 describe("command line", () => {
   it("parses every flag, in both --flag value and --flag=value forms", () => {
     const { lr: _, ...mlp } = MODEL_DEFAULTS.mlp;
-    expect(parseArgs([])).toEqual({ ...DEFAULTS, ...mlp, lr: undefined, data: undefined, limit: undefined, out: undefined, resume: undefined, exportOnnx: undefined, help: false });
+    expect(parseArgs([])).toEqual({
+      ...DEFAULTS,
+      ...mlp,
+      lr: undefined,
+      data: undefined,
+      limit: undefined,
+      out: undefined,
+      resume: undefined,
+      exportOnnx: undefined,
+      help: false,
+    });
     expect(
-      parseArgs(["--", "--epochs", "3", "--batch-size=128", "--lr", "0.01", "--optimizer", "momentum", "--schedule", "constant", "--model=mlp", "--seed", "0",
-        "--data", "/d", "--limit", "500", "--out=o", "--resume", "o/mnist-mlp.safetensors", "--export-onnx", "m.onnx"]),
-    ).toEqual({ epochs: 3, batchSize: 128, lr: 0.01, optimizer: "momentum", schedule: "constant", model: "mlp", seed: 0, data: "/d", limit: 500, out: "o",
-      resume: "o/mnist-mlp.safetensors", exportOnnx: "m.onnx", help: false });
+      parseArgs([
+        "--",
+        "--epochs",
+        "3",
+        "--batch-size=128",
+        "--lr",
+        "0.01",
+        "--optimizer",
+        "momentum",
+        "--schedule",
+        "constant",
+        "--model=mlp",
+        "--seed",
+        "0",
+        "--data",
+        "/d",
+        "--limit",
+        "500",
+        "--out=o",
+        "--resume",
+        "o/mnist-mlp.safetensors",
+        "--export-onnx",
+        "m.onnx",
+      ]),
+    ).toEqual({
+      epochs: 3,
+      batchSize: 128,
+      lr: 0.01,
+      optimizer: "momentum",
+      schedule: "constant",
+      model: "mlp",
+      seed: 0,
+      data: "/d",
+      limit: 500,
+      out: "o",
+      resume: "o/mnist-mlp.safetensors",
+      exportOnnx: "m.onnx",
+      help: false,
+    });
     expect(parseArgs(["--help"]).help).toBe(true);
   });
 
   it.each(MODEL_NAMES.map((m) => [m]))("--model %s takes that model's training defaults", (model) => {
     const { epochs, batchSize, optimizer, schedule } = MODEL_DEFAULTS[model];
-    expect(parseArgs(["--model", model])).toMatchObject({ model, epochs, batchSize, optimizer, schedule, lr: undefined });
+    expect(parseArgs(["--model", model])).toMatchObject({
+      model,
+      epochs,
+      batchSize,
+      optimizer,
+      schedule,
+      lr: undefined,
+    });
     expect(parseArgs([`--model=${model}`]).model).toBe(model);
   });
 
@@ -101,7 +179,22 @@ describe("command line", () => {
     expect(parseArgs(["--model", "cnn"]).optimizer).toBe("momentum");
     expect(defaultLr("cnn", "momentum")).toBe(MODEL_DEFAULTS.cnn.lr.momentum);
     expect(defaultLr("cnn", "rmsprop")).toBe(defaultLr("mlp", "rmsprop"));
-    expect(parseArgs(["--epochs", "1", "--model", "cnn-bn", "--optimizer", "adam", "--batch-size", "16", "--lr", "0.5", "--schedule", "constant"])).toMatchObject({
+    expect(
+      parseArgs([
+        "--epochs",
+        "1",
+        "--model",
+        "cnn-bn",
+        "--optimizer",
+        "adam",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.5",
+        "--schedule",
+        "constant",
+      ]),
+    ).toMatchObject({
       model: "cnn-bn",
       epochs: 1,
       batchSize: 16,
@@ -129,7 +222,10 @@ describe("command line", () => {
     [["--data="], "--data needs a non-empty value"],
     [["--resume"], "--resume needs a value"],
     [["mnist"], "unexpected argument 'mnist' (flags start with --)"],
-    [["--ephocs", "3"], "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --resume, --export-onnx, --help)"],
+    [
+      ["--ephocs", "3"],
+      "unknown flag --ephocs (expected one of --epochs, --batch-size, --lr, --optimizer, --schedule, --model, --seed, --data, --limit, --out, --resume, --export-onnx, --help)",
+    ],
   ])("rejects %j: %s", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
@@ -148,13 +244,20 @@ describe("the CLI process", () => {
     const out = join(scratch, "out");
     const a = await cli(["--data", missing, "--out", out]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(new RegExp(`^mnist: cannot load MNIST: loadMnist: directory ${missing} does not exist; it should hold .*\n$`));
+    expect(a.stderr).toMatch(
+      new RegExp(`^mnist: cannot load MNIST: loadMnist: directory ${missing} does not exist; it should hold .*\n$`),
+    );
     expect(a.stderr.trimEnd().split("\n")).toHaveLength(1);
 
     const broken = join(scratch, "broken");
     rmSync(broken, { recursive: true, force: true });
     mkdirSync(broken);
-    for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]) {
+    for (const f of [
+      "train-images-idx3-ubyte",
+      "train-labels-idx1-ubyte",
+      "t10k-images-idx3-ubyte",
+      "t10k-labels-idx1-ubyte",
+    ]) {
       writeFileSync(join(broken, f), Buffer.from([0, 0, 8, 3, 0, 0]));
     }
     const b = await cli(["--data", broken, "--out", out]);
@@ -170,8 +273,12 @@ describe("the CLI process", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("Model: cnn-bn, [Conv2d 5×5");
-    expect(stdout).toContain(`Training: momentum, lr ${defaultLr("cnn-bn", "momentum")} (cosine-annealed to 0), batch size ${MODEL_DEFAULTS["cnn-bn"].batchSize}, 1 epoch`);
-    expect(stdout).toMatch(/Test accuracy: \d+\.\d\d% \([\d,]+\/10,000\) after 1 epoch in [\d.]+s \(per epoch: [\d.]+s\)/);
+    expect(stdout).toContain(
+      `Training: momentum, lr ${defaultLr("cnn-bn", "momentum")} (cosine-annealed to 0), batch size ${MODEL_DEFAULTS["cnn-bn"].batchSize}, 1 epoch`,
+    );
+    expect(stdout).toMatch(
+      /Test accuracy: \d+\.\d\d% \([\d,]+\/10,000\) after 1 epoch in [\d.]+s \(per epoch: [\d.]+s\)/,
+    );
     expect(stdout).toContain("true\\pred");
     expect(stdout).toMatch(/\d read as \d \(\d+%\)/);
     expect(existsSync(join(out, "mnist-cnn-bn.safetensors"))).toBe(true);
@@ -181,7 +288,16 @@ describe("the CLI process", () => {
   it("--export-onnx writes the trained model, and onnxruntime predicts what Nabla predicts", async () => {
     const out = join(scratch, "onnx");
     const file = join(out, "mnist.onnx");
-    const { code, stdout, stderr } = await cli(["--limit", "300", "--epochs", "1", "--out", out, "--export-onnx", file]);
+    const { code, stdout, stderr } = await cli([
+      "--limit",
+      "300",
+      "--epochs",
+      "1",
+      "--out",
+      out,
+      "--export-onnx",
+      file,
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain(`ONNX:       ${file} (opset 17`);
@@ -197,7 +313,18 @@ describe("the CLI process", () => {
   it("--export-onnx of a model the exporter cannot write is refused before training, and writes nothing", async () => {
     const out = join(scratch, "onnx-lstm");
     const file = join(out, "lstm.onnx");
-    const { code, stdout, stderr } = await cli(["--model", "lstm", "--limit", "300", "--epochs", "1", "--out", out, "--export-onnx", file]);
+    const { code, stdout, stderr } = await cli([
+      "--model",
+      "lstm",
+      "--limit",
+      "300",
+      "--epochs",
+      "1",
+      "--out",
+      out,
+      "--export-onnx",
+      file,
+    ]);
     expect(code).toBe(2);
     expect(stdout).not.toContain("Epoch 1");
     expect(stderr).toContain("mnist: --export-onnx: exportOnnx: cannot export RowReader at model");
@@ -217,7 +344,9 @@ describe("the CLI process", () => {
     const { code, stdout, stderr } = await cli(["--model", "lenet"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toBe("mnist: --model must be one of mlp, cnn, cnn-bn, lstm, gru, got 'lenet'; run with --help for usage\n");
+    expect(stderr).toBe(
+      "mnist: --model must be one of mlp, cnn, cnn-bn, lstm, gru, got 'lenet'; run with --help for usage\n",
+    );
   });
 });
 
@@ -253,7 +382,14 @@ describe("report", () => {
   });
 
   it("writes an SVG chart of loss and accuracy per epoch", () => {
-    const epochs = [0.3, 0.15, 0.1].map((loss, i) => ({ epoch: i + 1, loss, valAccuracy: 0.95 + i * 0.01, lr: 1e-3, seconds: 1, samplesPerSecond: 1 }));
+    const epochs = [0.3, 0.15, 0.1].map((loss, i) => ({
+      epoch: i + 1,
+      loss,
+      valAccuracy: 0.95 + i * 0.01,
+      lr: 1e-3,
+      seconds: 1,
+      samplesPerSecond: 1,
+    }));
     const svg = trainingChartSvg(epochs, "MNIST <mlp>");
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);

@@ -37,7 +37,10 @@ loss per character against a bigram baseline.
 
 Options:
 ${Object.entries(FLAGS)
-  .map(([flag, key]) => `  ${`${flag} ${key === "lr" || key === "temperature" ? "X" : "N"}`.padEnd(18)}(default ${DEFAULTS[key]})`)
+  .map(
+    ([flag, key]) =>
+      `  ${`${flag} ${key === "lr" || key === "temperature" ? "X" : "N"}`.padEnd(18)}(default ${DEFAULTS[key]})`,
+  )
   .join("\n")}
   --help            show this help`;
 
@@ -49,12 +52,15 @@ export function parseArgs(argv: readonly string[]): RunConfig | "help" {
     const flag = args[i]!;
     if (flag === "--help" || flag === "-h") return "help";
     const key = FLAGS[flag];
-    if (key === undefined) throw new Error(`unknown flag '${flag}' (expected one of ${Object.keys(FLAGS).join(", ")}, --help)`);
+    if (key === undefined)
+      throw new Error(`unknown flag '${flag}' (expected one of ${Object.keys(FLAGS).join(", ")}, --help)`);
     const text = args[i + 1];
     const value = text === undefined ? NaN : Number(text);
     const integer = key !== "lr" && key !== "temperature";
     if (!(value > 0 || (key === "seed" && value === 0)) || (integer && !Number.isSafeInteger(value))) {
-      throw new Error(`${flag} must be a ${key === "seed" ? "non-negative" : "positive"} ${integer ? "integer" : "number"}, got '${text ?? ""}'`);
+      throw new Error(
+        `${flag} must be a ${key === "seed" ? "non-negative" : "positive"} ${integer ? "integer" : "number"}, got '${text ?? ""}'`,
+      );
     }
     config[key] = value;
   }

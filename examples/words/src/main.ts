@@ -1,5 +1,5 @@
-import { USAGE, parseArgs } from "./cli.js";
-import { type RunConfig, loadWords, run } from "./words.js";
+import { parseArgs, USAGE } from "./cli.js";
+import { loadWords, type RunConfig, run } from "./words.js";
 
 function main(argv: readonly string[]): number {
   let config: RunConfig | "help";

@@ -2,18 +2,18 @@ import { readFileSync } from "node:fs";
 import {
   Adam,
   CosineAnnealingLR,
+  clipGradNorm,
   Dense,
   Embedding,
-  GRU,
   type Generator,
+  GRU,
   Module,
-  Tensor,
-  type Variable,
-  clipGradNorm,
   manualSeed,
   noGrad,
   reshape,
   softmaxCrossEntropy,
+  Tensor,
+  type Variable,
 } from "nabla";
 import wordListPath from "word-list";
 
@@ -42,13 +42,20 @@ export interface Split {
  * Two disjoint random samples of the words of 2..maxLength letters, drawn with `generator`: the
  * same seed gives the same split.
  */
-export function splitWords(words: readonly string[], sizes: { train: number; validation: number; maxLength: number }, generator: Generator): Split {
+export function splitWords(
+  words: readonly string[],
+  sizes: { train: number; validation: number; maxLength: number },
+  generator: Generator,
+): Split {
   const eligible = words.filter((w) => w.length >= 2 && w.length <= sizes.maxLength);
   if (sizes.train + sizes.validation > eligible.length) {
-    throw new Error(`splitWords: asked for ${sizes.train} + ${sizes.validation} words, but only ${eligible.length} have 2..${sizes.maxLength} letters`);
+    throw new Error(
+      `splitWords: asked for ${sizes.train} + ${sizes.validation} words, but only ${eligible.length} have 2..${sizes.maxLength} letters`,
+    );
   }
   const order = generator.permutation(eligible.length);
-  const pick = (from: number, count: number): string[] => Array.from(order.subarray(from, from + count), (i) => eligible[i]!);
+  const pick = (from: number, count: number): string[] =>
+    Array.from(order.subarray(from, from + count), (i) => eligible[i]!);
   return { train: pick(0, sizes.train), validation: pick(sizes.train, sizes.validation) };
 }
 
@@ -80,14 +87,21 @@ export function encodeBatch(words: readonly string[]): Batch {
     }
     targets[row + word.length] = BOUNDARY;
   });
-  return { inputs: new Tensor(inputs, [words.length, steps]), targets: new Tensor(targets, [words.length * steps]), lengths };
+  return {
+    inputs: new Tensor(inputs, [words.length, steps]),
+    targets: new Tensor(targets, [words.length * steps]),
+    lengths,
+  };
 }
 
 /** Consecutive batches of `words` in the given order. */
 export function batches(words: readonly string[], batchSize: number, order?: Int32Array): Batch[] {
   const out: Batch[] = [];
   for (let i = 0; i < words.length; i += batchSize) {
-    const slice = order === undefined ? words.slice(i, i + batchSize) : Array.from(order.subarray(i, i + batchSize), (k) => words[k]!);
+    const slice =
+      order === undefined
+        ? words.slice(i, i + batchSize)
+        : Array.from(order.subarray(i, i + batchSize), (k) => words[k]!);
     out.push(encodeBatch(slice));
   }
   return out;
@@ -111,7 +125,8 @@ export function bigramLoss(train: readonly string[], validation: readonly string
   // The outcomes a prediction can take: the 26 letters and the end of the word.
   const outcomes = ALPHABET.length + 1;
   const rowTotals = new Float64Array(VOCABULARY);
-  for (let p = 0; p < VOCABULARY; p++) for (let n = 0; n < VOCABULARY; n++) rowTotals[p]! += counts[p * VOCABULARY + n]!;
+  for (let p = 0; p < VOCABULARY; p++)
+    for (let n = 0; n < VOCABULARY; n++) rowTotals[p]! += counts[p * VOCABULARY + n]!;
   let nll = 0;
   let predictions = 0;
   for (const w of validation) {
@@ -148,7 +163,10 @@ export class CharModel extends Module {
   }
 
   /** The logits and the final hidden state, from `h0` if given (sampling continues from it). */
-  run(inputs: Variable | Tensor, state: { lengths?: readonly number[]; h0?: Variable }): { logits: Variable; h: Variable } {
+  run(
+    inputs: Variable | Tensor,
+    state: { lengths?: readonly number[]; h0?: Variable },
+  ): { logits: Variable; h: Variable } {
     const { output, h } = this.gru.forward(this.embedding.forward(inputs), state);
     return { logits: this.head.forward(output), h };
   }
@@ -250,14 +268,21 @@ export interface RunResult {
  */
 export function run(config: RunConfig, words: readonly string[], print: (line: string) => void): RunResult {
   const generator = manualSeed(config.seed);
-  const split = splitWords(words, { train: config.trainWords, validation: config.validationWords, maxLength: config.maxLength }, generator);
+  const split = splitWords(
+    words,
+    { train: config.trainWords, validation: config.validationWords, maxLength: config.maxLength },
+    generator,
+  );
   const model = new CharModel({ embeddingDim: config.embeddingDim, hiddenSize: config.hiddenSize, generator });
   const optimizer = new Adam(model.parameters(), { lr: config.lr });
   const scheduler = new CosineAnnealingLR(optimizer, { tMax: config.epochs });
-  const draw = (): string[] => Array.from({ length: config.samples }, () => sample(model, generator, config.temperature, config.maxLength + 4));
+  const draw = (): string[] =>
+    Array.from({ length: config.samples }, () => sample(model, generator, config.temperature, config.maxLength + 4));
   const bigram = bigramLoss(split.train, split.validation);
 
-  print(`Words: ${split.train.length} for training, ${split.validation.length} for validation (2-${config.maxLength} letters, seed ${config.seed})`);
+  print(
+    `Words: ${split.train.length} for training, ${split.validation.length} for validation (2-${config.maxLength} letters, seed ${config.seed})`,
+  );
   print(`Model: ${model.toString().replace(/\s*\n\s*/g, " ")}, ${model.numParameters()} parameters`);
   print(`Bigram baseline (add-one smoothing) on the validation words: ${bigram.toFixed(3)} nats per character`);
   const before = draw();
@@ -282,7 +307,9 @@ export function run(config: RunConfig, words: readonly string[], print: (line: s
     trainLoss.push(nll / predictions);
     validationLoss.push(evaluate(model, split.validation, 256));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    print(`epoch ${epoch}/${config.epochs}: train loss ${trainLoss.at(-1)!.toFixed(3)}, validation loss ${validationLoss.at(-1)!.toFixed(3)} (${seconds}s)`);
+    print(
+      `epoch ${epoch}/${config.epochs}: train loss ${trainLoss.at(-1)!.toFixed(3)}, validation loss ${validationLoss.at(-1)!.toFixed(3)} (${seconds}s)`,
+    );
   }
   const after = draw();
   const known = new Set(words);
@@ -290,6 +317,8 @@ export function run(config: RunConfig, words: readonly string[], print: (line: s
   print(`Samples after training (temperature ${config.temperature}): ${after.join(" ")}`);
   print(`Not in the word list: ${invented.length === 0 ? "(none)" : invented.join(" ")}`);
   const last = validationLoss.at(-1)!;
-  print(`Validation loss ${last.toFixed(3)} nats per character against the bigram's ${bigram.toFixed(3)} (${(100 * (1 - last / bigram)).toFixed(1)}% lower)`);
+  print(
+    `Validation loss ${last.toFixed(3)} nats per character against the bigram's ${bigram.toFixed(3)} (${(100 * (1 - last / bigram)).toFixed(1)}% lower)`,
+  );
   return { bigram, trainLoss, validationLoss, before, after, invented };
 }

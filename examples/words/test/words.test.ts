@@ -1,7 +1,17 @@
 import { Generator } from "nabla";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, parseArgs } from "../src/cli.js";
-import { ALPHABET, BOUNDARY, PAD, VOCABULARY, bigramLoss, encodeBatch, loadWords, run, splitWords } from "../src/words.js";
+import {
+  ALPHABET,
+  BOUNDARY,
+  bigramLoss,
+  encodeBatch,
+  loadWords,
+  PAD,
+  run,
+  splitWords,
+  VOCABULARY,
+} from "../src/words.js";
 
 const words = loadWords();
 
@@ -39,7 +49,16 @@ describe("the word list and its encoding", () => {
 });
 
 describe("the example, in miniature", () => {
-  const config = { ...DEFAULTS, trainWords: 1500, validationWords: 300, hiddenSize: 32, embeddingDim: 8, epochs: 3, lr: 1e-2, samples: 4 };
+  const config = {
+    ...DEFAULTS,
+    trainWords: 1500,
+    validationWords: 300,
+    hiddenSize: 32,
+    embeddingDim: 8,
+    epochs: 3,
+    lr: 1e-2,
+    samples: 4,
+  };
 
   it("learns: the validation loss falls below uniform guessing and the bigram's; the same seed gives the same run", () => {
     const lines: string[] = [];

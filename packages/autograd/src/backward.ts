@@ -1,4 +1,4 @@
-import { type Tensor, add, cast, formatShape, ones, sumToShape } from "@nabla/tensor";
+import { add, cast, formatShape, ones, sumToShape, type Tensor } from "@nabla/tensor";
 import type { Node, Variable } from "./variable.js";
 
 /** Every Variable that `root` depends on, inputs before outputs. Iterative: deep graphs must not overflow the stack. */
@@ -31,7 +31,9 @@ function fitGradient(g: Tensor, to: Variable, op: string): Tensor {
   }
   if (out.dtype !== to.dtype) out = cast(out, to.dtype);
   if (out.size !== to.size) {
-    throw new Error(`backward: '${op}' returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(to.shape)}`);
+    throw new Error(
+      `backward: '${op}' returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(to.shape)}`,
+    );
   }
   return out;
 }
@@ -52,17 +54,23 @@ function checkSaved(node: Node): void {
 
 export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) {
-    throw new Error("backward: this Variable does not require gradients (no input had requiresGrad, or it was made under noGrad)");
+    throw new Error(
+      "backward: this Variable does not require gradients (no input had requiresGrad, or it was made under noGrad)",
+    );
   }
   let rootGrad: Tensor;
   if (seed === undefined) {
     if (root.size !== 1) {
-      throw new Error(`backward: output has shape ${formatShape(root.shape)}; pass a seed gradient of that shape, or reduce it to a scalar first`);
+      throw new Error(
+        `backward: output has shape ${formatShape(root.shape)}; pass a seed gradient of that shape, or reduce it to a scalar first`,
+      );
     }
     rootGrad = ones(root.shape, root.dtype);
   } else {
     if (seed.shape.length !== root.shape.length || seed.shape.some((d, i) => d !== root.shape[i])) {
-      throw new Error(`backward: seed gradient has shape ${formatShape(seed.shape)}, expected the output's shape ${formatShape(root.shape)}`);
+      throw new Error(
+        `backward: seed gradient has shape ${formatShape(seed.shape)}, expected the output's shape ${formatShape(root.shape)}`,
+      );
     }
     rootGrad = seed.dtype === root.dtype ? seed : cast(seed, root.dtype);
   }

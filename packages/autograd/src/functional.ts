@@ -1,5 +1,5 @@
-import { Tensor, formatShape, zerosLike } from "@nabla/tensor";
-import { Variable, describe } from "./variable.js";
+import { formatShape, Tensor, zerosLike } from "@nabla/tensor";
+import { describe, Variable } from "./variable.js";
 
 /**
  * The function's value and its gradient with respect to every input, in the functional style:

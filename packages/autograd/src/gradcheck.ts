@@ -1,5 +1,5 @@
-import { Generator, Tensor, checkOptions, formatShape, mul, randn, sum } from "@nabla/tensor";
-import { Variable, describe, noGrad } from "./variable.js";
+import { checkOptions, formatShape, Generator, mul, randn, sum, Tensor } from "@nabla/tensor";
+import { describe, noGrad, Variable } from "./variable.js";
 
 export interface GradcheckOptions {
   /** Step of the central difference. */

@@ -1,13 +1,23 @@
-export { Variable, asVariable, asVariables, describe, isGradEnabled, noGrad, record, variable } from "./variable.js";
-export type { Backward, Input, Node, SavedTensor } from "./variable.js";
 export { topologicalOrder } from "./backward.js";
 export { grad, valueAndGrad } from "./functional.js";
-export { gradcheck } from "./gradcheck.js";
 export type { GradcheckOptions, GradcheckReport } from "./gradcheck.js";
-export { add, div, mul, neg, sub } from "./ops/arithmetic.js";
-export { abs, exp, log, pow, sqrt, square } from "./ops/unary.js";
+export { gradcheck } from "./gradcheck.js";
 export { clip, leakyRelu, relu, sigmoid, tanh } from "./ops/activations.js";
+export { add, div, mul, neg, sub } from "./ops/arithmetic.js";
+export type { BatchNormOptions } from "./ops/batchnorm.js";
+export { batchNorm } from "./ops/batchnorm.js";
 export { maximum, minimum, where } from "./ops/compare.js";
+export type { Conv2dOptions, Pair } from "./ops/conv2d.js";
+export { conv2d, conv2dOutputShape, pair } from "./ops/conv2d.js";
+export type { DropoutOptions } from "./ops/dropout.js";
+export { dropout } from "./ops/dropout.js";
+export { linear } from "./ops/linear.js";
+export { matmul } from "./ops/matmul.js";
+export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";
+export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
+export type { RecurrenceMode, RecurrenceOptions, RecurrenceWeights } from "./ops/recurrent.js";
+export { recurrence, recurrenceGates, recurrenceSlabs } from "./ops/recurrent.js";
+export { logsumexp, max, mean, min, sum } from "./ops/reduce.js";
 export {
   broadcastTo,
   concat,
@@ -22,17 +32,7 @@ export {
   transpose,
   unsqueeze,
 } from "./ops/shape.js";
-export { logsumexp, max, mean, min, sum } from "./ops/reduce.js";
-export { matmul } from "./ops/matmul.js";
-export { linear } from "./ops/linear.js";
 export { logSoftmax, softmax } from "./ops/softmax.js";
-export { dropout } from "./ops/dropout.js";
-export type { DropoutOptions } from "./ops/dropout.js";
-export { conv2d, conv2dOutputShape, pair } from "./ops/conv2d.js";
-export type { Conv2dOptions, Pair } from "./ops/conv2d.js";
-export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
-export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";
-export { batchNorm } from "./ops/batchnorm.js";
-export type { BatchNormOptions } from "./ops/batchnorm.js";
-export { recurrence, recurrenceGates, recurrenceSlabs } from "./ops/recurrent.js";
-export type { RecurrenceMode, RecurrenceOptions, RecurrenceWeights } from "./ops/recurrent.js";
+export { abs, exp, log, pow, sqrt, square } from "./ops/unary.js";
+export type { Backward, Input, Node, SavedTensor } from "./variable.js";
+export { asVariable, asVariables, describe, isGradEnabled, noGrad, record, Variable, variable } from "./variable.js";

@@ -1,4 +1,4 @@
-import { type DType, type NestedArray, Tensor, checkOptions, formatShape, formatValue, tensor } from "@nabla/tensor";
+import { checkOptions, type DType, formatShape, formatValue, type NestedArray, Tensor, tensor } from "@nabla/tensor";
 import { backwardFrom } from "./backward.js";
 
 /** Computes the gradient of each input from the gradient of the output. */
@@ -100,7 +100,9 @@ export class Variable {
     if (seed !== undefined && !(seed instanceof Tensor)) {
       // backward({ retainGraph: true }) is the likely slip: PyTorch's backward(retain_graph=True) is a keyword.
       const hint = isOptionsObject(seed) ? "; options come second: backward(undefined, { retainGraph: true })" : "";
-      throw new Error(`backward: seed must be a Tensor of the output's shape ${formatShape(this.shape)}, got ${describe(seed)}${hint}`);
+      throw new Error(
+        `backward: seed must be a Tensor of the output's shape ${formatShape(this.shape)}, got ${describe(seed)}${hint}`,
+      );
     }
     backwardFrom(this, seed, options.retainGraph ?? false);
   }
@@ -132,7 +134,8 @@ export function variable(
   options: { requiresGrad?: boolean; name?: string; dtype?: DType } = {},
 ): Variable {
   checkOptions("variable", options, ["requiresGrad", "name", "dtype"]);
-  if (value instanceof Variable) throw new Error("variable: got a Variable; it already is one (use .detach() for a copy cut off from the graph)");
+  if (value instanceof Variable)
+    throw new Error("variable: got a Variable; it already is one (use .detach() for a copy cut off from the graph)");
   const t = value instanceof Tensor ? value : tensor(value, undefined, options.dtype);
   return new Variable(t, { requiresGrad: options.requiresGrad, name: options.name });
 }
@@ -162,7 +165,13 @@ export function noGrad<T>(fn: () => T): T {
  * input's value and the output are saved: an op that does not say may throw needlessly, never
  * compute a wrong gradient silently.
  */
-export function record(op: string, inputs: readonly Variable[], value: Tensor, backward: Backward, saved?: readonly Tensor[]): Variable {
+export function record(
+  op: string,
+  inputs: readonly Variable[],
+  value: Tensor,
+  backward: Backward,
+  saved?: readonly Tensor[],
+): Variable {
   if (!gradEnabled || !inputs.some((v) => v.requiresGrad)) return new Variable(value);
   const kept = saved ?? [...inputs.map((v) => v.value), value];
   return new Variable(value, { requiresGrad: true }, { op, inputs, saved: kept.map(save), backward });
@@ -179,14 +188,24 @@ function save(tensor: Tensor): SavedTensor {
 export function asVariable(x: Input, dtype: DType = "float32", op?: string): Variable {
   if (x instanceof Variable) return x;
   if (x instanceof Tensor) return new Variable(x);
-  if (typeof x === "number") return new Variable(tensor([x], [], dtype === "int32" && !Number.isInteger(x) ? "float32" : dtype));
-  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? " (make a Tensor with tensor(...) or a Variable with variable(...))" : "";
-  throw new Error(`${op === undefined ? "" : `${op}: `}expected a Variable, Tensor or number, got ${describe(x)}${hint}`);
+  if (typeof x === "number")
+    return new Variable(tensor([x], [], dtype === "int32" && !Number.isInteger(x) ? "float32" : dtype));
+  const hint =
+    Array.isArray(x) || ArrayBuffer.isView(x)
+      ? " (make a Tensor with tensor(...) or a Variable with variable(...))"
+      : "";
+  throw new Error(
+    `${op === undefined ? "" : `${op}: `}expected a Variable, Tensor or number, got ${describe(x)}${hint}`,
+  );
 }
 
 /** Both operands of a binary op as Variables; a number takes the dtype of the other operand. */
 export function asVariables(a: Input, b: Input, op?: string): [Variable, Variable] {
-  const like = a instanceof Variable || a instanceof Tensor ? a.dtype : b instanceof Variable || b instanceof Tensor ? b.dtype : "float32";
+  const like =
+    a instanceof Variable || a instanceof Tensor
+      ? a.dtype
+      : b instanceof Variable || b instanceof Tensor
+        ? b.dtype
+        : "float32";
   return [asVariable(a, like, op), asVariable(b, like, op)];
 }
-

@@ -1,8 +1,6 @@
-import { Generator, Tensor, maxAbsDiff, randn, tensor, zeros } from "@nabla/tensor";
+import { Generator, maxAbsDiff, randn, Tensor, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
-  type Pair,
-  Variable,
   avgPool2d,
   batchNorm,
   conv2d,
@@ -10,8 +8,10 @@ import {
   gradcheck,
   maxPool2d,
   mul,
+  type Pair,
   pool2dOutputShape,
   sum,
+  Variable,
   variable,
 } from "../src/index.js";
 
@@ -159,8 +159,12 @@ describe("conv2d", () => {
 
   it("explains what is wrong with its arguments", () => {
     const x = zeros([8, 3, 28, 28]);
-    expect(() => conv2d(x, zeros([32, 1, 3, 3]))).toThrow("conv2d: input has 3 channels, expected 1 (input shape [8,3,28,28])");
-    expect(() => conv2d(zeros([3, 28, 28]), zeros([32, 3, 3, 3]))).toThrow("conv2d: input must be 4-D [N,C,H,W], got shape [3,28,28]; add a batch axis");
+    expect(() => conv2d(x, zeros([32, 1, 3, 3]))).toThrow(
+      "conv2d: input has 3 channels, expected 1 (input shape [8,3,28,28])",
+    );
+    expect(() => conv2d(zeros([3, 28, 28]), zeros([32, 3, 3, 3]))).toThrow(
+      "conv2d: input must be 4-D [N,C,H,W], got shape [3,28,28]; add a batch axis",
+    );
     expect(() => conv2d(x, zeros([32, 3, 3]))).toThrow("conv2d: weight must be 4-D [out,in,kH,kW]");
     expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 5, 5]))).toThrow(
       "conv2d: kernel 5×5 is larger than the padded input 4×4 (input 4×4, padding 0×0",
@@ -168,11 +172,21 @@ describe("conv2d", () => {
     expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(
       "conv2d: kernel 3×3 (dilation 2×2: spans 5×5) is larger than the padded input 4×4",
     );
-    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { stride: 0 })).toThrow("conv2d: stride must be a positive integer or a pair [height, width] of them, got 0");
-    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { padding: -1 })).toThrow("conv2d: padding must be a non-negative integer");
-    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { dilation: 1.5 })).toThrow("conv2d: dilation must be a positive integer");
-    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { stride: [1, 2, 3] as unknown as Pair })).toThrow("conv2d: stride must be");
-    expect(() => conv2d(x, zeros([4, 3, 3, 3]), zeros([3]))).toThrow("conv2d: bias must have shape [4] for weight [4,3,3,3], got [3]");
+    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { stride: 0 })).toThrow(
+      "conv2d: stride must be a positive integer or a pair [height, width] of them, got 0",
+    );
+    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { padding: -1 })).toThrow(
+      "conv2d: padding must be a non-negative integer",
+    );
+    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { dilation: 1.5 })).toThrow(
+      "conv2d: dilation must be a positive integer",
+    );
+    expect(() => conv2d(x, zeros([4, 3, 3, 3]), null, { stride: [1, 2, 3] as unknown as Pair })).toThrow(
+      "conv2d: stride must be",
+    );
+    expect(() => conv2d(x, zeros([4, 3, 3, 3]), zeros([3]))).toThrow(
+      "conv2d: bias must have shape [4] for weight [4,3,3,3], got [3]",
+    );
   });
 });
 
@@ -200,12 +214,38 @@ describe("maxPool2d", () => {
   }
 
   it("sends the gradient of a tie to the first maximal element of the window, as PyTorch", () => {
-    const x = variable(tensor([[[[1, 1, 0], [1, 1, 2], [3, 2, 3]]]]), { requiresGrad: true });
+    const x = variable(
+      tensor([
+        [
+          [
+            [1, 1, 0],
+            [1, 1, 2],
+            [3, 2, 3],
+          ],
+        ],
+      ]),
+      { requiresGrad: true },
+    );
     const y = maxPool2d(x, 2, { stride: 1 });
-    expect(y.toArray()).toEqual([[[[1, 2], [3, 3]]]]);
+    expect(y.toArray()).toEqual([
+      [
+        [
+          [1, 2],
+          [3, 3],
+        ],
+      ],
+    ]);
     sum(y).backward();
     // Window (0,0): four 1s → [0,0]. (0,1): 2 at [1,2]. (1,0): 3 at [2,0]. (1,1): 2,3 → 3 at [2,2].
-    expect(x.grad!.toArray()).toEqual([[[[1, 0, 0], [0, 0, 1], [1, 0, 1]]]]);
+    expect(x.grad!.toArray()).toEqual([
+      [
+        [
+          [1, 0, 0],
+          [0, 0, 1],
+          [1, 0, 1],
+        ],
+      ],
+    ]);
   });
 
   it("windows above 16×16 (offsets no longer fit a byte) pool and route gradients correctly", () => {
@@ -221,8 +261,23 @@ describe("maxPool2d", () => {
   });
 
   it("pads with −∞, so an all-negative input never pools to a padded zero", () => {
-    const x = tensor([[[[-5, -4], [-3, -2]]]]);
-    expect(maxPool2d(x, 2, { stride: 1, padding: 1 }).toArray()).toEqual([[[[-5, -4, -4], [-3, -2, -2], [-3, -2, -2]]]]);
+    const x = tensor([
+      [
+        [
+          [-5, -4],
+          [-3, -2],
+        ],
+      ],
+    ]);
+    expect(maxPool2d(x, 2, { stride: 1, padding: 1 }).toArray()).toEqual([
+      [
+        [
+          [-5, -4, -4],
+          [-3, -2, -2],
+          [-3, -2, -2],
+        ],
+      ],
+    ]);
   });
 
   it("propagates NaN, the first one winning (2×2 windows and others)", () => {
@@ -240,10 +295,16 @@ describe("maxPool2d", () => {
 
   it("explains what is wrong with its arguments", () => {
     expect(() => maxPool2d(zeros([2, 3, 4]), 2)).toThrow("maxPool2d: input must be 4-D [N,C,H,W], got shape [2,3,4]");
-    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 5)).toThrow("maxPool2d: kernel 5×5 is larger than the padded input 4×4");
-    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 2, { padding: 2 })).toThrow("maxPool2d: padding 2×2 must be at most half the kernel 2×2");
+    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 5)).toThrow(
+      "maxPool2d: kernel 5×5 is larger than the padded input 4×4",
+    );
+    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 2, { padding: 2 })).toThrow(
+      "maxPool2d: padding 2×2 must be at most half the kernel 2×2",
+    );
     expect(() => maxPool2d(zeros([1, 1, 4, 4]), 0)).toThrow("maxPool2d: kernelSize must be a positive integer");
-    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 2, { stride: -1 })).toThrow("maxPool2d: stride must be a positive integer");
+    expect(() => maxPool2d(zeros([1, 1, 4, 4]), 2, { stride: -1 })).toThrow(
+      "maxPool2d: stride must be a positive integer",
+    );
   });
 });
 
@@ -257,17 +318,42 @@ describe("avgPool2d", () => {
   }
 
   it("divides by the window size with countIncludePad and by the real elements without", () => {
-    const x = tensor([[[[1, 2], [3, 4]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
     expect(avgPool2d(x, 2).item()).toBe(2.5);
     // Padding 1, stride 2 → four windows, each covering one real element.
-    expect(avgPool2d(x, 2, { padding: 1 }).toArray()).toEqual([[[[0.25, 0.5], [0.75, 1]]]]);
-    expect(avgPool2d(x, 2, { padding: 1, countIncludePad: false }).toArray()).toEqual([[[[1, 2], [3, 4]]]]);
+    expect(avgPool2d(x, 2, { padding: 1 }).toArray()).toEqual([
+      [
+        [
+          [0.25, 0.5],
+          [0.75, 1],
+        ],
+      ],
+    ]);
+    expect(avgPool2d(x, 2, { padding: 1, countIncludePad: false }).toArray()).toEqual([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
   });
 });
 
 describe("batchNorm", () => {
   const C = 3;
-  for (const shape of [[6, C], [4, C, 5], [3, C, 4, 5]]) {
+  for (const shape of [
+    [6, C],
+    [4, C, 5],
+    [3, C, 4, 5],
+  ]) {
     it(`gradcheck in training and in evaluation on ${JSON.stringify(shape)}`, () => {
       const x = normal(shape, 1);
       const w = normal([C], 2);
@@ -282,12 +368,30 @@ describe("batchNorm", () => {
 
   it("normalises with the batch's biased variance and updates the running statistics with the unbiased one", () => {
     // Channel 0 sees 1, 3, 5, 7 (mean 4, biased variance 5, unbiased 20/3); channel 1 sees 0, 0, 2, 2.
-    const x = tensor([[[1, 3], [0, 0]], [[5, 7], [2, 2]]]);
+    const x = tensor([
+      [
+        [1, 3],
+        [0, 0],
+      ],
+      [
+        [5, 7],
+        [2, 2],
+      ],
+    ]);
     const rm = zeros([2]);
     const rv = tensor([1, 1]);
     const y = batchNorm(x, rm, rv, null, null, { training: true, eps: 0 });
     const s = Math.sqrt(5);
-    const want = [[[-3 / s, -1 / s], [-1, -1]], [[1 / s, 3 / s], [1, 1]]];
+    const want = [
+      [
+        [-3 / s, -1 / s],
+        [-1, -1],
+      ],
+      [
+        [1 / s, 3 / s],
+        [1, 1],
+      ],
+    ];
     expect(maxAbsDiff(y.value, tensor(want))).toBeLessThan(1e-6);
     expect(maxAbsDiff(rm, tensor([0.4, 0.1]))).toBeLessThan(1e-7);
     expect(maxAbsDiff(rv, tensor([0.9 + 0.1 * (20 / 3), 0.9 + 0.1 * (4 / 3)]))).toBeLessThan(1e-6);
@@ -306,14 +410,20 @@ describe("batchNorm", () => {
   });
 
   it("explains what is wrong with its arguments", () => {
-    expect(() => batchNorm(zeros([4]), null, null)).toThrow("batchNorm: input must be [N,C,...] with at least 2 axes, got shape [4]");
+    expect(() => batchNorm(zeros([4]), null, null)).toThrow(
+      "batchNorm: input must be [N,C,...] with at least 2 axes, got shape [4]",
+    );
     expect(() => batchNorm(zeros([4, 3]), zeros([2]), zeros([2]))).toThrow(
       "batchNorm: runningMean must have shape [3] for input [4,3] (channels on axis 1), got [2]",
     );
     expect(() => batchNorm(zeros([1, 3]), zeros([3]), zeros([3]), null, null, { training: true })).toThrow(
       "batchNorm: batch statistics need more than one value per channel, got input shape [1,3] (training with a batch of one?)",
     );
-    expect(() => batchNorm(zeros([4, 3]), zeros([3]), null)).toThrow("batchNorm: pass both runningMean and runningVar, or neither");
-    expect(() => batchNorm(zeros([4, 3]), null, null, null, null, { momentum: 2 })).toThrow("batchNorm: momentum must be in [0, 1]");
+    expect(() => batchNorm(zeros([4, 3]), zeros([3]), null)).toThrow(
+      "batchNorm: pass both runningMean and runningVar, or neither",
+    );
+    expect(() => batchNorm(zeros([4, 3]), null, null, null, null, { momentum: 2 })).toThrow(
+      "batchNorm: momentum must be in [0, 1]",
+    );
   });
 });

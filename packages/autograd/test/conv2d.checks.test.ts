@@ -1,6 +1,15 @@
-import { Generator, type Tensor, cast, full, maxAbsDiff, pad, randn, sum as sumTensor, zeros } from "@nabla/tensor";
+import { cast, full, Generator, maxAbsDiff, pad, randn, sum as sumTensor, type Tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type Conv2dOptions, type Pair, Variable, conv2d, conv2dOutputShape, gradcheck, sum, variable } from "../src/index.js";
+import {
+  type Conv2dOptions,
+  conv2d,
+  conv2dOutputShape,
+  gradcheck,
+  type Pair,
+  sum,
+  Variable,
+  variable,
+} from "../src/index.js";
 
 // Gaps found by mutation testing (docs/mutation.md): conv2d keeps one im2col buffer per dtype for
 // every call, so a padded convolution must zero its padding rows and columns itself, whatever an
@@ -17,11 +26,21 @@ function dirtyScratch(dtype: "float32" | "float64", size: number): void {
 }
 
 /** conv2d with padding, checked against the same conv on an explicitly zero-padded input with no padding. */
-function checkPadded(xShape: number[], wShape: number[], options: Conv2dOptions & { padding: Pair }, dtype: "float32" | "float64"): void {
+function checkPadded(
+  xShape: number[],
+  wShape: number[],
+  options: Conv2dOptions & { padding: Pair },
+  dtype: "float32" | "float64",
+): void {
   const [pH, pW] = pairOf(options.padding);
   const x = normal(xShape, 1, dtype);
   const w = normal(wShape, 2, dtype);
-  const padded = pad(x, [[0, 0], [0, 0], [pH, pH], [pW, pW]]);
+  const padded = pad(x, [
+    [0, 0],
+    [0, 0],
+    [pH, pH],
+    [pW, pW],
+  ]);
   dirtyScratch(dtype, 64);
   const xv = variable(x, { requiresGrad: true });
   const wv = variable(w, { requiresGrad: true });
@@ -40,7 +59,12 @@ function checkPadded(xShape: number[], wShape: number[], options: Conv2dOptions 
 describe("conv2d's reused scratch buffer", () => {
   const cases: [string, number[], number[], Conv2dOptions & { padding: Pair }][] = [
     ["padding on all four sides", [2, 2, 5, 6], [3, 2, 3, 3], { padding: 1 }],
-    ["more padding below than one kernel row reaches (bottom rows all padding)", [1, 1, 4, 4], [2, 1, 2, 2], { padding: 2 }],
+    [
+      "more padding below than one kernel row reaches (bottom rows all padding)",
+      [1, 1, 4, 4],
+      [2, 1, 2, 2],
+      { padding: 2 },
+    ],
     ["padding with a stride", [2, 1, 7, 5], [2, 1, 3, 2], { padding: [2, 1], stride: [2, 1] }],
     ["padding with a dilation", [1, 2, 6, 6], [2, 2, 2, 3], { padding: [1, 2], dilation: [2, 1] }],
     ["padding wider than the input", [1, 1, 2, 2], [1, 1, 3, 3], { padding: 3 }],
@@ -71,11 +95,21 @@ describe("conv2d's argument checks, one at a time", () => {
     expect(() => conv2d(x, w, null, { padding: [1, -1] })).toThrow(
       "conv2d: padding must be a non-negative integer or a pair [height, width] of them, got [1,-1]",
     );
-    expect(() => conv2d(x, w, null, { padding: [-1, 1] })).toThrow("conv2d: padding must be a non-negative integer or a pair");
-    expect(() => conv2d(x, w, null, { stride: [1, 0] })).toThrow("conv2d: stride must be a positive integer or a pair [height, width] of them, got [1,0]");
-    expect(() => conv2d(x, w, null, { dilation: [2, 1.5] })).toThrow("conv2d: dilation must be a positive integer or a pair [height, width] of them, got [2,1.5]");
-    expect(() => conv2d(x, w, null, { padding: [1] as unknown as Pair })).toThrow("conv2d: padding must be a non-negative integer or a pair [height, width] of them, got [1]");
-    expect(() => conv2d(x, w, null, { padding: "1" as unknown as Pair })).toThrow('conv2d: padding must be a non-negative integer or a pair [height, width] of them, got "1"');
+    expect(() => conv2d(x, w, null, { padding: [-1, 1] })).toThrow(
+      "conv2d: padding must be a non-negative integer or a pair",
+    );
+    expect(() => conv2d(x, w, null, { stride: [1, 0] })).toThrow(
+      "conv2d: stride must be a positive integer or a pair [height, width] of them, got [1,0]",
+    );
+    expect(() => conv2d(x, w, null, { dilation: [2, 1.5] })).toThrow(
+      "conv2d: dilation must be a positive integer or a pair [height, width] of them, got [2,1.5]",
+    );
+    expect(() => conv2d(x, w, null, { padding: [1] as unknown as Pair })).toThrow(
+      "conv2d: padding must be a non-negative integer or a pair [height, width] of them, got [1]",
+    );
+    expect(() => conv2d(x, w, null, { padding: "1" as unknown as Pair })).toThrow(
+      'conv2d: padding must be a non-negative integer or a pair [height, width] of them, got "1"',
+    );
     // Zero padding and unit stride and dilation are allowed, given as pairs too.
     expect(conv2d(x, w, null, { padding: [0, 0], stride: [1, 1], dilation: [1, 1] }).shape).toEqual([1, 3, 3, 2]);
   });
@@ -91,37 +125,60 @@ describe("conv2d's argument checks, one at a time", () => {
       "conv2d: kernel 1×3 (dilation 1×2: spans 1×5) is larger than the padded input 5×2",
     );
     expect(() => conv2d(zeros([1, 1, 2, 5]), zeros([1, 1, 2, 1]), null, { dilation: [2, 1] })).toThrow(
-      new Error("conv2d: kernel 2×1 (dilation 2×1: spans 3×1) is larger than the padded input 2×5 (input 2×5, padding 0×0, input shape [1,1,2,5]); the output would be empty"),
+      new Error(
+        "conv2d: kernel 2×1 (dilation 2×1: spans 3×1) is larger than the padded input 2×5 (input 2×5, padding 0×0, input shape [1,1,2,5]); the output would be empty",
+      ),
     );
     expect(() => conv2d(zeros([1, 1, 1, 2]), zeros([1, 1, 4, 3]), null, { padding: [1, 0] })).toThrow(
-      new Error("conv2d: kernel 4×3 is larger than the padded input 3×2 (input 1×2, padding 1×0, input shape [1,1,1,2]); the output would be empty"),
+      new Error(
+        "conv2d: kernel 4×3 is larger than the padded input 3×2 (input 1×2, padding 1×0, input shape [1,1,1,2]); the output would be empty",
+      ),
     );
     expect(() => conv2d(zeros([1, 1, 2, 1]), zeros([1, 1, 1, 4]), null, { padding: [0, 1] })).toThrow(
-      new Error("conv2d: kernel 1×4 is larger than the padded input 2×3 (input 2×1, padding 0×1, input shape [1,1,2,1]); the output would be empty"),
+      new Error(
+        "conv2d: kernel 1×4 is larger than the padded input 2×3 (input 2×1, padding 0×1, input shape [1,1,2,1]); the output would be empty",
+      ),
     );
     expect(() => conv2dOutputShape([1, 1, 2, 2], [1, 1, 3, 3])).toThrow(
-      new Error("conv2d: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0×0, input shape [1,1,2,2]); the output would be empty"),
+      new Error(
+        "conv2d: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0×0, input shape [1,1,2,2]); the output would be empty",
+      ),
     );
     // Exactly as large as the padded input fits: one output per axis.
     expect(conv2d(zeros([1, 1, 2, 3]), zeros([1, 1, 4, 3]), null, { padding: [1, 0] }).shape).toEqual([1, 1, 1, 1]);
   });
 
   it("a weight with an empty axis, wherever it is", () => {
-    for (const shape of [[0, 2, 3, 3], [3, 0, 3, 3], [3, 2, 0, 3], [3, 2, 3, 0]]) {
-      expect(() => conv2d(x, zeros(shape))).toThrow(`conv2d: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape [${shape.join(",")}]`);
+    for (const shape of [
+      [0, 2, 3, 3],
+      [3, 0, 3, 3],
+      [3, 2, 0, 3],
+      [3, 2, 3, 0],
+    ]) {
+      expect(() => conv2d(x, zeros(shape))).toThrow(
+        `conv2d: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape [${shape.join(",")}]`,
+      );
     }
-    expect(() => conv2d(x, zeros([3, 2, 3, 3, 1]))).toThrow("conv2d: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape [3,2,3,3,1]");
+    expect(() => conv2d(x, zeros([3, 2, 3, 3, 1]))).toThrow(
+      "conv2d: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape [3,2,3,3,1]",
+    );
   });
 
   it("a bias of the right size but the wrong rank", () => {
-    expect(() => conv2d(x, w, zeros([3, 1]))).toThrow("conv2d: bias must have shape [3] for weight [3,2,3,3], got [3,1]");
+    expect(() => conv2d(x, w, zeros([3, 1]))).toThrow(
+      "conv2d: bias must have shape [3] for weight [3,2,3,3], got [3,1]",
+    );
     expect(() => conv2d(x, w, zeros([]))).toThrow("conv2d: bias must have shape [3] for weight [3,2,3,3], got []");
     expect(conv2d(x, w, zeros([3])).shape).toEqual([1, 3, 3, 2]);
   });
 
   it("the input's own checks: rank and channels", () => {
-    expect(() => conv2d(zeros([2, 5, 4]), w)).toThrow("conv2d: input must be 4-D [N,C,H,W], got shape [2,5,4]; add a batch axis with unsqueeze(x, 0)");
-    expect(() => conv2d(zeros([1, 1, 2, 5, 4]), w)).toThrow(new Error("conv2d: input must be 4-D [N,C,H,W], got shape [1,1,2,5,4]"));
+    expect(() => conv2d(zeros([2, 5, 4]), w)).toThrow(
+      "conv2d: input must be 4-D [N,C,H,W], got shape [2,5,4]; add a batch axis with unsqueeze(x, 0)",
+    );
+    expect(() => conv2d(zeros([1, 1, 2, 5, 4]), w)).toThrow(
+      new Error("conv2d: input must be 4-D [N,C,H,W], got shape [1,1,2,5,4]"),
+    );
     expect(() => conv2dOutputShape([1, 2, 5, 4], [3, 2, 3, 3], { padding: [1, -1] }, "Conv2d(2→3, 3×3)")).toThrow(
       "Conv2d(2→3, 3×3): padding must be a non-negative integer or a pair [height, width] of them, got [1,-1]",
     );
@@ -200,7 +257,9 @@ describe("conv2d's input gradient with vertical dilation and padding", () => {
 describe("conv2d names itself for options and inputs it cannot use", () => {
   it("an unknown option and a non-Variable input", () => {
     const w = zeros([1, 1, 1, 1]);
-    expect(() => conv2d(zeros([1, 1, 2, 2]), w, null, { pad: 1 } as never)).toThrow(new Error("conv2d: unknown option 'pad'; expected one of stride, padding, dilation"));
+    expect(() => conv2d(zeros([1, 1, 2, 2]), w, null, { pad: 1 } as never)).toThrow(
+      new Error("conv2d: unknown option 'pad'; expected one of stride, padding, dilation"),
+    );
     expect(() => conv2d([1, 2] as never, w)).toThrow(/^conv2d: /);
     expect(() => conv2d(zeros([1, 1, 2, 2]), "w" as never)).toThrow(/^conv2d: /);
     expect(() => conv2d(zeros([1, 1, 2, 2]), w, "b" as never)).toThrow(/^conv2d: /);

@@ -1,4 +1,4 @@
-import { type Tensor, full, maxAbsDiff, pad, tensor } from "@nabla/tensor";
+import { full, maxAbsDiff, pad, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { conv2d } from "../src/index.js";
 
@@ -21,13 +21,28 @@ describe("a padded conv right after an unpadded conv of the same scratch size", 
   });
 
   it("float32: the bottom padding rows of the last kernel tap read zeros", () => {
-    const ramp = (n: number): Tensor => tensor(Array.from({ length: n * n }, (_, i) => i + 1), [1, 1, n, n]);
-    const w = tensor(Array.from({ length: 9 }, (_, i) => i - 4), [1, 1, 3, 3]);
+    const ramp = (n: number): Tensor =>
+      tensor(
+        Array.from({ length: n * n }, (_, i) => i + 1),
+        [1, 1, n, n],
+      );
+    const w = tensor(
+      Array.from({ length: 9 }, (_, i) => i - 4),
+      [1, 1, 3, 3],
+    );
     // K·P = 9·16 for both: a 6×6 input unpadded, then a 4×4 input with padding 1.
     conv2d(ramp(6), w);
     const x = ramp(4);
     const got = conv2d(x, w, null, { padding: 1 }).value;
-    const want = conv2d(pad(x, [[0, 0], [0, 0], [1, 1], [1, 1]]), w).value;
+    const want = conv2d(
+      pad(x, [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [1, 1],
+      ]),
+      w,
+    ).value;
     expect(maxAbsDiff(got, want)).toBe(0);
   });
 });

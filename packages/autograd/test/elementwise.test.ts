@@ -1,4 +1,4 @@
-import { Generator, type Tensor, rand, randn, tensor } from "@nabla/tensor";
+import { Generator, rand, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
   abs,
@@ -25,7 +25,8 @@ import {
   where,
 } from "../src/index.js";
 
-const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const normal = (shape: number[], seed = 0): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 const positive = (shape: number[], seed = 0): Tensor =>
   rand(shape, { generator: new Generator(seed), dtype: "float64", low: 0.5, high: 2 });
 
@@ -110,7 +111,10 @@ describe("activation gradients", () => {
   });
   it("relu and leakyRelu of float32 (selected on the bits) agree with float64, values and gradients", () => {
     // ±0, subnormals, ±Infinity and NaNs of both signs as bit patterns, then ordinary values.
-    const patterns = [0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000];
+    const patterns = [
+      0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000,
+      0xffc00000,
+    ];
     const x = new Float32Array(patterns.length + 30);
     new Uint32Array(x.buffer, 0, patterns.length).set(patterns);
     for (let i = patterns.length; i < x.length; i++) x[i] = Math.sin(i * 7.3) * 10 ** ((i % 7) - 3);
@@ -180,7 +184,15 @@ describe("inputs and errors", () => {
     expect(sub(1, x).dtype).toBe("float64");
   });
   it("reports invalid inputs through the tensor op, which names itself", () => {
-    expect(() => add(variable([[1, 2, 3], [4, 5, 6]]), variable([1, 2, 3, 4]))).toThrow(/^add: .*\[2,3\].*\[4\]/);
+    expect(() =>
+      add(
+        variable([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        variable([1, 2, 3, 4]),
+      ),
+    ).toThrow(/^add: .*\[2,3\].*\[4\]/);
     expect(() => maximum(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/^maximum:/);
     expect(() => clip(tensor([1]), 2, 1)).toThrow(/^clip:/);
     expect(() => where(tensor([1, 0, 1]), tensor([1, 2]), 0)).toThrow(/^where:/);

@@ -1,7 +1,6 @@
-import { Tensor, ones, scalar, tensor } from "@nabla/tensor";
+import { ones, scalar, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
-  Variable,
   add,
   grad,
   gradcheck,
@@ -11,6 +10,7 @@ import {
   record,
   sum,
   topologicalOrder,
+  type Variable,
   valueAndGrad,
   variable,
 } from "../src/index.js";

@@ -31,7 +31,8 @@ function cyclic(rank: number): [number[], number[]] {
 }
 
 /** 1, 1.1, 1.2, ... in row-major order: a constant that tells positions apart. */
-const ramp = (shape: readonly number[]): T.Tensor => T.add(T.mul(T.reshape(T.arange(T.shapeSize(shape), undefined, 1, "float64"), shape), 0.1), 1);
+const ramp = (shape: readonly number[]): T.Tensor =>
+  T.add(T.mul(T.reshape(T.arange(T.shapeSize(shape), undefined, 1, "float64"), shape), 0.1), 1);
 
 function unaries(track: Track | null): Record<string, Unary> {
   const kink = (m: number): void => {
@@ -124,8 +125,19 @@ function exprArb(depth: number): fc.Arbitrary<Expr> {
   const sub = exprArb(depth - 1);
   return fc.oneof(
     { arbitrary: leaf, weight: 2 },
-    { arbitrary: fc.record({ kind: fc.constant("unary" as const), op: fc.constantFrom(...UNARY), arg: sub }), weight: 4 },
-    { arbitrary: fc.record({ kind: fc.constant("binary" as const), op: fc.constantFrom(...BINARY), left: sub, right: sub }), weight: 4 },
+    {
+      arbitrary: fc.record({ kind: fc.constant("unary" as const), op: fc.constantFrom(...UNARY), arg: sub }),
+      weight: 4,
+    },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant("binary" as const),
+        op: fc.constantFrom(...BINARY),
+        left: sub,
+        right: sub,
+      }),
+      weight: 4,
+    },
     {
       arbitrary: fc.record({
         kind: fc.constant("reduce" as const),
@@ -136,7 +148,12 @@ function exprArb(depth: number): fc.Arbitrary<Expr> {
       weight: 2,
     },
     {
-      arbitrary: fc.record({ kind: fc.constant("softmax" as const), op: fc.constantFrom("softmax" as const, "logSoftmax" as const), axis: fc.nat(5), arg: sub }),
+      arbitrary: fc.record({
+        kind: fc.constant("softmax" as const),
+        op: fc.constantFrom("softmax" as const, "logSoftmax" as const),
+        axis: fc.nat(5),
+        arg: sub,
+      }),
       weight: 1,
     },
   );
@@ -158,7 +175,8 @@ function evaluate(e: Expr, inputs: readonly A.Variable[], track: Track | null): 
       const x = evaluate(e.arg, inputs, track);
       if (x.rank === 0) return x;
       const axis = e.axis === "all" ? undefined : e.axis % x.rank;
-      if ((e.op === "max" || e.op === "min") && track !== null) track.margin = Math.min(track.margin, extremeGap(x.value, axis, e.op === "max" ? 1 : -1));
+      if ((e.op === "max" || e.op === "min") && track !== null)
+        track.margin = Math.min(track.margin, extremeGap(x.value, axis, e.op === "max" ? 1 : -1));
       out = A[e.op](x, axis, true);
       break;
     }
@@ -173,20 +191,21 @@ function evaluate(e: Expr, inputs: readonly A.Variable[], track: Track | null): 
 }
 
 /** A base shape (no size-0 axes: there is nothing to check there) and up to three inputs broadcasting to it. */
-const caseArb = fc
-  .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })
-  .chain((base) =>
-    fc.record({
-      shapes: fc.array(
-        fc
-          .tuple(fc.integer({ min: 0, max: base.length }), fc.array(fc.boolean(), { minLength: base.length, maxLength: base.length }))
-          .map(([drop, ones]) => base.map((d, i) => (ones[i] ? 1 : d)).slice(drop)),
-        { minLength: 1, maxLength: 3 },
-      ),
-      expr: exprArb(5),
-      seed: fc.nat(),
-    }),
-  );
+const caseArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }).chain((base) =>
+  fc.record({
+    shapes: fc.array(
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: base.length }),
+          fc.array(fc.boolean(), { minLength: base.length, maxLength: base.length }),
+        )
+        .map(([drop, ones]) => base.map((d, i) => (ones[i] ? 1 : d)).slice(drop)),
+      { minLength: 1, maxLength: 3 },
+    ),
+    expr: exprArb(5),
+    seed: fc.nat(),
+  }),
+);
 
 describe("gradcheck of random compositions (property)", () => {
   it("the analytic gradient of a random expression tree matches central differences", () => {
@@ -195,11 +214,19 @@ describe("gradcheck of random compositions (property)", () => {
         const g = new T.Generator(seed);
         const inputs = shapes.map((s) => T.rand(s, { generator: g, dtype: "float64", low: -2, high: 2 }));
         const track: Track = { margin: Infinity, magnitude: 0 };
-        const out = A.noGrad(() => evaluate(expr, inputs.map((t) => new A.Variable(t)), track));
+        const out = A.noGrad(() =>
+          evaluate(
+            expr,
+            inputs.map((t) => new A.Variable(t)),
+            track,
+          ),
+        );
         fc.pre(track.margin > 1e-3 && track.magnitude < 100 && out.dtype === "float64");
         const report = A.gradcheck((...vars) => evaluate(expr, vars, null), inputs, { raise: false });
         if (!report.ok) {
-          throw new Error(`gradcheck failed for ${JSON.stringify(expr)} on ${JSON.stringify(shapes)}: ${JSON.stringify(report.worst)}`);
+          throw new Error(
+            `gradcheck failed for ${JSON.stringify(expr)} on ${JSON.stringify(shapes)}: ${JSON.stringify(report.worst)}`,
+          );
         }
         expect(report.checked).toBe(inputs.reduce((n, t) => n + t.size, 0));
       }),
@@ -210,26 +237,52 @@ describe("gradcheck of random compositions (property)", () => {
     const shapeOp = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 }).chain((shape) => {
       const rank = shape.length;
       const axis = rank === 0 ? fc.constant(0) : fc.integer({ min: -rank, max: rank - 1 });
-      const perm = fc.shuffledSubarray(Array.from({ length: rank }, (_, i) => i), { minLength: rank, maxLength: rank });
+      const perm = fc.shuffledSubarray(
+        Array.from({ length: rank }, (_, i) => i),
+        { minLength: rank, maxLength: rank },
+      );
       const bound = fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: rank });
       type Op = (x: A.Variable) => A.Variable;
       const ops: fc.Arbitrary<[string, Op]>[] = [
         perm.map((p): [string, Op] => [`permute ${p}`, (x) => A.permute(x, p)]),
         fc.constant<[string, Op]>(["transpose", (x) => A.transpose(x)]),
         fc.constant<[string, Op]>(["reshape", (x) => A.reshape(x, [...x.shape].reverse())]),
-        fc.integer({ min: 0, max: rank + 1 }).map((a): [string, Op] => [`unsqueeze ${a}`, (x) => A.squeeze(A.unsqueeze(A.exp(x), a % (rank + 1)), a % (rank + 1))]),
+        fc
+          .integer({ min: 0, max: rank + 1 })
+          .map((a): [string, Op] => [
+            `unsqueeze ${a}`,
+            (x) => A.squeeze(A.unsqueeze(A.exp(x), a % (rank + 1)), a % (rank + 1)),
+          ]),
         fc.tuple(bound, bound).map(([b, e]): [string, Op] => [`slice ${b} ${e}`, (x) => A.slice(x, b, e)]),
-        fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: rank }).map((pads): [string, Op] => [`pad ${JSON.stringify(pads)}`, (x) => A.pad(x, pads)]),
-        fc.integer({ min: 0, max: rank + 1 }).map((r): [string, Op] => [`broadcastTo ${r}`, (x) => A.broadcastTo(x, [...Array<number>(r).fill(2), ...x.shape.map((d, i) => (i % 2 === 0 && d === 1 ? 3 : d))])]),
+        fc
+          .array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: rank })
+          .map((pads): [string, Op] => [`pad ${JSON.stringify(pads)}`, (x) => A.pad(x, pads)]),
+        fc
+          .integer({ min: 0, max: rank + 1 })
+          .map((r): [string, Op] => [
+            `broadcastTo ${r}`,
+            (x) =>
+              A.broadcastTo(x, [
+                ...Array<number>(r).fill(2),
+                ...x.shape.map((d, i) => (i % 2 === 0 && d === 1 ? 3 : d)),
+              ]),
+          ]),
       ];
       if (rank > 0) {
         ops.push(
           axis.map((a): [string, Op] => [`flatten ${a}`, (x) => A.flatten(x, a)]),
           axis.map((a): [string, Op] => [`concat ${a}`, (x) => A.concat([x, A.tanh(x), A.square(x)], a)]),
-          fc.integer({ min: -rank - 1, max: rank }).map((a): [string, Op] => [`stack ${a}`, (x) => A.stack([A.sigmoid(x), x], a)]),
+          fc
+            .integer({ min: -rank - 1, max: rank })
+            .map((a): [string, Op] => [`stack ${a}`, (x) => A.stack([A.sigmoid(x), x], a)]),
           fc.tuple(axis, fc.array(fc.integer({ min: -1, max: 2 }), { maxLength: 5 })).map(([a, idx]): [string, Op] => [
             `gather ${a} ${idx}`,
-            (x) => A.gather(x, idx.map((i) => i % x.shape[a < 0 ? a + rank : a]!), a),
+            (x) =>
+              A.gather(
+                x,
+                idx.map((i) => i % x.shape[a < 0 ? a + rank : a]!),
+                a,
+              ),
           ]),
         );
       }
@@ -248,16 +301,28 @@ describe("gradcheck of random compositions (property)", () => {
   it("linear and matmul agree with central differences on random shapes", () => {
     const dims = fc.integer({ min: 1, max: 4 });
     fc.assert(
-      fc.property(dims, dims, dims, fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.nat(), (rows, inF, outF, lead, bias, seed) => {
-        const g = new T.Generator(seed);
-        const leading = Array.from({ length: lead }, () => rows);
-        const x = T.randn([...leading, rows, inF], { generator: g, dtype: "float64" });
-        const w = T.randn([inF, outF], { generator: g, dtype: "float64" });
-        const b = T.randn([outF], { generator: g, dtype: "float64" });
-        A.gradcheck((xv, wv, bv) => A.tanh(A.linear(xv!, wv!, bias ? bv : undefined)), [x, w, b]);
-        if (lead <= 1) A.gradcheck((xv, wv) => A.sigmoid(A.matmul(xv!, wv!)), [x, w]);
-        if (lead === 1) A.gradcheck((xv, yv) => A.matmul(xv!, A.transpose(yv!, [0, 2, 1])), [x, T.randn([rows, outF, inF], { generator: g, dtype: "float64" })]);
-      }),
+      fc.property(
+        dims,
+        dims,
+        dims,
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        fc.nat(),
+        (rows, inF, outF, lead, bias, seed) => {
+          const g = new T.Generator(seed);
+          const leading = Array.from({ length: lead }, () => rows);
+          const x = T.randn([...leading, rows, inF], { generator: g, dtype: "float64" });
+          const w = T.randn([inF, outF], { generator: g, dtype: "float64" });
+          const b = T.randn([outF], { generator: g, dtype: "float64" });
+          A.gradcheck((xv, wv, bv) => A.tanh(A.linear(xv!, wv!, bias ? bv : undefined)), [x, w, b]);
+          if (lead <= 1) A.gradcheck((xv, wv) => A.sigmoid(A.matmul(xv!, wv!)), [x, w]);
+          if (lead === 1)
+            A.gradcheck(
+              (xv, yv) => A.matmul(xv!, A.transpose(yv!, [0, 2, 1])),
+              [x, T.randn([rows, outF, inF], { generator: g, dtype: "float64" })],
+            );
+        },
+      ),
       { numRuns: 60 },
     );
   });

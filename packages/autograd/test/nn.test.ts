@@ -1,8 +1,9 @@
-import { Generator, type Tensor, defaultGenerator, manualSeed, ones, randn, tensor } from "@nabla/tensor";
+import { defaultGenerator, Generator, manualSeed, ones, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { dropout, gradcheck, linear, logSoftmax, matmul, mul, relu, softmax, sum, variable } from "../src/index.js";
 
-const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const normal = (shape: number[], seed = 0): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("matmul gradients", () => {
   it("2-D @ 2-D", () => {
@@ -32,20 +33,43 @@ describe("linear", () => {
     gradcheck((x, w, b) => linear(x, w, b), [normal([4], 1), normal([4, 2], 2), normal([2], 3)]);
   });
   it("is one graph node and matches matmul + bias", () => {
-    const x = variable([[1, 2], [3, 4]], { requiresGrad: true });
-    const w = variable([[1, 0, -1], [2, 1, 0]], { requiresGrad: true });
+    const x = variable(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const w = variable(
+      [
+        [1, 0, -1],
+        [2, 1, 0],
+      ],
+      { requiresGrad: true },
+    );
     const b = variable([10, 20, 30], { requiresGrad: true });
     const y = linear(x, w, b);
     expect(y.node!.op).toBe("linear");
     expect(y.node!.inputs.map((v) => v.node)).toEqual([null, null, null]);
-    expect(y.toArray()).toEqual([[15, 22, 29], [21, 24, 27]]);
+    expect(y.toArray()).toEqual([
+      [15, 22, 29],
+      [21, 24, 27],
+    ]);
     sum(y).backward();
     expect(b.grad!.toArray()).toEqual([2, 2, 2]);
-    expect(x.grad!.toArray()).toEqual([[0, 3], [0, 3]]);
-    expect(w.grad!.toArray()).toEqual([[4, 4, 4], [6, 6, 6]]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 3],
+      [0, 3],
+    ]);
+    expect(w.grad!.toArray()).toEqual([
+      [4, 4, 4],
+      [6, 6, 6],
+    ]);
   });
   it("validates shapes, naming the op", () => {
-    expect(() => linear(ones([64, 784]), ones([128, 10]))).toThrow("linear: inner dimensions differ: [64,784] @ [128,10]");
+    expect(() => linear(ones([64, 784]), ones([128, 10]))).toThrow(
+      "linear: inner dimensions differ: [64,784] @ [128,10]",
+    );
     expect(() => linear(ones([2, 3]), ones([3]))).toThrow(/linear: weight must be 2-D/);
     expect(() => linear(ones([2, 3]), ones([3, 4]), ones([3]))).toThrow(/linear: bias must have shape \[4\]/);
   });
@@ -61,7 +85,12 @@ describe("softmax / logSoftmax", () => {
     gradcheck((x) => logSoftmax(x, 0), [normal([2, 5])]);
   });
   it("rows sum to one and are stable for large logits", () => {
-    const y = softmax(tensor([[1000, 1001, 1002], [-1000, 0, 1000]]));
+    const y = softmax(
+      tensor([
+        [1000, 1001, 1002],
+        [-1000, 0, 1000],
+      ]),
+    );
     for (const v of y.value.data) expect(Number.isFinite(v)).toBe(true);
     const rows = sum(y, 1).value.data;
     expect(rows[0]).toBeCloseTo(1, 6);
@@ -123,6 +152,8 @@ describe("dropout", () => {
 
 describe("matmul errors", () => {
   it("come from the tensor op, named", () => {
-    expect(() => matmul(ones([64, 784]), ones([128, 10]))).toThrow("matmul: inner dimensions differ: [64,784] @ [128,10]");
+    expect(() => matmul(ones([64, 784]), ones([128, 10]))).toThrow(
+      "matmul: inner dimensions differ: [64,784] @ [128,10]",
+    );
   });
 });

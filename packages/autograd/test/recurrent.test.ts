@@ -1,6 +1,14 @@
-import { Generator, type Tensor, jsKernels, kernels, ones, randn, setKernels, tensor, zeros } from "@nabla/tensor";
+import { Generator, jsKernels, kernels, ones, randn, setKernels, type Tensor, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type RecurrenceMode, type Variable, gradcheck, noGrad, recurrence, recurrenceSlabs, variable } from "../src/index.js";
+import {
+  gradcheck,
+  noGrad,
+  type RecurrenceMode,
+  recurrence,
+  recurrenceSlabs,
+  type Variable,
+  variable,
+} from "../src/index.js";
 
 // `recurrence`, one direction of one recurrent layer as one graph node: its BPTT backward against
 // central differences for every mode, direction, initial state and batch-size schedule.
@@ -33,20 +41,29 @@ describe("recurrence gradients (BPTT) against central differences", () => {
     for (const reverse of [false, true]) {
       it(`${mode}${reverse ? ", reverse" : ""}: all steps, with an initial state`, () => {
         gradcheck(
-          (x, wih, whh, bih, bhh, h0, c0) => recurrence(mode, x, { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! }, { h0, c0, reverse }),
+          (x, wih, whh, bih, bhh, h0, c0) =>
+            recurrence(mode, x, { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! }, { h0, c0, reverse }),
           problem(mode, 4, 3, 3, 2),
         );
       });
       it(`${mode}${reverse ? ", reverse" : ""}: batch sizes 3, 2, 2, 1, 0 (sequences of different lengths)`, () => {
         gradcheck(
           (x, wih, whh, bih, bhh, h0, c0) =>
-            recurrence(mode, x, { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! }, { h0, c0, reverse, batchSizes: [3, 2, 2, 1, 0] }),
+            recurrence(
+              mode,
+              x,
+              { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! },
+              { h0, c0, reverse, batchSizes: [3, 2, 2, 1, 0] },
+            ),
           problem(mode, 5, 3, 2, 3),
         );
       });
     }
     it(`${mode}: without biases or initial state`, () => {
-      gradcheck((x, wih, whh) => recurrence(mode, x, { weightIH: wih!, weightHH: whh! }), problem(mode, 3, 2, 3, 2).slice(0, 3));
+      gradcheck(
+        (x, wih, whh) => recurrence(mode, x, { weightIH: wih!, weightHH: whh! }),
+        problem(mode, 3, 2, 3, 2).slice(0, 3),
+      );
     });
   }
 });
@@ -54,9 +71,17 @@ describe("recurrence gradients (BPTT) against central differences", () => {
 describe("recurrence", () => {
   it("returns the outputs, then the final h (and c), and the initial state for sequences with no step", () => {
     const [x, wih, whh, bih, bhh, h0, c0] = problem("lstm", 3, 2, 2, 2);
-    const slabs = noGrad(() => recurrence("lstm", x!, { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! }, { h0, c0, batchSizes: [1, 1, 0] }));
+    const slabs = noGrad(() =>
+      recurrence(
+        "lstm",
+        x!,
+        { weightIH: wih!, weightHH: whh!, biasIH: bih!, biasHH: bhh! },
+        { h0, c0, batchSizes: [1, 1, 0] },
+      ),
+    );
     expect(slabs.shape).toEqual([recurrenceSlabs("lstm", 3), 2, 2]);
-    const at = (slab: number, row: number): number[] => Array.from(slabs.value.data.subarray((slab * 2 + row) * 2, (slab * 2 + row + 1) * 2));
+    const at = (slab: number, row: number): number[] =>
+      Array.from(slabs.value.data.subarray((slab * 2 + row) * 2, (slab * 2 + row + 1) * 2));
     // Row 0 runs two steps: its final h is its second output; its third output is padding.
     expect(at(3, 0)).toEqual(at(1, 0));
     expect(at(2, 0)).toEqual([0, 0]);
@@ -76,13 +101,21 @@ describe("recurrence", () => {
     };
     const want = run(f64);
     const got = run(f64.map((t) => tensor(Array.from(t.data), t.shape, "float32")));
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(want[i]!)));
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(want[i]!)));
   });
 
   it("dispatches the gate arithmetic through the active kernels", () => {
     const calls: string[] = [];
     const spy = { ...jsKernels, name: "spy" };
-    for (const name of ["lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "rnnCell", "rnnCellBackward"] as const) {
+    for (const name of [
+      "lstmCell",
+      "lstmCellBackward",
+      "gruCell",
+      "gruCellBackward",
+      "rnnCell",
+      "rnnCellBackward",
+    ] as const) {
       const original = jsKernels[name] as (...args: never[]) => void;
       Object.assign(spy, { [name]: (...args: never[]) => (calls.push(name), original(...args)) });
     }
@@ -97,7 +130,24 @@ describe("recurrence", () => {
     } finally {
       setKernels(previous);
     }
-    expect(calls).toEqual(["lstmCell", "lstmCell", "lstmCellBackward", "lstmCellBackward", "gruCell", "gruCell", "gruCellBackward", "gruCellBackward", "rnnCell", "rnnCell", "rnnCellBackward", "rnnCellBackward", "rnnCell", "rnnCell", "rnnCellBackward", "rnnCellBackward"]);
+    expect(calls).toEqual([
+      "lstmCell",
+      "lstmCell",
+      "lstmCellBackward",
+      "lstmCellBackward",
+      "gruCell",
+      "gruCell",
+      "gruCellBackward",
+      "gruCellBackward",
+      "rnnCell",
+      "rnnCell",
+      "rnnCellBackward",
+      "rnnCellBackward",
+      "rnnCell",
+      "rnnCell",
+      "rnnCellBackward",
+      "rnnCellBackward",
+    ]);
   });
 
   it("gives one Variable passed as h0 and c0 the sum of both gradients", () => {
@@ -118,14 +168,47 @@ describe("recurrence", () => {
 
   const w = (rows: number, cols?: number): Variable => variable(zeros(cols === undefined ? [rows] : [rows, cols]));
   const cases: [string, () => unknown, string][] = [
-    ["a 2-D input", () => recurrence("lstm", zeros([3, 2]), { weightIH: w(8, 2), weightHH: w(8, 2) }), "recurrence: input must be [T, B, I], got shape [3,2]"],
-    ["W_ih of the wrong width", () => recurrence("lstm", zeros([3, 2, 5]), { weightIH: w(8, 2), weightHH: w(8, 2) }), "recurrence: weightIH must have shape [8,5], got [8,2]"],
-    ["W_hh with rows for another mode", () => recurrence("gru", zeros([3, 2, 2]), { weightIH: w(8, 2), weightHH: w(8, 2) }), "recurrence: weightIH must have shape [6,2], got [8,2]"],
-    ["h0 of the wrong batch", () => recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { h0: zeros([3, 2]) }), "recurrence: h0 must have shape [2,2], got [3,2]"],
-    ["c0 outside an LSTM", () => recurrence("gru", zeros([3, 2, 2]), { weightIH: w(6, 2), weightHH: w(6, 2) }, { c0: zeros([2, 2]) }), 'recurrence: c0 is an LSTM\'s cell state; mode "gru" has none'],
-    ["increasing batch sizes", () => recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { batchSizes: [1, 2, 2] }), "recurrence: batchSizes must be non-increasing integers in [0, 2], got 2 at step 1 after 1"],
-    ["a batch-size count per step", () => recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { batchSizes: [2, 2] }), "recurrence: batchSizes must have one count per step (3), got 2"],
-    ["an unknown mode", () => recurrence("lstmp" as RecurrenceMode, zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }), 'recurrence: mode must be "lstm", "gru", "rnnTanh" or "rnnRelu", got "lstmp"'],
+    [
+      "a 2-D input",
+      () => recurrence("lstm", zeros([3, 2]), { weightIH: w(8, 2), weightHH: w(8, 2) }),
+      "recurrence: input must be [T, B, I], got shape [3,2]",
+    ],
+    [
+      "W_ih of the wrong width",
+      () => recurrence("lstm", zeros([3, 2, 5]), { weightIH: w(8, 2), weightHH: w(8, 2) }),
+      "recurrence: weightIH must have shape [8,5], got [8,2]",
+    ],
+    [
+      "W_hh with rows for another mode",
+      () => recurrence("gru", zeros([3, 2, 2]), { weightIH: w(8, 2), weightHH: w(8, 2) }),
+      "recurrence: weightIH must have shape [6,2], got [8,2]",
+    ],
+    [
+      "h0 of the wrong batch",
+      () => recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { h0: zeros([3, 2]) }),
+      "recurrence: h0 must have shape [2,2], got [3,2]",
+    ],
+    [
+      "c0 outside an LSTM",
+      () => recurrence("gru", zeros([3, 2, 2]), { weightIH: w(6, 2), weightHH: w(6, 2) }, { c0: zeros([2, 2]) }),
+      'recurrence: c0 is an LSTM\'s cell state; mode "gru" has none',
+    ],
+    [
+      "increasing batch sizes",
+      () =>
+        recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { batchSizes: [1, 2, 2] }),
+      "recurrence: batchSizes must be non-increasing integers in [0, 2], got 2 at step 1 after 1",
+    ],
+    [
+      "a batch-size count per step",
+      () => recurrence("rnnTanh", zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }, { batchSizes: [2, 2] }),
+      "recurrence: batchSizes must have one count per step (3), got 2",
+    ],
+    [
+      "an unknown mode",
+      () => recurrence("lstmp" as RecurrenceMode, zeros([3, 2, 2]), { weightIH: w(2, 2), weightHH: w(2, 2) }),
+      'recurrence: mode must be "lstm", "gru", "rnnTanh" or "rnnRelu", got "lstmp"',
+    ],
   ];
   it.each(cases)("rejects %s with a clear message", (_, fn, message) => {
     expect(fn).toThrowError(new Error(message));

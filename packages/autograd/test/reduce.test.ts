@@ -1,8 +1,9 @@
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { gradcheck, logsumexp, max, mean, min, sum, variable } from "../src/index.js";
 
-const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const normal = (shape: number[], seed = 0): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("reduction gradients", () => {
   const x = normal([2, 3, 4]);
@@ -26,23 +27,59 @@ describe("reduction gradients", () => {
   }
 
   it("max and min send the gradient to the first extreme element of each slice", () => {
-    const a = variable([[1, 3, 3], [5, 5, 0]], { requiresGrad: true });
+    const a = variable(
+      [
+        [1, 3, 3],
+        [5, 5, 0],
+      ],
+      { requiresGrad: true },
+    );
     max(a, 1).backward(tensor([10, 20]));
-    expect(a.grad!.toArray()).toEqual([[0, 10, 0], [20, 0, 0]]);
+    expect(a.grad!.toArray()).toEqual([
+      [0, 10, 0],
+      [20, 0, 0],
+    ]);
 
-    const b = variable([[2, 1], [1, 2]], { requiresGrad: true });
+    const b = variable(
+      [
+        [2, 1],
+        [1, 2],
+      ],
+      { requiresGrad: true },
+    );
     min(b).backward();
-    expect(b.grad!.toArray()).toEqual([[0, 1], [0, 0]]);
+    expect(b.grad!.toArray()).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
 
-    const c = variable([[4, 4], [4, 4]], { requiresGrad: true });
+    const c = variable(
+      [
+        [4, 4],
+        [4, 4],
+      ],
+      { requiresGrad: true },
+    );
     max(c, 0, true).backward(tensor([[1, 2]]));
-    expect(c.grad!.toArray()).toEqual([[1, 2], [0, 0]]);
+    expect(c.grad!.toArray()).toEqual([
+      [1, 2],
+      [0, 0],
+    ]);
   });
 
   it("mean divides by the number of reduced elements", () => {
-    const a = variable([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const a = variable(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
     mean(a, 1).backward(tensor([3, 6]));
-    expect(a.grad!.toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(a.grad!.toArray()).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
   });
 
   it("logsumexp's gradient is finite for large inputs", () => {

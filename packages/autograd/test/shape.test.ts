@@ -1,4 +1,4 @@
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
   broadcastTo,
@@ -19,7 +19,8 @@ import {
   variable,
 } from "../src/index.js";
 
-const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const normal = (shape: number[], seed = 0): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("reshape-like gradients", () => {
   it("reshape, flatten, squeeze, unsqueeze", () => {
@@ -78,8 +79,23 @@ describe("slice / concat / stack / gather / pad gradients", () => {
     expect(x.grad!.toArray()).toEqual([1, 1, 0]);
   });
   it("pad", () => {
-    gradcheck((x) => pad(x, [[1, 2], [0, 1]]), [normal([2, 3])]);
-    gradcheck((x) => pad(x, [[0, 0], [2, 0], [1, 1]]), [normal([2, 1, 2])]);
+    gradcheck(
+      (x) =>
+        pad(x, [
+          [1, 2],
+          [0, 1],
+        ]),
+      [normal([2, 3])],
+    );
+    gradcheck(
+      (x) =>
+        pad(x, [
+          [0, 0],
+          [2, 0],
+          [1, 1],
+        ]),
+      [normal([2, 1, 2])],
+    );
   });
 });
 

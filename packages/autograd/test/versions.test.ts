@@ -1,7 +1,7 @@
 import { accumulate, assign, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
+import { messageOf } from "../../tensor/test/message-of.js";
 import {
-  Variable,
   add,
   batchNorm,
   exp,
@@ -12,17 +12,18 @@ import {
   reshape,
   sigmoid,
   sum,
+  type Variable,
   variable,
   where,
 } from "../src/index.js";
-import { messageOf } from "../../tensor/test/message-of.js";
 
 // Issue 14 item 2: a tensor an op saved for its backward and then changed in place must make
 // backward throw, never return a gradient computed from the new values.
 
 const leaf = (values: number[]): Variable => variable(values, { requiresGrad: true });
 
-const advice = "clone the tensor before modifying it (tensor.clone(), or variable.value.clone()), or modify it only after backward()";
+const advice =
+  "clone the tensor before modifying it (tensor.clone(), or variable.value.clone()), or modify it only after backward()";
 
 describe("backward after an in-place change", () => {
   it("throws when a leaf that mul saved was changed, naming the op, shape, dtype and both versions", () => {
@@ -49,7 +50,9 @@ describe("backward after an in-place change", () => {
     const h = exp(x);
     const y = sum(h);
     accumulate(h.value, 1);
-    expect(() => y.backward()).toThrow(/^backward: a \[2\] float32 tensor that 'exp' saved for its gradient was modified in place/);
+    expect(() => y.backward()).toThrow(
+      /^backward: a \[2\] float32 tensor that 'exp' saved for its gradient was modified in place/,
+    );
   });
 
   it("throws when accumulate() changed a weight already in the graph", () => {
@@ -58,7 +61,9 @@ describe("backward after an in-place change", () => {
     const w2 = reshape(w, [2, 2]);
     const loss = sum(linear(x, w2));
     accumulate(w.value, 1);
-    expect(() => loss.backward()).toThrow(/^backward: a \[2,2\] float32 tensor that 'linear' saved .*version 0, now version 1/);
+    expect(() => loss.backward()).toThrow(
+      /^backward: a \[2,2\] float32 tensor that 'linear' saved .*version 0, now version 1/,
+    );
   });
 
   it("shares one counter between a tensor and its views", () => {
@@ -141,7 +146,13 @@ describe("backward after an in-place change", () => {
   });
 
   it("batchNorm in training bumps the running statistics it updates, and only then", () => {
-    const x = variable(tensor([[1, 2], [3, 5]]), { requiresGrad: true });
+    const x = variable(
+      tensor([
+        [1, 2],
+        [3, 5],
+      ]),
+      { requiresGrad: true },
+    );
     const runningMean = zeros([2]);
     const runningVar = zeros([2]);
     batchNorm(x, runningMean, runningVar, null, null, { training: true });
@@ -165,6 +176,8 @@ describe("the autograd error messages of issue 14 item 5", () => {
       "grad: input 0 must be a Tensor, got Variable [2] float32 (pass its .value: grad makes the Variables itself)",
     );
     expect(messageOf(() => grad(3 as never))).toBe("grad: expected a function of Variables, got the number 3");
-    expect(messageOf(() => grad(() => 1 as never)(tensor([1])))).toBe("grad: fn must return a Variable, got the number 1");
+    expect(messageOf(() => grad(() => 1 as never)(tensor([1])))).toBe(
+      "grad: fn must return a Variable, got the number 1",
+    );
   });
 });

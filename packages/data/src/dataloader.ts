@@ -1,5 +1,5 @@
-import { Generator, Tensor, defaultGenerator, formatValue } from "@nabla/tensor";
-import { type Dataset, type Sample, collate, describe, isBatched } from "./dataset.js";
+import { defaultGenerator, formatValue, Generator, Tensor } from "@nabla/tensor";
+import { collate, type Dataset, describe, isBatched, type Sample } from "./dataset.js";
 
 export interface DataLoaderOptions {
   /** Examples per batch (the last batch may be smaller unless `dropLast`). Default 32. */
@@ -29,8 +29,13 @@ const OPTION_NAMES = ["batchSize", "shuffle", "seed", "generator", "dropLast"];
 
 function isGenerator(g: unknown): g is Generator {
   const c = g as Partial<Generator> | null;
-  return typeof c === "object" && c !== null && typeof c.permutation === "function" &&
-    typeof c.getState === "function" && typeof c.setState === "function";
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.permutation === "function" &&
+    typeof c.getState === "function" &&
+    typeof c.setState === "function"
+  );
 }
 
 /**
@@ -52,7 +57,10 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   constructor(dataset: Dataset<Sample>, options: DataLoaderOptions = {}) {
     if (typeof dataset !== "object" || dataset === null || typeof dataset.get !== "function") {
-      const hint = dataset instanceof Tensor || Array.isArray(dataset) ? " (wrap tensors in new TensorDataset(images, labels))" : "";
+      const hint =
+        dataset instanceof Tensor || Array.isArray(dataset)
+          ? " (wrap tensors in new TensorDataset(images, labels))"
+          : "";
       throw new Error(`DataLoader: expected a dataset with length and get(i), got ${describe(dataset)}${hint}`);
     }
     const length = dataset.length;
@@ -69,8 +77,10 @@ export class DataLoader implements Iterable<Tensor[]> {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be a positive integer, got ${formatValue(batchSize)}`);
     }
-    if (typeof shuffle !== "boolean") throw new Error(`DataLoader: shuffle must be a boolean, got ${formatValue(shuffle)}`);
-    if (typeof dropLast !== "boolean") throw new Error(`DataLoader: dropLast must be a boolean, got ${formatValue(dropLast)}`);
+    if (typeof shuffle !== "boolean")
+      throw new Error(`DataLoader: shuffle must be a boolean, got ${formatValue(shuffle)}`);
+    if (typeof dropLast !== "boolean")
+      throw new Error(`DataLoader: dropLast must be a boolean, got ${formatValue(dropLast)}`);
     if (seed !== undefined && generator !== undefined) {
       throw new Error("DataLoader: pass either seed or generator, not both");
     }
@@ -81,15 +91,15 @@ export class DataLoader implements Iterable<Tensor[]> {
       throw new Error("DataLoader: generator must be a Generator from @nabla/tensor");
     }
     if (dropLast && length < batchSize) {
-      throw new Error(`DataLoader: dropLast with batchSize ${batchSize} and a dataset of ${length} examples yields no batches`);
+      throw new Error(
+        `DataLoader: dropLast with batchSize ${batchSize} and a dataset of ${length} examples yields no batches`,
+      );
     }
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
-    this.generator = !shuffle
-      ? null
-      : (generator ?? new Generator(seed ?? defaultGenerator().int(0, 2 ** 31 - 1)));
+    this.generator = !shuffle ? null : (generator ?? new Generator(seed ?? defaultGenerator().int(0, 2 ** 31 - 1)));
   }
 
   /** Batches per epoch. */
@@ -127,7 +137,9 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   setState(state: DataLoaderState): void {
     if (typeof state !== "object" || state === null || !Number.isInteger(state.epoch) || state.epoch < 0) {
-      throw new Error("DataLoader.setState: expected { epoch: non-negative integer, generator }, as getState() returns");
+      throw new Error(
+        "DataLoader.setState: expected { epoch: non-negative integer, generator }, as getState() returns",
+      );
     }
     if (this.generator === null) {
       if (state.generator !== null) {

@@ -1,4 +1,4 @@
-import { Tensor, type TypedArray, allocate, formatShape, formatValue } from "@nabla/tensor";
+import { allocate, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
 
 /** Anything indexable from 0 to length-1. */
 export interface Dataset<T> {
@@ -22,7 +22,8 @@ export function isBatched(dataset: Dataset<Sample>): dataset is BatchedDataset {
 export function describe(x: unknown): string {
   if (x instanceof Tensor) return `a Tensor of shape ${formatShape(x.shape)}`;
   if (Array.isArray(x)) return "an array";
-  if (x !== null && typeof x === "object" && (x as { value?: unknown }).value instanceof Tensor) return "a Variable (pass its .value)";
+  if (x !== null && typeof x === "object" && (x as { value?: unknown }).value instanceof Tensor)
+    return "a Variable (pass its .value)";
   if (x === null) return "null";
   if (typeof x === "object") return "an object";
   if (typeof x === "number") return `the number ${formatValue(x)}`;
@@ -49,9 +50,12 @@ export class TensorDataset implements BatchedDataset {
     if (tensors.length === 0) throw new Error("TensorDataset: expected at least one tensor, got none");
     for (const t of tensors) {
       if (!(t instanceof Tensor)) {
-        throw new Error(`TensorDataset: expected Tensors, got ${describe(t)}${Array.isArray(t) ? " (make a Tensor with tensor(...))" : ""}`);
+        throw new Error(
+          `TensorDataset: expected Tensors, got ${describe(t)}${Array.isArray(t) ? " (make a Tensor with tensor(...))" : ""}`,
+        );
       }
-      if (t.rank === 0) throw new Error("TensorDataset: got a scalar tensor (shape []); every tensor needs a first dimension to index");
+      if (t.rank === 0)
+        throw new Error("TensorDataset: got a scalar tensor (shape []); every tensor needs a first dimension to index");
     }
     const length = tensors[0]!.shape[0]!;
     if (tensors.some((t) => t.shape[0] !== length)) {

@@ -135,7 +135,9 @@ function parseHeader(head: Uint8Array, total: number, fail: (what: string) => Er
   }
   const type = TYPES.get(got[2]!);
   if (type === undefined) {
-    throw fail(`unknown type code ${hex(got[2]!)} in magic number ${got.map(hex).join(" ")}: expected one of ${KNOWN_TYPES}`);
+    throw fail(
+      `unknown type code ${hex(got[2]!)} in magic number ${got.map(hex).join(" ")}: expected one of ${KNOWN_TYPES}`,
+    );
   }
   const ndim = got[3]!;
   const headerBytes = 4 + 4 * ndim;
@@ -153,7 +155,9 @@ function parseHeader(head: Uint8Array, total: number, fail: (what: string) => Er
     throw fail(`truncated file: got ${total} bytes, header says ${expected} (${described})`);
   }
   if (total > expected) {
-    throw fail(`trailing garbage: got ${total} bytes, header says ${expected} (${described}; ${total - expected} extra bytes)`);
+    throw fail(
+      `trailing garbage: got ${total} bytes, header says ${expected} (${described}; ${total - expected} extra bytes)`,
+    );
   }
   return { type, shape, headerBytes, recordSize };
 }
@@ -178,7 +182,9 @@ function readValues(bytes: Uint8Array, offset: number, n: number, dtype: IdxDTyp
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Single bytes need no byte swapping; `new Uint8Array(typedArray)` copies (Buffer#slice would alias).
   const single = (): Uint8Array =>
-    copy ? new Uint8Array(bytes.subarray(offset, offset + n)) : new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n);
+    copy
+      ? new Uint8Array(bytes.subarray(offset, offset + n))
+      : new Uint8Array(bytes.buffer, bytes.byteOffset + offset, n);
   switch (dtype) {
     case "uint8":
       return single();

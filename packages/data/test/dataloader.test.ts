@@ -1,6 +1,6 @@
-import { Generator, Tensor, arange, manualSeed, scalar, tensor } from "@nabla/tensor";
+import { arange, Generator, manualSeed, scalar, Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { DataLoader, type Dataset, TensorDataset, collate } from "../src/index.js";
+import { collate, DataLoader, type Dataset, TensorDataset } from "../src/index.js";
 
 /** n examples: x[i] = [i, 10i, 100i] (float32), y[i] = i (int32). */
 function indexed(n: number): TensorDataset {
@@ -44,7 +44,10 @@ describe("TensorDataset", () => {
   });
 
   it("keeps trailing dimensions", () => {
-    const images = new Tensor(Float32Array.from({ length: 2 * 1 * 2 * 2 }, (_, i) => i), [2, 1, 2, 2]);
+    const images = new Tensor(
+      Float32Array.from({ length: 2 * 1 * 2 * 2 }, (_, i) => i),
+      [2, 1, 2, 2],
+    );
     const [b] = new TensorDataset(images).batch(Int32Array.from([1]));
     expect(b!.shape).toEqual([1, 1, 2, 2]);
     expect(Array.from(b!.data)).toEqual([4, 5, 6, 7]);
@@ -62,7 +65,9 @@ describe("TensorDataset", () => {
     const ds = indexed(3);
     expect(() => ds.get(3)).toThrow("TensorDataset.get: index 3 is out of range for a dataset of length 3");
     expect(() => ds.get(-1)).toThrow("TensorDataset.get: index -1 is out of range");
-    expect(() => ds.batch(Int32Array.from([0, 7]))).toThrow("TensorDataset.batch: index 7 is out of range for a dataset of length 3");
+    expect(() => ds.batch(Int32Array.from([0, 7]))).toThrow(
+      "TensorDataset.batch: index 7 is out of range for a dataset of length 3",
+    );
   });
 });
 
@@ -71,7 +76,10 @@ describe("collate", () => {
     const [a] = collate([tensor([1, 2]), tensor([3, 4])]);
     expect(a!.shape).toEqual([2, 2]);
     expect(Array.from(a!.data)).toEqual([1, 2, 3, 4]);
-    const [x, y] = collate([[tensor([1]), scalar(0, "int32")], [tensor([2]), scalar(1, "int32")]]);
+    const [x, y] = collate([
+      [tensor([1]), scalar(0, "int32")],
+      [tensor([2]), scalar(1, "int32")],
+    ]);
     expect(x!.shape).toEqual([2, 1]);
     expect(y!.shape).toEqual([2]);
     expect(y!.dtype).toBe("int32");
@@ -81,7 +89,9 @@ describe("collate", () => {
     expect(() => collate([tensor([1, 2]), tensor([3])])).toThrow(
       "collate: field 0 of example 1 has shape [1] float32, example 0 has [2] float32; examples must match to be stacked",
     );
-    expect(() => collate([[tensor([1])], [tensor([1]), tensor([2])]])).toThrow("collate: example 1 has 2 fields, example 0 has 1");
+    expect(() => collate([[tensor([1])], [tensor([1]), tensor([2])]])).toThrow(
+      "collate: example 1 has 2 fields, example 0 has 1",
+    );
   });
 });
 
@@ -181,7 +191,9 @@ describe("DataLoader", () => {
     expect(() => shuffled.setState(loader.getState())).toThrow(
       "DataLoader.setState: this loader shuffles but the state has no generator state",
     );
-    expect(() => loader.setState({ epoch: -1, generator: null })).toThrow("DataLoader.setState: expected { epoch: non-negative integer");
+    expect(() => loader.setState({ epoch: -1, generator: null })).toThrow(
+      "DataLoader.setState: expected { epoch: non-negative integer",
+    );
   });
 
   it("stacks get(i) for datasets without batch, matching TensorDataset", () => {
@@ -205,18 +217,28 @@ describe("DataLoader", () => {
 
   it("validates its options and its dataset", () => {
     const ds = indexed(10);
-    expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow("DataLoader: batchSize must be a positive integer, got 0");
-    expect(() => new DataLoader(ds, { batchSize: 2.5 })).toThrow("DataLoader: batchSize must be a positive integer, got 2.5");
+    expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(
+      "DataLoader: batchSize must be a positive integer, got 0",
+    );
+    expect(() => new DataLoader(ds, { batchSize: 2.5 })).toThrow(
+      "DataLoader: batchSize must be a positive integer, got 2.5",
+    );
     expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow(
       "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast",
     );
-    expect(() => new DataLoader(ds, { shuffle: "yes" } as never)).toThrow("DataLoader: shuffle must be a boolean, got \"yes\"");
+    expect(() => new DataLoader(ds, { shuffle: "yes" } as never)).toThrow(
+      'DataLoader: shuffle must be a boolean, got "yes"',
+    );
     expect(() => new DataLoader(ds, { dropLast: 1 } as never)).toThrow("DataLoader: dropLast must be a boolean, got 1");
     expect(() => new DataLoader(ds, { shuffle: true, seed: 1, generator: new Generator(1) })).toThrow(
       "DataLoader: pass either seed or generator, not both",
     );
-    expect(() => new DataLoader(ds, { seed: NaN })).toThrow("DataLoader: seed must be a finite number or a string, got NaN");
-    expect(() => new DataLoader(ds, { generator: {} as never })).toThrow("DataLoader: generator must be a Generator from @nabla/tensor");
+    expect(() => new DataLoader(ds, { seed: NaN })).toThrow(
+      "DataLoader: seed must be a finite number or a string, got NaN",
+    );
+    expect(() => new DataLoader(ds, { generator: {} as never })).toThrow(
+      "DataLoader: generator must be a Generator from @nabla/tensor",
+    );
     expect(() => new DataLoader(ds, { batchSize: 11, dropLast: true })).toThrow(
       "DataLoader: dropLast with batchSize 11 and a dataset of 10 examples yields no batches",
     );
@@ -229,7 +251,9 @@ describe("DataLoader", () => {
     expect(() => new DataLoader({ length: 1.5, get: () => tensor([1]) })).toThrow(
       "DataLoader: dataset.length must be a non-negative integer, got 1.5",
     );
-    expect(() => new DataLoader(null as never)).toThrow("DataLoader: expected a dataset with length and get(i), got null");
+    expect(() => new DataLoader(null as never)).toThrow(
+      "DataLoader: expected a dataset with length and get(i), got null",
+    );
   });
 
   it("covers an MNIST-sized dataset through TensorDataset.batch", () => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { type IdxDType, isGzip, parseIdx, readIdx } from "../src/index.js";
 import { type IdxHeader, readIdxRecords } from "../src/idx.js";
+import { type IdxDType, isGzip, parseIdx, readIdx } from "../src/index.js";
 
 const CODES: Record<IdxDType, [number, number]> = {
   uint8: [0x08, 1],
@@ -103,7 +103,9 @@ describe("readIdx", () => {
 
   it("rejects a file too short for its magic number or its dimensions", () => {
     const tiny = write(new Uint8Array([0, 0]));
-    expect(() => readIdx(tiny)).toThrow(`readIdx: ${tiny}: truncated file: got 2 bytes, an IDX header needs at least 4`);
+    expect(() => readIdx(tiny)).toThrow(
+      `readIdx: ${tiny}: truncated file: got 2 bytes, an IDX header needs at least 4`,
+    );
     const header = write(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0]));
     expect(() => readIdx(header)).toThrow(
       `readIdx: ${header}: truncated file: got 10 bytes, the header of a 3-d IDX file needs 16`,
@@ -139,7 +141,11 @@ describe("readIdx", () => {
 describe("readIdxRecords", () => {
   /** Every piece readIdxRecords hands over for up to `limit` records, and the header `open` saw first. */
   function pieces(path: string, limit: number): { header: IdxHeader | null; starts: number[]; values: number[] } {
-    const seen: { header: IdxHeader | null; starts: number[]; values: number[] } = { header: null, starts: [], values: [] };
+    const seen: { header: IdxHeader | null; starts: number[]; values: number[] } = {
+      header: null,
+      starts: [],
+      values: [],
+    };
     const returned = readIdxRecords(path, limit, (header) => {
       seen.header = header;
       return (values, start) => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MNIST_FILES, type Mnist, loadMnist, mnistDataDir } from "../src/index.js";
+import { loadMnist, MNIST_FILES, type Mnist, mnistDataDir } from "../src/index.js";
 
 function idx(code: number, shape: number[], values: ArrayLike<number>): Uint8Array {
   const header = 4 + 4 * shape.length;
@@ -17,17 +17,31 @@ function idx(code: number, shape: number[], values: ArrayLike<number>): Uint8Arr
 }
 
 const images = (n: number, side = 28): Uint8Array =>
-  idx(0x08, [n, side, side], Uint8Array.from({ length: n * side * side }, (_, i) => i % 256));
+  idx(
+    0x08,
+    [n, side, side],
+    Uint8Array.from({ length: n * side * side }, (_, i) => i % 256),
+  );
 const labels = (values: number[]): Uint8Array => idx(0x08, [values.length], values);
 
 const root = mkdtempSync(join(tmpdir(), "nabla-mnist-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A folder with fake MNIST files; `gz` names the files to write gzip'd with a .gz suffix. */
-function fakeMnist(name: string, files: Partial<Record<keyof typeof MNIST_FILES, Uint8Array>>, gz: string[] = []): string {
+function fakeMnist(
+  name: string,
+  files: Partial<Record<keyof typeof MNIST_FILES, Uint8Array>>,
+  gz: string[] = [],
+): string {
   const dir = join(root, name);
   mkdirSync(dir);
-  const all = { trainImages: images(3), trainLabels: labels([0, 9, 4]), testImages: images(2), testLabels: labels([1, 2]), ...files };
+  const all = {
+    trainImages: images(3),
+    trainLabels: labels([0, 9, 4]),
+    testImages: images(2),
+    testLabels: labels([1, 2]),
+    ...files,
+  };
   for (const [key, bytes] of Object.entries(all)) {
     const file = MNIST_FILES[key as keyof typeof MNIST_FILES];
     if (gz.includes(key)) writeFileSync(join(dir, `${file}.gz`), gzipSync(bytes));
@@ -113,7 +127,9 @@ describe("loadMnist on a given folder", () => {
     mkdirSync(dir);
     writeFileSync(join(dir, MNIST_FILES.trainImages), images(1));
     const want = join(dir, MNIST_FILES.trainLabels);
-    expect(() => loadMnist({ dir })).toThrow(`loadMnist: missing MNIST file in ${dir}: looked for ${want} and ${want}.gz`);
+    expect(() => loadMnist({ dir })).toThrow(
+      `loadMnist: missing MNIST file in ${dir}: looked for ${want} and ${want}.gz`,
+    );
   });
 
   it("names both files and both counts when they differ", () => {
@@ -140,7 +156,9 @@ describe("loadMnist on a given folder", () => {
 
   it("rejects files of the wrong type or rank", () => {
     const dir = fakeMnist("types", { trainLabels: idx(0x09, [3], [1, 2, 3]) });
-    expect(() => loadMnist({ dir })).toThrow(`loadMnist: ${join(dir, MNIST_FILES.trainLabels)}: labels are int8, expected uint8`);
+    expect(() => loadMnist({ dir })).toThrow(
+      `loadMnist: ${join(dir, MNIST_FILES.trainLabels)}: labels are int8, expected uint8`,
+    );
     const dir2 = fakeMnist("rank", { testLabels: idx(0x08, [2, 1], [1, 2]) });
     expect(() => loadMnist({ dir: dir2 })).toThrow(
       `loadMnist: ${join(dir2, MNIST_FILES.testLabels)}: labels have shape [2,1], expected [N]`,
@@ -149,7 +167,9 @@ describe("loadMnist on a given folder", () => {
 
   it("passes IDX errors through with the file name", () => {
     const dir = fakeMnist("corrupt", { testImages: images(2).subarray(0, 100) });
-    expect(() => loadMnist({ dir })).toThrow(`readIdx: ${join(dir, MNIST_FILES.testImages)}: truncated file: got 100 bytes`);
+    expect(() => loadMnist({ dir })).toThrow(
+      `readIdx: ${join(dir, MNIST_FILES.testImages)}: truncated file: got 100 bytes`,
+    );
   });
 
   it("reads only the first records under a limit, raw or gz, still checking each file's size", () => {

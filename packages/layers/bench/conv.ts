@@ -6,10 +6,10 @@
 // --wasm installs the WebAssembly gemm (setKernels) before timing.
 import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { Variable, logSoftmax, mean, mul, neg, noGrad, sum } from "@nabla/autograd";
-import * as T from "@nabla/tensor";
-import { Generator, Tensor, kernels, oneHot, randint, randn, setKernels } from "@nabla/tensor";
+import { logSoftmax, mean, mul, neg, noGrad, sum, Variable } from "@nabla/autograd";
 import { Conv2d, Dense, Flatten, MaxPool2d, type Module, ReLU, Sequential } from "@nabla/layers";
+import * as T from "@nabla/tensor";
+import { Generator, kernels, oneHot, randint, randn, setKernels, Tensor } from "@nabla/tensor";
 
 const args = process.argv.slice(2);
 const repeats = Number(args.find((a) => /^\d+$/.test(a)) ?? 30);
@@ -17,9 +17,18 @@ if (args.includes("--wasm")) {
   // The tensor package's WebAssembly kernels: its public export once there is one, else its build output.
   type Loader = () => T.Kernels | null;
   const exported = (T as unknown as { loadWasmKernels?: Loader }).loadWasmKernels;
-  const load = exported ?? ((await import(new URL("../../tensor/dist/kernels/wasm/index.js", import.meta.url).href)) as { loadWasmKernels: Loader }).loadWasmKernels;
+  const load =
+    exported ??
+    (
+      (await import(new URL("../../tensor/dist/kernels/wasm/index.js", import.meta.url).href)) as {
+        loadWasmKernels: Loader;
+      }
+    ).loadWasmKernels;
   const wasm = load();
-  if (wasm === null) throw new Error("--wasm: the WebAssembly kernels did not load (build them with pnpm --filter @nabla/tensor build:wasm)");
+  if (wasm === null)
+    throw new Error(
+      "--wasm: the WebAssembly kernels did not load (build them with pnpm --filter @nabla/tensor build:wasm)",
+    );
   setKernels(wasm);
 }
 const batch = 64;
@@ -38,11 +47,20 @@ function images(n: number): { x: Tensor; source: string } {
 }
 
 const { x: all, source } = images(batch * batches);
-const inputs = Array.from({ length: batches }, (_, b) => new Tensor(all.data.subarray(b * batch * 784, (b + 1) * batch * 784), [batch, 1, 28, 28]));
+const inputs = Array.from(
+  { length: batches },
+  (_, b) => new Tensor(all.data.subarray(b * batch * 784, (b + 1) * batch * 784), [batch, 1, 28, 28]),
+);
 const targets = inputs.map(() => oneHot(randint(0, 10, [batch], { generator: gen }), 10));
 
 const conv = new Conv2d(1, 32, 3, { padding: 1, generator: gen });
-const model = new Sequential(conv, new ReLU(), new MaxPool2d(2, { stride: 1 }), new Flatten(), new Dense(32 * 27 * 27, 10, { generator: gen }));
+const model = new Sequential(
+  conv,
+  new ReLU(),
+  new MaxPool2d(2, { stride: 1 }),
+  new Flatten(),
+  new Dense(32 * 27 * 27, 10, { generator: gen }),
+);
 
 interface Timing {
   wall: number;

@@ -7,21 +7,9 @@
 // A script, not a test. Build first, then run:
 //   pnpm build && node --expose-gc --import tsx packages/layers/bench/recurrent.ts [repeats]
 import { loadavg } from "node:os";
-import {
-  Variable,
-  add,
-  linear,
-  matmul,
-  mul,
-  reshape,
-  sigmoid,
-  slice,
-  sum,
-  tanh,
-  transpose,
-} from "@nabla/autograd";
-import { Generator, type Kernels, Tensor, jsKernels, kernels, randn, setKernels } from "@nabla/tensor";
+import { add, linear, matmul, mul, reshape, sigmoid, slice, sum, tanh, transpose, Variable } from "@nabla/autograd";
 import { GRU, LSTM } from "@nabla/layers";
+import { Generator, jsKernels, type Kernels, kernels, randn, setKernels, Tensor } from "@nabla/tensor";
 
 const repeats = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 20);
 const [steps, batch, inputSize, hidden] = [28, 64, 28, 128];
@@ -35,7 +23,11 @@ const [wih, whh, bih, bhh] = lstm.parameters() as [Variable, Variable, Variable,
 /** The LSTM from generic ops: one projection of all steps, then per step a product, four gates and the cell. */
 function composedLstm(input: Tensor): Variable {
   const H = hidden;
-  const projected = reshape(linear(reshape(input, [steps * batch, inputSize]), transpose(wih), add(bih, bhh)), [steps, batch, 4 * H]);
+  const projected = reshape(linear(reshape(input, [steps * batch, inputSize]), transpose(wih), add(bih, bhh)), [
+    steps,
+    batch,
+    4 * H,
+  ]);
   const whhT = transpose(whh);
   let h: Variable = new Variable(new Tensor(new Float32Array(batch * H), [batch, H]));
   let c: Variable = h;
@@ -74,7 +66,12 @@ const step = (finalH: () => Variable) => () => {
 };
 const active = kernels;
 // The same layers with the TypeScript reference for the gate arithmetic (the products stay wasm).
-const tsGates: Kernels = { ...active, lstmCell: jsKernels.lstmCell, lstmCellBackward: jsKernels.lstmCellBackward, gruCell: jsKernels.gruCell };
+const tsGates: Kernels = {
+  ...active,
+  lstmCell: jsKernels.lstmCell,
+  lstmCellBackward: jsKernels.lstmCellBackward,
+  gruCell: jsKernels.gruCell,
+};
 const withTsGates = (run: () => void) => () => {
   setKernels(tsGates);
   run();

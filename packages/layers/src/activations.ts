@@ -1,4 +1,4 @@
-import { type Variable, leakyRelu, relu, sigmoid, tanh } from "@nabla/autograd";
+import { leakyRelu, relu, sigmoid, tanh, type Variable } from "@nabla/autograd";
 import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 

@@ -1,5 +1,5 @@
-import { type Variable, batchNorm } from "@nabla/autograd";
-import { type Tensor, checkOptions, formatShape, formatValue, ones, zeros } from "@nabla/tensor";
+import { batchNorm, type Variable } from "@nabla/autograd";
+import { checkOptions, formatShape, formatValue, ones, type Tensor, zeros } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface BatchNormLayerOptions {
@@ -41,7 +41,8 @@ abstract class BatchNorm extends Module {
     }
     checkOptions(who, options, ["eps", "momentum", "affine", "trackRunningStats"]);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
-    if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${who}: eps must be a non-negative number, got ${formatValue(eps)}`);
+    if (typeof eps !== "number" || !(eps >= 0))
+      throw new Error(`${who}: eps must be a non-negative number, got ${formatValue(eps)}`);
     if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
       throw new Error(`${who}: momentum must be in [0, 1] or null, got ${formatValue(momentum)}`);
     }
@@ -82,7 +83,9 @@ abstract class BatchNorm extends Module {
       throw new Error(`${who}: input must be ${this.layout.text}, got shape ${formatShape(x.shape)}`);
     }
     if (x.shape[1] !== this.numFeatures) {
-      throw new Error(`${who}: input has ${x.shape[1]} channels, expected ${this.numFeatures} (input shape ${formatShape(x.shape)})`);
+      throw new Error(
+        `${who}: input has ${x.shape[1]} channels, expected ${this.numFeatures} (input shape ${formatShape(x.shape)})`,
+      );
     }
     let momentum = this.momentum ?? 0;
     if (this.training && this.trackRunningStats) {

@@ -1,5 +1,5 @@
-import { type Conv2dOptions, type Pair, type Variable, conv2d, conv2dOutputShape, pair } from "@nabla/autograd";
-import { type Generator, checkOptions, defaultGenerator, formatValue, rand } from "@nabla/tensor";
+import { type Conv2dOptions, conv2d, conv2dOutputShape, type Pair, pair, type Variable } from "@nabla/autograd";
+import { checkOptions, defaultGenerator, formatValue, type Generator, rand } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -34,8 +34,12 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dLayerOptions = {}) {
     super();
-    for (const [what, n] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`Conv2d: ${what} must be a positive integer, got ${formatValue(n)}`);
+    for (const [what, n] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+    ] as const) {
+      if (!Number.isInteger(n) || n <= 0)
+        throw new Error(`Conv2d: ${what} must be a positive integer, got ${formatValue(n)}`);
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;

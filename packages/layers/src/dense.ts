@@ -1,6 +1,14 @@
-import { Variable, describe, linear } from "@nabla/autograd";
-import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape, formatValue, shapeSize } from "@nabla/tensor";
-import { type Initializer, heNormal, lecunNormal, xavierUniform, zeros } from "./init.js";
+import { describe, linear, Variable } from "@nabla/autograd";
+import {
+  checkOptions,
+  defaultGenerator,
+  formatShape,
+  formatValue,
+  type Generator,
+  shapeSize,
+  Tensor,
+} from "@nabla/tensor";
+import { heNormal, type Initializer, lecunNormal, xavierUniform, zeros } from "./init.js";
 import { Module, Parameter } from "./module.js";
 
 export interface DenseOptions {
@@ -27,29 +35,41 @@ export class Dense extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
-    for (const [what, n] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`Dense: ${what} must be a positive integer, got ${formatValue(n)}`);
+    for (const [what, n] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const) {
+      if (!Number.isInteger(n) || n <= 0)
+        throw new Error(`Dense: ${what} must be a positive integer, got ${formatValue(n)}`);
     }
     checkOptions("Dense", options, ["bias", "init", "generator"]);
     const { bias = true, init = "he", generator = defaultGenerator() } = options;
     const initializer = typeof init === "function" ? init : initializers[init];
-    if (initializer === undefined) throw new Error(`Dense: unknown init '${String(init)}': expected 'he', 'xavier', 'lecun' or a function`);
+    if (initializer === undefined)
+      throw new Error(`Dense: unknown init '${String(init)}': expected 'he', 'xavier', 'lecun' or a function`);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(initializer([inFeatures, outFeatures], { fanIn: inFeatures, fanOut: outFeatures, generator }));
+    this.weight = new Parameter(
+      initializer([inFeatures, outFeatures], { fanIn: inFeatures, fanOut: outFeatures, generator }),
+    );
     this.bias = bias ? new Parameter(zeros([outFeatures])) : null;
   }
 
   forward(x: Variable): Variable {
     const input: unknown = x;
     if (!(input instanceof Variable || input instanceof Tensor)) {
-      throw new Error(`${this.toString()}: input must be a Variable or Tensor [*,${this.inFeatures}], got ${describe(x)}`);
+      throw new Error(
+        `${this.toString()}: input must be a Variable or Tensor [*,${this.inFeatures}], got ${describe(x)}`,
+      );
     }
     const shape = x.shape;
     if (shape.length === 0 || shape[shape.length - 1] !== this.inFeatures) {
       // [N,1,28,28] images into a Dense(784, ...) is the classic slip: say what would fit.
-      const flat = shape.length > 2 && shapeSize(shape.slice(1)) === this.inFeatures ? " (put a Flatten layer before it)" : "";
-      throw new Error(`${this.toString()}: input has shape ${formatShape(shape)}, expected [*,${this.inFeatures}]${flat}`);
+      const flat =
+        shape.length > 2 && shapeSize(shape.slice(1)) === this.inFeatures ? " (put a Flatten layer before it)" : "";
+      throw new Error(
+        `${this.toString()}: input has shape ${formatShape(shape)}, expected [*,${this.inFeatures}]${flat}`,
+      );
     }
     return linear(x, this.weight, this.bias ?? undefined);
   }

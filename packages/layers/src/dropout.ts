@@ -1,5 +1,5 @@
-import { type Variable, dropout } from "@nabla/autograd";
-import { type Generator, checkOptions, defaultGenerator, formatValue } from "@nabla/tensor";
+import { dropout, type Variable } from "@nabla/autograd";
+import { checkOptions, defaultGenerator, formatValue, type Generator } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /**
@@ -13,7 +13,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
     super();
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be a probability in [0, 1], got ${formatValue(p)}`);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1))
+      throw new Error(`Dropout: p must be a probability in [0, 1], got ${formatValue(p)}`);
     checkOptions("Dropout", options, ["generator"]);
     this.p = p;
     this.generator = options.generator;

@@ -1,5 +1,14 @@
-import { type Input, Variable, asVariable, describe, record } from "@nabla/autograd";
-import { type Generator, Tensor, allocate, checkOptions, defaultGenerator, formatPosition, formatShape, randn } from "@nabla/tensor";
+import { asVariable, describe, type Input, record, Variable } from "@nabla/autograd";
+import {
+  allocate,
+  checkOptions,
+  defaultGenerator,
+  formatPosition,
+  formatShape,
+  type Generator,
+  randn,
+  Tensor,
+} from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface EmbeddingOptions {
@@ -20,7 +29,8 @@ export interface EmbeddingOptions {
  */
 export function embedding(indices: Tensor, weight: Input, options: { paddingIdx?: number } = {}): Variable {
   const w = asVariable(weight, undefined, "embedding");
-  if (w.rank !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings,embeddingDim], got shape ${formatShape(w.shape)}`);
+  if (w.rank !== 2)
+    throw new Error(`embedding: weight must be 2-D [numEmbeddings,embeddingDim], got shape ${formatShape(w.shape)}`);
   checkOptions("embedding", options, ["paddingIdx"]);
   const padding = options.paddingIdx === undefined ? null : paddingRow("embedding", options.paddingIdx, w.shape[0]!);
   return lookup("embedding", indices, w, padding);
@@ -31,14 +41,18 @@ function lookup(op: string, indices: Tensor, w: Variable, padding: number | null
   const [count, dim] = w.shape as [number, number];
   const given: unknown = indices;
   if (!(given instanceof Tensor) || given.dtype !== "int32") {
-    throw new Error(`${op}: indices must be an int32 Tensor, got ${describe(given)}${given instanceof Tensor ? " (use cast(t, 'int32'))" : ""}`);
+    throw new Error(
+      `${op}: indices must be an int32 Tensor, got ${describe(given)}${given instanceof Tensor ? " (use cast(t, 'int32'))" : ""}`,
+    );
   }
   // A private copy: the caller may reuse its index buffer before backward runs.
   const idx = Int32Array.from(indices.data);
   for (let j = 0; j < idx.length; j++) {
     const v = idx[j]!;
     if (v < 0 || v >= count) {
-      throw new Error(`${op}: index ${v} at position ${formatPosition(j, indices.shape)} is out of range for ${count} embeddings (expected 0..${count - 1})`);
+      throw new Error(
+        `${op}: index ${v} at position ${formatPosition(j, indices.shape)} is out of range for ${count} embeddings (expected 0..${count - 1})`,
+      );
     }
   }
   const src = w.value.data;
@@ -62,7 +76,9 @@ function lookup(op: string, indices: Tensor, w: Variable, padding: number | null
 /** The paddingIdx as a row number in 0..count-1. */
 function paddingRow(op: string, paddingIdx: number, count: number): number {
   if (!Number.isInteger(paddingIdx) || paddingIdx < -count || paddingIdx >= count) {
-    throw new Error(`${op}: paddingIdx must be an integer in ${-count}..${count - 1} for ${count} embeddings, got ${paddingIdx}`);
+    throw new Error(
+      `${op}: paddingIdx must be an integer in ${-count}..${count - 1} for ${count} embeddings, got ${paddingIdx}`,
+    );
   }
   return paddingIdx < 0 ? paddingIdx + count : paddingIdx;
 }
@@ -82,7 +98,10 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
-    for (const [what, n] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
+    for (const [what, n] of [
+      ["numEmbeddings", numEmbeddings],
+      ["embeddingDim", embeddingDim],
+    ] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new Error(`Embedding: ${what} must be a positive integer, got ${n}`);
     }
     checkOptions("Embedding", options, ["paddingIdx", "generator"]);
@@ -91,13 +110,15 @@ export class Embedding extends Module {
     this.embeddingDim = embeddingDim;
     this.paddingIdx = paddingIdx === undefined ? null : paddingRow("Embedding", paddingIdx, numEmbeddings);
     const weight = randn([numEmbeddings, embeddingDim], { generator });
-    if (this.paddingIdx !== null) weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    if (this.paddingIdx !== null)
+      weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     this.weight = new Parameter(weight);
   }
 
   forward(indices: Variable | Tensor): Variable {
     const ids: unknown = indices instanceof Variable ? indices.value : indices;
-    if (!(ids instanceof Tensor)) throw new Error(`${this.toString()}: indices must be an int32 Tensor, got ${describe(indices)}`);
+    if (!(ids instanceof Tensor))
+      throw new Error(`${this.toString()}: indices must be an int32 Tensor, got ${describe(indices)}`);
     return lookup(this.toString(), ids, this.weight, this.paddingIdx);
   }
 

@@ -1,4 +1,4 @@
-import { type Variable, flatten } from "@nabla/autograd";
+import { flatten, type Variable } from "@nabla/autograd";
 import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 
@@ -8,7 +8,8 @@ export class Flatten extends Module {
 
   constructor(startAxis = 1) {
     super();
-    if (!Number.isInteger(startAxis)) throw new Error(`Flatten: startAxis must be an integer, got ${formatValue(startAxis)}`);
+    if (!Number.isInteger(startAxis))
+      throw new Error(`Flatten: startAxis must be an integer, got ${formatValue(startAxis)}`);
     this.startAxis = startAxis;
   }
 

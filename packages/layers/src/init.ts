@@ -1,14 +1,14 @@
 import {
-  type DType,
-  type Generator,
-  type Shape,
-  type Tensor,
   checkOptions,
+  type DType,
   defaultGenerator,
   formatShape,
   formatValue,
+  type Generator,
   rand,
   randn,
+  type Shape,
+  type Tensor,
   zeros as zerosTensor,
 } from "@nabla/tensor";
 
@@ -30,9 +30,12 @@ function fans(op: string, shape: Shape, options: InitOptions): { fanIn: number; 
   const fanIn = options.fanIn ?? (shape.length === 2 ? shape[0] : undefined);
   const fanOut = options.fanOut ?? (shape.length === 2 ? shape[1] : undefined);
   if (fanIn === undefined || fanOut === undefined) {
-    throw new Error(`${op}: cannot infer fanIn and fanOut from shape ${formatShape(shape)}; pass them for weights that are not [in, out]`);
+    throw new Error(
+      `${op}: cannot infer fanIn and fanOut from shape ${formatShape(shape)}; pass them for weights that are not [in, out]`,
+    );
   }
-  if (!(fanIn > 0) || !(fanOut > 0)) throw new Error(`${op}: fanIn and fanOut must be positive, got ${formatValue(fanIn)} and ${formatValue(fanOut)}`);
+  if (!(fanIn > 0) || !(fanOut > 0))
+    throw new Error(`${op}: fanIn and fanOut must be positive, got ${formatValue(fanIn)} and ${formatValue(fanOut)}`);
   return { fanIn, fanOut };
 }
 
@@ -41,7 +44,12 @@ function normal(shape: Shape, std: number, options: InitOptions): Tensor {
 }
 
 function uniform(shape: Shape, limit: number, options: InitOptions): Tensor {
-  return rand(shape, { generator: options.generator ?? defaultGenerator(), dtype: options.dtype ?? "float32", low: -limit, high: limit });
+  return rand(shape, {
+    generator: options.generator ?? defaultGenerator(),
+    dtype: options.dtype ?? "float32",
+    low: -limit,
+    high: limit,
+  });
 }
 
 /** He (Kaiming) normal: N(0, 2/fanIn), which keeps the activation variance constant through ReLUs. */

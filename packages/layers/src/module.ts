@@ -1,5 +1,5 @@
 import { Variable } from "@nabla/autograd";
-import { type DType, Tensor, cast, checkOptions, formatShape, formatValue } from "@nabla/tensor";
+import { cast, checkOptions, type DType, formatShape, formatValue, Tensor } from "@nabla/tensor";
 import { summary } from "./summary.js";
 
 /** A trainable tensor owned by a Module: a leaf Variable that requires gradients. */
@@ -124,7 +124,7 @@ export abstract class Module<Output = Variable> {
       throw new Error(`registerBuffer: invalid name '${name}': expected a non-empty name without '.'`);
     }
     if (!(value instanceof Tensor)) throw new Error(`registerBuffer: '${name}' must be a Tensor`);
-    if (Object.prototype.hasOwnProperty.call(this, name)) {
+    if (Object.hasOwn(this, name)) {
       throw new Error(`registerBuffer: '${name}' is already a property of ${this.constructor.name}`);
     }
     this.#buffers.set(name, value);
@@ -205,7 +205,9 @@ export abstract class Module<Output = Variable> {
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
     checkOptions("loadStateDict", options, ["strict"]);
     if (state === null || typeof state !== "object") {
-      throw new Error(`loadStateDict: expected a Map or object of Tensors as stateDict() returns, got ${formatValue(state)}`);
+      throw new Error(
+        `loadStateDict: expected a Map or object of Tensors as stateDict() returns, got ${formatValue(state)}`,
+      );
     }
     const { strict = true } = options;
     const given = state instanceof Map ? state : new Map(Object.entries(state));

@@ -1,4 +1,4 @@
-import { type Pair, type Variable, avgPool2d, maxPool2d, pair, pool2dOutputShape } from "@nabla/autograd";
+import { avgPool2d, maxPool2d, type Pair, pair, pool2dOutputShape, type Variable } from "@nabla/autograd";
 import { checkOptions } from "@nabla/tensor";
 import { formatPair } from "./conv2d.js";
 import { Module } from "./module.js";
@@ -23,18 +23,26 @@ abstract class Pool2d extends Module {
     this.stride = pair(who, "stride", options.stride ?? this.kernelSize, 1, 1);
     this.padding = pair(who, "padding", options.padding, 0, 0);
     if (this.padding[0] > this.kernelSize[0] / 2 || this.padding[1] > this.kernelSize[1] / 2) {
-      throw new Error(`${who}: padding ${formatPair(this.padding)} must be at most half the kernel ${formatPair(this.kernelSize)}`);
+      throw new Error(
+        `${who}: padding ${formatPair(this.padding)} must be at most half the kernel ${formatPair(this.kernelSize)}`,
+      );
     }
   }
 
   /** The output shape for an input shape [N, C, H, W], or the error forward would throw. */
   outputShape(inputShape: readonly number[]): [number, number, number, number] {
-    return pool2dOutputShape(inputShape, this.kernelSize, { stride: this.stride, padding: this.padding }, this.toString());
+    return pool2dOutputShape(
+      inputShape,
+      this.kernelSize,
+      { stride: this.stride, padding: this.padding },
+      this.toString(),
+    );
   }
 
   override extraRepr(): string {
     const parts = [formatPair(this.kernelSize)];
-    if (this.stride[0] !== this.kernelSize[0] || this.stride[1] !== this.kernelSize[1]) parts.push(`stride=${formatPair(this.stride)}`);
+    if (this.stride[0] !== this.kernelSize[0] || this.stride[1] !== this.kernelSize[1])
+      parts.push(`stride=${formatPair(this.stride)}`);
     if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding=${formatPair(this.padding)}`);
     return parts.join(", ");
   }
@@ -68,7 +76,11 @@ export class AvgPool2d extends Pool2d {
 
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
-    return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, countIncludePad: this.countIncludePad });
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      countIncludePad: this.countIncludePad,
+    });
   }
 
   override extraRepr(): string {

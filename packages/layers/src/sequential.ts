@@ -14,7 +14,9 @@ export class Sequential extends Module {
   /** Appends a module; returns this, so calls chain. */
   add(module: Module): this {
     if (!(module instanceof Module)) {
-      const hint = Array.isArray(module) ? "an array (pass the modules as separate arguments: new Sequential(a, b, c))" : typeof module;
+      const hint = Array.isArray(module)
+        ? "an array (pass the modules as separate arguments: new Sequential(a, b, c))"
+        : typeof module;
       throw new Error(`Sequential.add: expected a Module, got ${hint}`);
     }
     this.#modules.push(module);
@@ -28,7 +30,8 @@ export class Sequential extends Module {
   /** The module at index i (negative counts from the end). */
   at(i: number): Module {
     const m = this.#modules.at(i);
-    if (m === undefined) throw new Error(`Sequential.at: index ${i} is out of range for ${this.#modules.length} modules`);
+    if (m === undefined)
+      throw new Error(`Sequential.at: index ${i} is out of range for ${this.#modules.length} modules`);
     return m;
   }
 

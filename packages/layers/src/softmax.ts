@@ -1,4 +1,4 @@
-import { type Variable, logSoftmax, softmax } from "@nabla/autograd";
+import { logSoftmax, softmax, type Variable } from "@nabla/autograd";
 import { formatValue } from "@nabla/tensor";
 import { Module } from "./module.js";
 

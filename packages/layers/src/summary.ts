@@ -1,4 +1,4 @@
-import { Variable, noGrad } from "@nabla/autograd";
+import { noGrad, Variable } from "@nabla/autograd";
 import { type DType, formatValue, zeros } from "@nabla/tensor";
 import type { Module } from "./module.js";
 
@@ -40,7 +40,12 @@ function formatBytes(n: number): string {
 
 /** An output shape with the batch axis (always 1 here) shown as "?". */
 function formatOutput(shape: readonly number[]): string {
-  return shape.length === 0 ? "[]" : `[?${shape.slice(1).map((d) => `, ${d}`).join("")}]`;
+  return shape.length === 0
+    ? "[]"
+    : `[?${shape
+        .slice(1)
+        .map((d) => `, ${d}`)
+        .join("")}]`;
 }
 
 /**
@@ -53,7 +58,9 @@ function formatOutput(shape: readonly number[]): string {
  */
 export function summary(model: Module<unknown>, inputShape: readonly number[]): string {
   if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`summary: inputShape must be an array of positive integers without the batch axis, got ${formatValue(inputShape)}`);
+    throw new Error(
+      `summary: inputShape must be an array of positive integers without the batch axis, got ${formatValue(inputShape)}`,
+    );
   }
   const children = model.namedChildren();
   const rows: [string, Module<unknown>][] = children.length > 0 ? children : [["", model]];
@@ -95,7 +102,11 @@ export function summary(model: Module<unknown>, inputShape: readonly number[]): 
     const { trainable, frozen } = count(m);
     const type = m.constructor.name;
     const shape = outputs.get(m);
-    return [name === "" ? type : `${name} (${type})`, shape === undefined ? "-" : formatOutput(shape), formatCount(trainable.elements + frozen.elements)];
+    return [
+      name === "" ? type : `${name} (${type})`,
+      shape === undefined ? "-" : formatOutput(shape),
+      formatCount(trainable.elements + frozen.elements),
+    ];
   });
   // Keras's widths (65 characters in all) unless a name or shape needs more.
   const widths = [28, 20, 11].map((min, c) => Math.max(min, ...body.map((r) => r[c]!.length)));

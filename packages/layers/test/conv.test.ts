@@ -1,6 +1,16 @@
 import { readFileSync } from "node:fs";
-import { Variable, gradcheck, logSoftmax, mean, mul, neg, noGrad, sum } from "@nabla/autograd";
-import { Generator, type NestedArray, type Tensor, argmax, maxAbsDiff, oneHot, randn, tensor, zeros } from "@nabla/tensor";
+import { gradcheck, logSoftmax, mean, mul, neg, noGrad, sum, Variable } from "@nabla/autograd";
+import {
+  argmax,
+  Generator,
+  maxAbsDiff,
+  type NestedArray,
+  oneHot,
+  randn,
+  type Tensor,
+  tensor,
+  zeros,
+} from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import {
   AvgPool2d,
@@ -41,7 +51,12 @@ interface BatchNormCase {
   eval: { x: NestedArray; y: NestedArray };
 }
 interface ConvCase {
-  options: { kernelSize: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+  options: {
+    kernelSize: [number, number];
+    stride: [number, number];
+    padding: [number, number];
+    dilation: [number, number];
+  };
   x: NestedArray;
   weight: NestedArray;
   bias: number[];
@@ -60,7 +75,8 @@ interface PoolCase {
 
 const reference = JSON.parse(readFileSync(new URL("../reference/conv.json", import.meta.url), "utf8")) as Reference;
 const f64 = (v: NestedArray): Tensor => tensor(v, undefined, "float64");
-const normal = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const normal = (shape: number[], seed = 0): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("Conv2d", () => {
   it("has weight [out,in,kH,kW] and bias [out], initialised U(−1/√fanIn, 1/√fanIn) as PyTorch", () => {
@@ -102,10 +118,17 @@ describe("Conv2d", () => {
     }
   });
 
-  for (const opts of [{}, { stride: 2, padding: 1 }, { stride: [1, 2] as const, dilation: [2, 1] as const, padding: [0, 1] as const }]) {
+  for (const opts of [
+    {},
+    { stride: 2, padding: 1 },
+    { stride: [1, 2] as const, dilation: [2, 1] as const, padding: [0, 1] as const },
+  ]) {
     it(`gradients of input, weight and bias ${JSON.stringify(opts)}`, () => {
       checkModule(new Conv2d(2, 3, [3, 2], { ...opts, generator: new Generator(2) }), normal([2, 2, 5, 7], 3));
-      checkModule(new Conv2d(2, 3, [3, 2], { ...opts, bias: false, generator: new Generator(2) }), normal([2, 2, 5, 7], 4));
+      checkModule(
+        new Conv2d(2, 3, [3, 2], { ...opts, bias: false, generator: new Generator(2) }),
+        normal([2, 2, 5, 7], 4),
+      );
     });
   }
 
@@ -115,7 +138,9 @@ describe("Conv2d", () => {
     expect(() => conv.forward(new Variable(zeros([8, 3, 28, 28])))).toThrow(
       "Conv2d(1→32, 3×3): input has 3 channels, expected 1 (input shape [8,3,28,28])",
     );
-    expect(() => conv.forward(new Variable(zeros([8, 784])))).toThrow("Conv2d(1→32, 3×3): input must be 4-D [N,C,H,W], got shape [8,784]");
+    expect(() => conv.forward(new Variable(zeros([8, 784])))).toThrow(
+      "Conv2d(1→32, 3×3): input must be 4-D [N,C,H,W], got shape [8,784]",
+    );
     expect(() => conv.forward(new Variable(zeros([2, 1, 2, 5])))).toThrow(
       "Conv2d(1→32, 3×3): kernel 3×3 is larger than the padded input 2×5 (input 2×5, padding 0×0, input shape [2,1,2,5])",
     );
@@ -125,10 +150,14 @@ describe("Conv2d", () => {
       "Conv2d(1→4, 3×3, stride=2×2, padding=1×1, dilation=3×3): kernel 3×3 (dilation 3×3: spans 7×7) is larger than the padded input 6×11",
     );
     expect(() => new Conv2d(0, 4, 3)).toThrow("Conv2d: inChannels must be a positive integer, got 0");
-    expect(() => new Conv2d(1, 4, 0)).toThrow("Conv2d: kernelSize must be a positive integer or a pair [height, width] of them, got 0");
+    expect(() => new Conv2d(1, 4, 0)).toThrow(
+      "Conv2d: kernelSize must be a positive integer or a pair [height, width] of them, got 0",
+    );
     expect(() => new Conv2d(1, 4, 3, { stride: 0 })).toThrow("Conv2d: stride must be a positive integer");
     expect(() => new Conv2d(1, 4, 3, { padding: -1 })).toThrow("Conv2d: padding must be a non-negative integer");
-    expect(() => new Conv2d(1, 4, 3, { dilation: [1, 0] })).toThrow("Conv2d: dilation must be a positive integer or a pair [height, width] of them, got [1,0]");
+    expect(() => new Conv2d(1, 4, 3, { dilation: [1, 0] })).toThrow(
+      "Conv2d: dilation must be a positive integer or a pair [height, width] of them, got [1,0]",
+    );
   });
 });
 
@@ -158,20 +187,29 @@ describe("MaxPool2d and AvgPool2d", () => {
     expect(new AvgPool2d([3, 2]).stride).toEqual([3, 2]);
     expect(new MaxPool2d(2).forward(new Variable(zeros([1, 1, 7, 6]))).shape).toEqual([1, 1, 3, 3]);
     expect(new MaxPool2d(2, { stride: 1 }).toString()).toBe("MaxPool2d(2×2, stride=1×1)");
-    expect(new AvgPool2d(3, { padding: 1, countIncludePad: false }).toString()).toBe("AvgPool2d(3×3, padding=1×1, countIncludePad=false)");
+    expect(new AvgPool2d(3, { padding: 1, countIncludePad: false }).toString()).toBe(
+      "AvgPool2d(3×3, padding=1×1, countIncludePad=false)",
+    );
   });
 
   it("gradcheck through the layers", () => {
     gradcheck((v) => new AvgPool2d([3, 2], { stride: [2, 1], padding: 1 }).forward(v), [normal([2, 3, 5, 7], 1)]);
-    gradcheck((v) => new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(v), [normal([2, 3, 5, 7], 2)]);
+    gradcheck(
+      (v) => new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(v),
+      [normal([2, 3, 5, 7], 2)],
+    );
   });
 
   it("name themselves and the shapes in their errors", () => {
     expect(() => new MaxPool2d(3).forward(new Variable(zeros([1, 2, 2, 8])))).toThrow(
       "MaxPool2d(3×3): kernel 3×3 is larger than the padded input 2×8 (input 2×8, padding 0×0, input shape [1,2,2,8])",
     );
-    expect(() => new AvgPool2d(2).forward(new Variable(zeros([2, 8])))).toThrow("AvgPool2d(2×2): input must be 4-D [N,C,H,W], got shape [2,8]");
-    expect(() => new MaxPool2d(2, { padding: 2 })).toThrow("MaxPool2d: padding 2×2 must be at most half the kernel 2×2");
+    expect(() => new AvgPool2d(2).forward(new Variable(zeros([2, 8])))).toThrow(
+      "AvgPool2d(2×2): input must be 4-D [N,C,H,W], got shape [2,8]",
+    );
+    expect(() => new MaxPool2d(2, { padding: 2 })).toThrow(
+      "MaxPool2d: padding 2×2 must be at most half the kernel 2×2",
+    );
     expect(() => new MaxPool2d(2, { stride: 0 })).toThrow("MaxPool2d: stride must be a positive integer");
     expect(() => new AvgPool2d(-1)).toThrow("AvgPool2d: kernelSize must be a positive integer");
   });
@@ -219,7 +257,9 @@ describe("BatchNorm", () => {
     expect(bn.numBatchesTracked).toBe(2);
     bn.eval();
     const first = noGrad(() => bn.forward(new Variable(x))).value;
-    const alone = noGrad(() => bn.forward(new Variable(tensor(Array.from(x.data.subarray(0, 12)), [1, 3, 2, 2])))).value;
+    const alone = noGrad(() =>
+      bn.forward(new Variable(tensor(Array.from(x.data.subarray(0, 12)), [1, 3, 2, 2]))),
+    ).value;
     expect(maxAbsDiff(tensor(Array.from(first.data.subarray(0, 12)), [1, 3, 2, 2]), alone)).toBe(0);
     expect(maxAbsDiff(first, y4.value)).toBeGreaterThan(0.1);
     expect(bn.numBatchesTracked).toBe(2);
@@ -227,7 +267,12 @@ describe("BatchNorm", () => {
 
   it("momentum null keeps a cumulative average, as PyTorch", () => {
     const bn = new BatchNorm1d(1, { momentum: null });
-    for (const batch of [[1, 3], [5, 7], [0, 2]]) bn.forward(new Variable(tensor(batch.map((v) => [v]))));
+    for (const batch of [
+      [1, 3],
+      [5, 7],
+      [0, 2],
+    ])
+      bn.forward(new Variable(tensor(batch.map((v) => [v]))));
     expect(bn.runningMean!.data[0]).toBeCloseTo((2 + 6 + 1) / 3, 6);
     expect(bn.runningVar!.data[0]).toBeCloseTo(2, 6);
     expect(bn.toString()).toBe("BatchNorm1d(1, momentum=null)");
@@ -244,7 +289,14 @@ describe("BatchNorm", () => {
   });
 
   it("keeps its running statistics in the state dict under camelCase names", () => {
-    const model = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2), new Flatten(), new Dense(4 * 3 * 3, 2));
+    const model = new Sequential(
+      new Conv2d(1, 4, 3, { padding: 1 }),
+      new BatchNorm2d(4),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Dense(4 * 3 * 3, 2),
+    );
     expect([...model.stateDict().keys()]).toEqual([
       "0.weight",
       "0.bias",
@@ -261,7 +313,14 @@ describe("BatchNorm", () => {
     const state = model.stateDict();
     expect(state.get("1.numBatchesTracked")!.dtype).toBe("int32");
     expect(state.get("1.numBatchesTracked")!.item()).toBe(1);
-    const copy = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2), new Flatten(), new Dense(4 * 3 * 3, 2));
+    const copy = new Sequential(
+      new Conv2d(1, 4, 3, { padding: 1 }),
+      new BatchNorm2d(4),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Dense(4 * 3 * 3, 2),
+    );
     copy.loadStateDict(state);
     model.eval();
     copy.eval();
@@ -277,13 +336,19 @@ describe("BatchNorm", () => {
     expect(() => new BatchNorm2d(32).forward(new Variable(zeros([8, 3, 28, 28])))).toThrow(
       "BatchNorm2d(32): input has 3 channels, expected 32 (input shape [8,3,28,28])",
     );
-    expect(() => new BatchNorm2d(3).forward(new Variable(zeros([8, 3])))).toThrow("BatchNorm2d(3): input must be 4-D [N,C,H,W], got shape [8,3]");
+    expect(() => new BatchNorm2d(3).forward(new Variable(zeros([8, 3])))).toThrow(
+      "BatchNorm2d(3): input must be 4-D [N,C,H,W], got shape [8,3]",
+    );
     expect(() => new BatchNorm1d(3).forward(new Variable(zeros([8, 3, 2, 2])))).toThrow(
       "BatchNorm1d(3): input must be 2-D [N,C] or 3-D [N,C,L], got shape [8,3,2,2]",
     );
-    expect(() => new BatchNorm1d(3).forward(new Variable(zeros([1, 3])))).toThrow("batchNorm: batch statistics need more than one value per channel, got input shape [1,3] (training with a batch of one?)");
+    expect(() => new BatchNorm1d(3).forward(new Variable(zeros([1, 3])))).toThrow(
+      "batchNorm: batch statistics need more than one value per channel, got input shape [1,3] (training with a batch of one?)",
+    );
     expect(() => new BatchNorm1d(0)).toThrow("BatchNorm1d: numFeatures must be a positive integer, got 0");
-    expect(() => new BatchNorm2d(3, { momentum: 1.5 })).toThrow("BatchNorm2d: momentum must be in [0, 1] or null, got 1.5");
+    expect(() => new BatchNorm2d(3, { momentum: 1.5 })).toThrow(
+      "BatchNorm2d: momentum must be in [0, 1] or null, got 1.5",
+    );
   });
 });
 
@@ -298,7 +363,13 @@ describe("a CNN", () => {
   });
 
   it("summary shows the output shape of every layer of deepnet's MNIST CNN", () => {
-    const model = new Sequential(new Conv2d(1, 32, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2, { stride: 1 }), new Flatten(), new Dense(32 * 27 * 27, 10));
+    const model = new Sequential(
+      new Conv2d(1, 32, 3, { padding: 1 }),
+      new ReLU(),
+      new MaxPool2d(2, { stride: 1 }),
+      new Flatten(),
+      new Dense(32 * 27 * 27, 10),
+    );
     const text = model.summary([1, 28, 28]);
     expect(text).toMatch(/\n0 \(Conv2d\) +\[\?, 32, 28, 28\] +320\n/);
     expect(text).toMatch(/\n1 \(ReLU\) +\[\?, 32, 28, 28\] +0\n/);
@@ -322,7 +393,8 @@ describe("a CNN", () => {
         const a = gen.int(2, 10);
         const b = gen.int(0, 5);
         for (let t = 0; t < 8; t++) {
-          const [r, c] = cls === 0 ? [a, b + t] : cls === 1 ? [b + t, a] : cls === 2 ? [b + t, b + t] : [b + t, 11 - b - t];
+          const [r, c] =
+            cls === 0 ? [a, b + t] : cls === 1 ? [b + t, a] : cls === 2 ? [b + t, b + t] : [b + t, 11 - b - t];
           x.data[i * 144 + r! * 12 + c!] = 1;
         }
         for (let k = 0; k < 144; k++) x.data[i * 144 + k] += 0.3 * gen.normal();

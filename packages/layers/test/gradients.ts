@@ -1,5 +1,5 @@
-import { Variable, gradcheck, mul, noGrad, sum } from "@nabla/autograd";
-import { Generator, type Tensor, randn } from "@nabla/tensor";
+import { gradcheck, mul, noGrad, sum, Variable } from "@nabla/autograd";
+import { Generator, randn, type Tensor } from "@nabla/tensor";
 import { expect } from "vitest";
 import type { Module } from "../src/index.js";
 

@@ -1,7 +1,19 @@
-import { Variable, sum } from "@nabla/autograd";
-import { Generator, type Tensor, add, allClose, manualSeed, matmul, ones, randn, tensor, zeros } from "@nabla/tensor";
+import { sum, Variable } from "@nabla/autograd";
+import { add, allClose, Generator, manualSeed, matmul, ones, randn, type Tensor, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { Dense, Dropout, Flatten, LeakyReLU, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh, init } from "../src/index.js";
+import {
+  Dense,
+  Dropout,
+  Flatten,
+  init,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  Tanh,
+} from "../src/index.js";
 import { checkModule } from "./gradients.js";
 
 const f64 = (shape: number[], seed = 0): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
@@ -45,7 +57,9 @@ describe("Dense", () => {
     expect(() => new Dense(784, 128).forward(new Variable(zeros([64, 100])))).toThrow(
       "Dense(784→128): input has shape [64,100], expected [*,784]",
     );
-    expect(() => new Dense(3, 2).forward(new Variable(tensor([1], [])))).toThrow("Dense(3→2): input has shape [], expected [*,3]");
+    expect(() => new Dense(3, 2).forward(new Variable(tensor([1], [])))).toThrow(
+      "Dense(3→2): input has shape [], expected [*,3]",
+    );
     expect(() => new Dense(0, 2)).toThrow("Dense: inFeatures must be a positive integer, got 0");
     expect(() => new Dense(2, 1.5)).toThrow("Dense: outFeatures must be a positive integer, got 1.5");
     expect(() => new Dense(2, 2, { init: "glorot" as "he" })).toThrow(/Dense: unknown init 'glorot'/);
@@ -104,17 +118,23 @@ describe("init", () => {
     const heU = init.heUniform([784, 512], { generator: g() });
     expect(heU.data.every((v) => Math.abs(v) <= Math.sqrt(6 / 784))).toBe(true);
     expect(Math.abs(std(heU).std / Math.sqrt(2 / 784) - 1)).toBeLessThan(0.05);
-    expect(Math.abs(std(init.xavierNormal([784, 512], { generator: g() })).std / Math.sqrt(2 / 1296) - 1)).toBeLessThan(0.05);
+    expect(Math.abs(std(init.xavierNormal([784, 512], { generator: g() })).std / Math.sqrt(2 / 1296) - 1)).toBeLessThan(
+      0.05,
+    );
     const xu = init.xavierUniform([784, 512], { generator: g() });
     expect(Math.abs(std(xu).std / Math.sqrt(2 / 1296) - 1)).toBeLessThan(0.05);
-    expect(Math.abs(std(init.lecunNormal([784, 512], { generator: g() })).std / Math.sqrt(1 / 784) - 1)).toBeLessThan(0.05);
+    expect(Math.abs(std(init.lecunNormal([784, 512], { generator: g() })).std / Math.sqrt(1 / 784) - 1)).toBeLessThan(
+      0.05,
+    );
     expect(init.zeros([3, 2]).data.every((v) => v === 0)).toBe(true);
   });
   it("takes fans explicitly for weights that are not [in, out]", () => {
     const conv = init.heNormal([16, 3, 3, 3], { fanIn: 27, fanOut: 144, generator: g(), dtype: "float64" });
     expect(conv.shape).toEqual([16, 3, 3, 3]);
     expect(conv.dtype).toBe("float64");
-    expect(() => init.heNormal([16, 3, 3, 3])).toThrow(/heNormal: cannot infer fanIn and fanOut from shape \[16,3,3,3\]/);
+    expect(() => init.heNormal([16, 3, 3, 3])).toThrow(
+      /heNormal: cannot infer fanIn and fanOut from shape \[16,3,3,3\]/,
+    );
   });
   it("is reproducible from the global seed", () => {
     manualSeed(9);

@@ -1,5 +1,5 @@
-import { Variable, mul, sum } from "@nabla/autograd";
-import { Tensor, allClose, full, manualSeed, randn, tensor, zeros } from "@nabla/tensor";
+import { mul, sum, Variable } from "@nabla/autograd";
+import { allClose, full, manualSeed, randn, type Tensor, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { Dense, Dropout, Module, Parameter, ReLU, Sequential } from "../src/index.js";
 
@@ -201,7 +201,17 @@ describe("stateDict / loadStateDict", () => {
 
   it("converts float64 into float32 but rejects int32", () => {
     const model = new Dense(2, 2);
-    model.loadStateDict({ weight: tensor([[1, 2], [3, 4]], undefined, "float64"), bias: tensor([5, 6], undefined, "float64") });
+    model.loadStateDict({
+      weight: tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        undefined,
+        "float64",
+      ),
+      bias: tensor([5, 6], undefined, "float64"),
+    });
     expect(model.weight.dtype).toBe("float32");
     expect([...model.weight.value.data]).toEqual([1, 2, 3, 4]);
     expect(() => model.loadStateDict({ weight: zeros([2, 2], "int32"), bias: zeros([2]) })).toThrow(
@@ -235,7 +245,9 @@ describe("stateDict / loadStateDict", () => {
     const before = snapshot(model);
     const state = mlp(128).stateDict();
     state.set("0.weight", zeros([784, 64]));
-    expect(() => model.loadStateDict(state)).toThrow(/^loadStateDict: '0\.weight' has shape \[784,64\], expected \[784,128\]$/);
+    expect(() => model.loadStateDict(state)).toThrow(
+      /^loadStateDict: '0\.weight' has shape \[784,64\], expected \[784,128\]$/,
+    );
     expect(snapshot(model)).toEqual(before);
   });
 
@@ -257,7 +269,10 @@ describe("stateDict / loadStateDict", () => {
     state.delete("2.bias");
     state.set("extra", zeros([1]));
     state.set("0.bias", full([8], 2));
-    expect(model.loadStateDict(state, { strict: false })).toEqual({ missingKeys: ["2.bias"], unexpectedKeys: ["extra"] });
+    expect(model.loadStateDict(state, { strict: false })).toEqual({
+      missingKeys: ["2.bias"],
+      unexpectedKeys: ["extra"],
+    });
     expect(model.parameters()[1]!.value.data.every((v) => v === 2)).toBe(true);
     state.set("0.weight", zeros([1, 1]));
     const before = snapshot(model);

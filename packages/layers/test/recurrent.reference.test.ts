@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Variable, add, mul, sum } from "@nabla/autograd";
-import { type NestedArray, type Tensor, maxAbsDiff, tensor } from "@nabla/tensor";
+import { add, mul, sum, Variable } from "@nabla/autograd";
+import { maxAbsDiff, type NestedArray, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell } from "../src/index.js";
 
@@ -21,7 +21,13 @@ interface Case {
 }
 interface LayerCase extends Case {
   kind: "RNN" | "LSTM" | "GRU";
-  options: { numLayers?: number; bias?: boolean; batchFirst?: boolean; bidirectional?: boolean; nonlinearity?: "tanh" | "relu" };
+  options: {
+    numLayers?: number;
+    bias?: boolean;
+    batchFirst?: boolean;
+    bidirectional?: boolean;
+    nonlinearity?: "tanh" | "relu";
+  };
   lengths: number[] | null;
   output: NestedArray;
   gradOutput: NestedArray;
@@ -62,13 +68,17 @@ function expectGradients(module: Module<unknown>, c: Case, x: Variable, h0: Vari
 
 describe("recurrent layers against PyTorch", () => {
   it.each(reference.layers.map((c) => [c.name, c] as const))("%s", (_, c) => {
-    const layer = c.kind === "RNN" ? new RNN(c.inputSize, c.hiddenSize, c.options) : new (c.kind === "LSTM" ? LSTM : GRU)(c.inputSize, c.hiddenSize, c.options);
+    const layer =
+      c.kind === "RNN"
+        ? new RNN(c.inputSize, c.hiddenSize, c.options)
+        : new (c.kind === "LSTM" ? LSTM : GRU)(c.inputSize, c.hiddenSize, c.options);
     load(layer, c);
     const x = leaf(c.x);
     const h0 = leaf(c.h0);
     const c0 = c.c0 === undefined ? null : leaf(c.c0);
     const lengths = c.lengths ?? undefined;
-    const result: { output: Variable; h: Variable; c?: Variable } = layer instanceof LSTM ? layer.forward(x, { h0, c0: c0!, lengths }) : layer.forward(x, { h0, lengths });
+    const result: { output: Variable; h: Variable; c?: Variable } =
+      layer instanceof LSTM ? layer.forward(x, { h0, c0: c0!, lengths }) : layer.forward(x, { h0, lengths });
     expectClose(result.output.value, c.output, "output");
     expectClose(result.h.value, c.h, "h");
     let loss = add(sum(mul(result.output, f64(c.gradOutput))), sum(mul(result.h, f64(c.gradH))));
@@ -96,7 +106,10 @@ describe("recurrent cells against PyTorch", () => {
       expectGradients(cell, c, x, h0, c0);
       return;
     }
-    const cell = c.kind === "RNNCell" ? new RNNCell(c.inputSize, c.hiddenSize, c.options) : new GRUCell(c.inputSize, c.hiddenSize, c.options);
+    const cell =
+      c.kind === "RNNCell"
+        ? new RNNCell(c.inputSize, c.hiddenSize, c.options)
+        : new GRUCell(c.inputSize, c.hiddenSize, c.options);
     load(cell, c);
     const h = cell.forward(x, h0);
     expectClose(h.value, c.h, "h");

@@ -1,4 +1,4 @@
-import { Variable } from "@nabla/autograd";
+import type { Variable } from "@nabla/autograd";
 import { Generator, manualSeed, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { Dense, Dropout, Flatten, Module, ReLU, Sequential } from "../src/index.js";
@@ -21,7 +21,7 @@ describe("summary", () => {
     expect(text).toMatch(/\n2 \(Dropout\) +\[\?, 4\] +0\n/);
     expect(JSON.stringify(generator.getState())).toBe(state);
     expect(model.modules().map((m) => m.training)).toEqual([true, true, false, true]);
-    for (const m of model.modules()) expect(Object.prototype.hasOwnProperty.call(m, "forward")).toBe(false);
+    for (const m of model.modules()) expect(Object.hasOwn(m, "forward")).toBe(false);
   });
 
   it("works for any module: children in definition order, frozen parameters and buffers as non-trainable", () => {
@@ -62,7 +62,7 @@ describe("summary", () => {
     const model = new Sequential(new Dense(784, 10));
     expect(() => model.summary([100])).toThrow("Dense(784→10): input has shape [1,100], expected [*,784]");
     expect(() => model.summary([0])).toThrow(/summary: inputShape must be an array of positive integers/);
-    expect(Object.prototype.hasOwnProperty.call(model.at(0), "forward")).toBe(false);
+    expect(Object.hasOwn(model.at(0), "forward")).toBe(false);
   });
 });
 

@@ -12,6 +12,8 @@ describe("loadStateDict and the in-place check", () => {
     const loss = sum(layer.forward(variable(tensor([[1, 2]]))));
     layer.loadStateDict(state);
     expect(layer.weight.value.version).toBe(1);
-    expect(() => loss.backward()).toThrow(/^backward: a \[2,3\] float32 tensor that 'linear' saved for its gradient was modified in place/);
+    expect(() => loss.backward()).toThrow(
+      /^backward: a \[2,3\] float32 tensor that 'linear' saved for its gradient was modified in place/,
+    );
   });
 });

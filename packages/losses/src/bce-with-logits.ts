@@ -1,6 +1,6 @@
-import { type TypedArray, Tensor, allocate, broadcastTo, checkOptions, formatShape } from "@nabla/tensor";
-import { type Variable, describe, record } from "@nabla/autograd";
-import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
+import { describe, record, type Variable } from "@nabla/autograd";
+import { allocate, broadcastTo, checkOptions, formatShape, Tensor, type TypedArray } from "@nabla/tensor";
+import { checkReduction, floatOperand, type Reduction, scalarTensor } from "./reduction.js";
 
 const OP = "bceWithLogits";
 
@@ -20,14 +20,20 @@ export interface BceWithLogitsOptions {
  * ∂/∂x = (1 − t) − (1 + (p − 1)·t)·σ(−x) (σ(x) − t when p = 1) and ∂/∂t = −x + (p − 1)·softplus(−x).
  * The target must have the logits' shape.
  */
-export function bceWithLogits(logits: Variable | Tensor, target: Variable | Tensor, options: BceWithLogitsOptions = {}): Variable {
+export function bceWithLogits(
+  logits: Variable | Tensor,
+  target: Variable | Tensor,
+  options: BceWithLogitsOptions = {},
+): Variable {
   const x = floatOperand(OP, "logits", logits);
   const t = floatOperand(OP, "target", target);
   checkOptions(OP, options, ["reduction", "posWeight"]);
   const { reduction = "mean", posWeight } = options;
   checkReduction(OP, reduction);
   if (x.rank !== t.rank || x.shape.some((d, i) => d !== t.shape[i])) {
-    throw new Error(`${OP}: logits ${formatShape(x.shape)} and target ${formatShape(t.shape)} differ in shape; expected equal shapes`);
+    throw new Error(
+      `${OP}: logits ${formatShape(x.shape)} and target ${formatShape(t.shape)} differ in shape; expected equal shapes`,
+    );
   }
   const pw = posWeight === undefined ? null : expandTo(posWeight, x.shape);
   const n = x.size;
@@ -44,7 +50,8 @@ export function bceWithLogits(logits: Variable | Tensor, target: Variable | Tens
     if (out !== null) out[k] = loss;
     total += loss;
   }
-  const value = out !== null ? new Tensor(out, x.shape) : scalarTensor(reduction === "sum" ? total : total / n, x.dtype);
+  const value =
+    out !== null ? new Tensor(out, x.shape) : scalarTensor(reduction === "sum" ? total : total / n, x.dtype);
 
   return record(OP, [x, t], value, (g) => {
     const gd = g.data;
@@ -56,7 +63,7 @@ export function bceWithLogits(logits: Variable | Tensor, target: Variable | Tens
       const xk = xd[k]!;
       const tk = td[k]!;
       const p = pw === null ? 1 : pw[k]!;
-      if (dx !== null) dx[k] = ((1 - tk) - (1 + (p - 1) * tk) * sigmoidNeg(xk)) * scale;
+      if (dx !== null) dx[k] = (1 - tk - (1 + (p - 1) * tk) * sigmoidNeg(xk)) * scale;
       if (dt !== null) dt[k] = (-xk + (p - 1) * softplusNeg(xk)) * scale;
     }
     return [dx && new Tensor(dx, x.shape), dt && new Tensor(dt, t.shape)];
@@ -82,7 +89,9 @@ function expandTo(pw: Tensor, shape: readonly number[]): TypedArray {
   if (!(pw instanceof Tensor)) throw new Error(`${OP}: posWeight must be a Tensor, got ${describe(pw)}`);
   const offset = shape.length - pw.rank;
   if (offset < 0 || pw.shape.some((d, i) => d !== 1 && d !== shape[offset + i])) {
-    throw new Error(`${OP}: posWeight ${formatShape(pw.shape)} does not broadcast to the logits' shape ${formatShape(shape)}`);
+    throw new Error(
+      `${OP}: posWeight ${formatShape(pw.shape)} does not broadcast to the logits' shape ${formatShape(shape)}`,
+    );
   }
   return broadcastTo(pw, shape).data;
 }

@@ -1,6 +1,6 @@
-import { Tensor, allocate, checkOptions, formatShape } from "@nabla/tensor";
-import { type Variable, record } from "@nabla/autograd";
-import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
+import { record, type Variable } from "@nabla/autograd";
+import { allocate, checkOptions, formatShape, Tensor } from "@nabla/tensor";
+import { checkReduction, floatOperand, type Reduction, scalarTensor } from "./reduction.js";
 
 const OP = "mse";
 
@@ -11,14 +11,20 @@ const OP = "mse";
  * Both operands are differentiable: ∂/∂p = 2(p − t)·scale and ∂/∂t = −∂/∂p. The result has the
  * prediction's dtype; an empty 'mean' is NaN, as in PyTorch.
  */
-export function mse(prediction: Variable | Tensor, target: Variable | Tensor, options: { reduction?: Reduction } = {}): Variable {
+export function mse(
+  prediction: Variable | Tensor,
+  target: Variable | Tensor,
+  options: { reduction?: Reduction } = {},
+): Variable {
   const p = floatOperand(OP, "prediction", prediction);
   const t = floatOperand(OP, "target", target);
   checkOptions(OP, options, ["reduction"]);
   const { reduction = "mean" } = options;
   checkReduction(OP, reduction);
   if (p.rank !== t.rank || p.shape.some((d, i) => d !== t.shape[i])) {
-    throw new Error(`${OP}: prediction ${formatShape(p.shape)} and target ${formatShape(t.shape)} differ in shape; expected equal shapes`);
+    throw new Error(
+      `${OP}: prediction ${formatShape(p.shape)} and target ${formatShape(t.shape)} differ in shape; expected equal shapes`,
+    );
   }
   const n = p.size;
   const pd = p.value.data;

@@ -1,5 +1,5 @@
-import { type DType, Tensor, allocate } from "@nabla/tensor";
-import { Variable, describe, record } from "@nabla/autograd";
+import { describe, record, Variable } from "@nabla/autograd";
+import { allocate, type DType, Tensor } from "@nabla/tensor";
 import { scalarTensor } from "./reduction.js";
 
 /** Anything with named parameters, such as a Module; typed structurally so losses need not import layers. */
@@ -56,11 +56,14 @@ function collect(op: string, source: ParameterSource): Variable[] {
   const isModule = typeof (source as Partial<HasNamedParameters>).namedParameters === "function";
   const params: Variable[] = [];
   if (isModule) {
-    for (const [name, p] of (source as HasNamedParameters).namedParameters()) if (!name.endsWith("bias")) params.push(p);
+    for (const [name, p] of (source as HasNamedParameters).namedParameters())
+      if (!name.endsWith("bias")) params.push(p);
   } else if (source !== null && typeof (source as Iterable<Variable>)[Symbol.iterator] === "function") {
     params.push(...(source as Iterable<Variable>));
   } else {
-    throw new Error(`${op}: expected parameters (an iterable of Variables) or a module with namedParameters(), got ${describe(source)}`);
+    throw new Error(
+      `${op}: expected parameters (an iterable of Variables) or a module with namedParameters(), got ${describe(source)}`,
+    );
   }
   params.forEach((p, i) => {
     if (!(p instanceof Variable)) throw new Error(`${op}: parameter ${i} is ${describe(p)}, expected a Variable`);

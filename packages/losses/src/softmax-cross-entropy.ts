@@ -1,6 +1,15 @@
-import { type FloatArray, type TypedArray, Tensor, allocate, checkOptions, formatShape, formatValue, kernels } from "@nabla/tensor";
-import { type Variable, describe, record } from "@nabla/autograd";
-import { type Reduction, checkReduction, floatOperand, scalarTensor } from "./reduction.js";
+import { describe, record, type Variable } from "@nabla/autograd";
+import {
+  allocate,
+  checkOptions,
+  type FloatArray,
+  formatShape,
+  formatValue,
+  kernels,
+  Tensor,
+  type TypedArray,
+} from "@nabla/tensor";
+import { checkReduction, floatOperand, type Reduction, scalarTensor } from "./reduction.js";
 
 const OP = "softmaxCrossEntropy";
 
@@ -58,7 +67,8 @@ export function softmaxCrossEntropy(
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
     throw new Error(`${OP}: labelSmoothing must be in [0, 1], got ${formatValue(eps)}`);
   }
-  if (!Number.isInteger(ignoreIndex)) throw new Error(`${OP}: ignoreIndex must be an integer, got ${formatValue(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex))
+    throw new Error(`${OP}: ignoreIndex must be an integer, got ${formatValue(ignoreIndex)}`);
   const w = classWeights(weight, C);
   const { labels, probs } = readTarget(target, B, C, ignoreIndex);
 
@@ -232,7 +242,8 @@ function rowLosses(
 function classWeights(weight: Tensor | undefined, C: number): Float64Array {
   const w = new Float64Array(C).fill(1);
   if (weight === undefined) return w;
-  if (!(weight instanceof Tensor)) throw new Error(`${OP}: weight must be a Tensor of shape [${C}], got ${describe(weight)}`);
+  if (!(weight instanceof Tensor))
+    throw new Error(`${OP}: weight must be a Tensor of shape [${C}], got ${describe(weight)}`);
   if (weight.rank !== 1 || weight.shape[0] !== C) {
     throw new Error(`${OP}: weight has shape ${formatShape(weight.shape)}; expected [${C}], one per class`);
   }
@@ -251,13 +262,18 @@ function readTarget(
 ): { labels: Int32Array | null; probs: TypedArray | null } {
   if (target instanceof Tensor && target.rank === 2 && target.dtype !== "int32") {
     if (target.shape[0] !== B || target.shape[1] !== C) {
-      throw new Error(`${OP}: probability target has shape ${formatShape(target.shape)}; expected the logits' shape [${B},${C}]`);
+      throw new Error(
+        `${OP}: probability target has shape ${formatShape(target.shape)}; expected the logits' shape [${B},${C}]`,
+      );
     }
-    if (ignoreIndex >= 0) throw new Error(`${OP}: ignoreIndex ${ignoreIndex} applies to class-index targets only, not to probabilities`);
+    if (ignoreIndex >= 0)
+      throw new Error(`${OP}: ignoreIndex ${ignoreIndex} applies to class-index targets only, not to probabilities`);
     const probs = target.data;
     for (let k = 0; k < probs.length; k++) {
       if (!Number.isFinite(probs[k]!)) {
-        throw new Error(`${OP}: probability target holds ${probs[k]} at [${Math.floor(k / C)},${k % C}]; expected finite probabilities`);
+        throw new Error(
+          `${OP}: probability target holds ${probs[k]} at [${Math.floor(k / C)},${k % C}]; expected finite probabilities`,
+        );
       }
     }
     return { labels: null, probs: target.data };

@@ -1,8 +1,8 @@
 import { add, gradcheck, log, mean, mul, neg, sigmoid, sub, sum, topologicalOrder, variable } from "@nabla/autograd";
-import { Generator, type Tensor, rand, randn, tensor } from "@nabla/tensor";
+import { Generator, rand, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type Reduction, bceWithLogits } from "../src/index.js";
-import { type Nested, expectClose, flat, loadReference, toTensor } from "./reference.js";
+import { bceWithLogits, type Reduction } from "../src/index.js";
+import { expectClose, flat, loadReference, type Nested, toTensor } from "./reference.js";
 
 const logits = (): Tensor => randn([4, 3], { generator: new Generator(1), dtype: "float64", std: 3 });
 const targets = (): Tensor => rand([4, 3], { generator: new Generator(2), dtype: "float64" });
@@ -12,11 +12,16 @@ const posWeights: Array<[string, Tensor | undefined]> = [
   ["posWeight [3]", tensor([0.5, 2, 4], undefined, "float64")],
   ["posWeight [4,1]", tensor([[0.5], [1], [2], [3]], undefined, "float64")],
 ];
-const combos = reductions.flatMap((reduction) => posWeights.map(([name, posWeight]) => [`${reduction}, ${name}`, reduction, posWeight] as const));
+const combos = reductions.flatMap((reduction) =>
+  posWeights.map(([name, posWeight]) => [`${reduction}, ${name}`, reduction, posWeight] as const),
+);
 
 describe("bceWithLogits", () => {
   it.each(combos)("gradcheck in logits and target (%s)", (_, reduction, posWeight) => {
-    const report = gradcheck((x, t) => bceWithLogits(x, t, { reduction, ...(posWeight ? { posWeight } : {}) }), [logits(), targets()]);
+    const report = gradcheck(
+      (x, t) => bceWithLogits(x, t, { reduction, ...(posWeight ? { posWeight } : {}) }),
+      [logits(), targets()],
+    );
     expect(report.ok).toBe(true);
   });
 
@@ -72,12 +77,36 @@ describe("bceWithLogits", () => {
   });
 
   const errors: Array<[string, () => unknown, string]> = [
-    ["shapes differ", () => bceWithLogits(tensor([[1, 2]]), tensor([1, 0])), "bceWithLogits: logits [1,2] and target [2] differ in shape; expected equal shapes"],
-    ["int32 logits", () => bceWithLogits(tensor([1], undefined, "int32"), tensor([1])), "bceWithLogits: logits must be float32 or float64, got int32"],
-    ["posWeight that does not broadcast", () => bceWithLogits(tensor([[1, 2]]), tensor([[1, 0]]), { posWeight: tensor([1, 2, 3]) }), "bceWithLogits: posWeight [3] does not broadcast to the logits' shape [1,2]"],
-    ["posWeight of higher rank", () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: tensor([[1, 2]]) }), "bceWithLogits: posWeight [1,2] does not broadcast to the logits' shape [2]"],
-    ["posWeight not a tensor", () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: 2 as unknown as Tensor }), "bceWithLogits: posWeight must be a Tensor, got the number 2"],
-    ["unknown reduction", () => bceWithLogits(tensor([1]), tensor([1]), { reduction: "avg" as Reduction }), "bceWithLogits: unknown reduction 'avg'; expected 'mean', 'sum' or 'none'"],
+    [
+      "shapes differ",
+      () => bceWithLogits(tensor([[1, 2]]), tensor([1, 0])),
+      "bceWithLogits: logits [1,2] and target [2] differ in shape; expected equal shapes",
+    ],
+    [
+      "int32 logits",
+      () => bceWithLogits(tensor([1], undefined, "int32"), tensor([1])),
+      "bceWithLogits: logits must be float32 or float64, got int32",
+    ],
+    [
+      "posWeight that does not broadcast",
+      () => bceWithLogits(tensor([[1, 2]]), tensor([[1, 0]]), { posWeight: tensor([1, 2, 3]) }),
+      "bceWithLogits: posWeight [3] does not broadcast to the logits' shape [1,2]",
+    ],
+    [
+      "posWeight of higher rank",
+      () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: tensor([[1, 2]]) }),
+      "bceWithLogits: posWeight [1,2] does not broadcast to the logits' shape [2]",
+    ],
+    [
+      "posWeight not a tensor",
+      () => bceWithLogits(tensor([1, 2]), tensor([1, 0]), { posWeight: 2 as unknown as Tensor }),
+      "bceWithLogits: posWeight must be a Tensor, got the number 2",
+    ],
+    [
+      "unknown reduction",
+      () => bceWithLogits(tensor([1]), tensor([1]), { reduction: "avg" as Reduction }),
+      "bceWithLogits: unknown reduction 'avg'; expected 'mean', 'sum' or 'none'",
+    ],
   ];
   it.each(errors)("error: %s", (_, fn, message) => {
     expect(fn).toThrow(new Error(message));

@@ -1,7 +1,7 @@
 import { tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { softmaxCrossEntropy } from "../src/index.js";
 import { messageOf } from "../../tensor/test/message-of.js";
+import { softmaxCrossEntropy } from "../src/index.js";
 
 // Class labels read from a CSV or JSON file often arrive as strings: say so, rather than calling
 // the label "0" a non-integer.
@@ -31,8 +31,12 @@ describe("softmaxCrossEntropy: labels that are not numbers", () => {
   });
 
   it("numbers that are not integers still say so", () => {
-    expect(messageOf(() => softmaxCrossEntropy(logits, [0, 1.5]))).toBe("softmaxCrossEntropy: label 1.5 at row 1 is not an integer");
-    expect(messageOf(() => softmaxCrossEntropy(logits, [NaN, 1]))).toBe("softmaxCrossEntropy: label NaN at row 0 is not an integer");
+    expect(messageOf(() => softmaxCrossEntropy(logits, [0, 1.5]))).toBe(
+      "softmaxCrossEntropy: label 1.5 at row 1 is not an integer",
+    );
+    expect(messageOf(() => softmaxCrossEntropy(logits, [NaN, 1]))).toBe(
+      "softmaxCrossEntropy: label NaN at row 0 is not an integer",
+    );
   });
 
   it("option values are shown as given", () => {

@@ -1,10 +1,11 @@
 import { add, gradcheck, mean, square, sub, sum, topologicalOrder, variable } from "@nabla/autograd";
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { type Reduction, mse } from "../src/index.js";
-import { type Nested, expectClose, flat, loadReference, toTensor } from "./reference.js";
+import { mse, type Reduction } from "../src/index.js";
+import { expectClose, flat, loadReference, type Nested, toTensor } from "./reference.js";
 
-const rand = (shape: number[], seed: number): Tensor => randn(shape, { generator: new Generator(seed), dtype: "float64" });
+const rand = (shape: number[], seed: number): Tensor =>
+  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 const reductions: Reduction[] = ["mean", "sum", "none"];
 
 describe("mse", () => {
@@ -45,7 +46,9 @@ describe("mse", () => {
   });
 
   it("is finite and exact at ±1000", () => {
-    const out = mse(tensor([1000, -1000], undefined, "float32"), tensor([-1000, 1000], undefined, "float32"), { reduction: "none" });
+    const out = mse(tensor([1000, -1000], undefined, "float32"), tensor([-1000, 1000], undefined, "float32"), {
+      reduction: "none",
+    });
     expect(Array.from(out.value.data)).toEqual([4e6, 4e6]);
   });
 
@@ -74,11 +77,31 @@ describe("mse", () => {
   });
 
   const errors: Array<[string, () => unknown, string]> = [
-    ["shapes differ", () => mse(tensor([[1, 2]]), tensor([1, 2])), "mse: prediction [1,2] and target [2] differ in shape; expected equal shapes"],
-    ["no broadcasting", () => mse(tensor([[1], [2]]), tensor([1, 2])), "mse: prediction [2,1] and target [2] differ in shape; expected equal shapes"],
-    ["int32 prediction", () => mse(tensor([1], undefined, "int32"), tensor([1])), "mse: prediction must be float32 or float64, got int32"],
-    ["number target", () => mse(tensor([1]), 1 as unknown as Tensor), "mse: target must be a Variable or Tensor, got the number 1"],
-    ["unknown reduction", () => mse(tensor([1]), tensor([1]), { reduction: "max" as Reduction }), "mse: unknown reduction 'max'; expected 'mean', 'sum' or 'none'"],
+    [
+      "shapes differ",
+      () => mse(tensor([[1, 2]]), tensor([1, 2])),
+      "mse: prediction [1,2] and target [2] differ in shape; expected equal shapes",
+    ],
+    [
+      "no broadcasting",
+      () => mse(tensor([[1], [2]]), tensor([1, 2])),
+      "mse: prediction [2,1] and target [2] differ in shape; expected equal shapes",
+    ],
+    [
+      "int32 prediction",
+      () => mse(tensor([1], undefined, "int32"), tensor([1])),
+      "mse: prediction must be float32 or float64, got int32",
+    ],
+    [
+      "number target",
+      () => mse(tensor([1]), 1 as unknown as Tensor),
+      "mse: target must be a Variable or Tensor, got the number 1",
+    ],
+    [
+      "unknown reduction",
+      () => mse(tensor([1]), tensor([1]), { reduction: "max" as Reduction }),
+      "mse: unknown reduction 'max'; expected 'mean', 'sum' or 'none'",
+    ],
   ];
   it.each(errors)("error: %s", (_, fn, message) => {
     expect(fn).toThrow(new Error(message));

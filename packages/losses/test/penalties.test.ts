@@ -1,5 +1,5 @@
-import { type Variable, gradcheck, topologicalOrder, variable } from "@nabla/autograd";
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { gradcheck, topologicalOrder, type Variable, variable } from "@nabla/autograd";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { type HasNamedParameters, l1Penalty, l2Penalty } from "../src/index.js";
 
@@ -8,7 +8,10 @@ const param = (values: number[][] | number[], dtype: "float32" | "float64" = "fl
 
 /** A stand-in for a Module: losses must not import @nabla/layers. */
 const model = (): HasNamedParameters & { w: Variable; b: Variable; v: Variable } => {
-  const w = param([[1, -2], [0, 3]]);
+  const w = param([
+    [1, -2],
+    [0, 3],
+  ]);
   const b = param([10, -10]);
   const v = param([-0.5]);
   return {
@@ -29,7 +32,10 @@ describe("penalties", () => {
     const out = l2Penalty(m);
     expect(out.item()).toBe(1 + 4 + 0 + 9 + 0.25);
     out.backward();
-    expect(m.w.grad!.toArray()).toEqual([[2, -4], [0, 6]]);
+    expect(m.w.grad!.toArray()).toEqual([
+      [2, -4],
+      [0, 6],
+    ]);
     expect(m.v.grad!.toArray()).toEqual([-1]);
     expect(m.b.grad).toBeNull();
   });
@@ -39,7 +45,10 @@ describe("penalties", () => {
     const out = l1Penalty(m);
     expect(out.item()).toBe(1 + 2 + 0 + 3 + 0.5);
     out.backward();
-    expect(m.w.grad!.toArray()).toEqual([[1, -1], [0, 1]]);
+    expect(m.w.grad!.toArray()).toEqual([
+      [1, -1],
+      [0, 1],
+    ]);
     expect(m.b.grad).toBeNull();
   });
 
@@ -72,7 +81,9 @@ describe("penalties", () => {
 
   it("errors", () => {
     expect(() => l2Penalty(3 as unknown as Variable[])).toThrow(
-      new Error("l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got the number 3"),
+      new Error(
+        "l2Penalty: expected parameters (an iterable of Variables) or a module with namedParameters(), got the number 3",
+      ),
     );
     expect(() => l1Penalty([tensor([1])] as unknown as Variable[])).toThrow(
       new Error("l1Penalty: parameter 0 is Tensor [1] float32, expected a Variable"),

@@ -7,7 +7,10 @@ export type Nested = number | string | Nested[];
 
 /** The cases of one reference file written by reference/generate.py (PyTorch's values). */
 export function loadReference<Case>(file: string): { torch: string; cases: Case[] } {
-  return JSON.parse(readFileSync(new URL(`../reference/${file}`, import.meta.url), "utf8")) as { torch: string; cases: Case[] };
+  return JSON.parse(readFileSync(new URL(`../reference/${file}`, import.meta.url), "utf8")) as {
+    torch: string;
+    cases: Case[];
+  };
 }
 
 function number(x: Nested): number {

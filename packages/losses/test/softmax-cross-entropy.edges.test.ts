@@ -1,8 +1,8 @@
 import { gradcheck, mul, variable } from "@nabla/autograd";
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from "../src/index.js";
-import { type Nested, expectClose, flat, loadReference, toTensor } from "./reference.js";
+import { expectClose, flat, loadReference, type Nested, toTensor } from "./reference.js";
 
 // Two paths of the fused loss no other test ran (issue 14 item 8, surviving mutants): its backward
 // under an upstream gradient other than 1, and masked -Infinity logits without label smoothing.
@@ -58,7 +58,9 @@ describe("softmaxCrossEntropy under an upstream gradient other than 1", () => {
     { reduction: "sum" },
     { reduction: "mean", labelSmoothing: 0.1, weight: tensor([0.5, 1, 2, 1.5, 0.3], undefined, "float64") },
   ] as SoftmaxCrossEntropyOptions[])("passes a gradient check of 3·loss with %j", (options) => {
-    const report = gradcheck((z) => mul(softmaxCrossEntropy(z!, labels, options), 3), [logits("float64")], { raise: false });
+    const report = gradcheck((z) => mul(softmaxCrossEntropy(z!, labels, options), 3), [logits("float64")], {
+      raise: false,
+    });
     expect(report.checked).toBe(20);
     expect(report.ok).toBe(true);
   });
@@ -73,16 +75,19 @@ describe("softmaxCrossEntropy with masked -Infinity logits, no label smoothing",
     return z;
   };
 
-  it.each(["mean", "sum", "none"] as const)("keeps the loss finite and the masked logits' gradient 0 (%s)", (reduction) => {
-    const z = variable(masked(), { requiresGrad: true });
-    const loss = softmaxCrossEntropy(z, labels, { reduction });
-    for (const v of loss.value.data) expect(Number.isFinite(v)).toBe(true);
-    loss.backward(reduction === "none" ? tensor([1, -2, 0.5, 3], undefined, "float64") : undefined);
-    const grad = z.grad!.data;
-    // A negative upstream gradient makes these -0: zero either way.
-    expect([Math.abs(grad[3]!), Math.abs(grad[7]!)]).toEqual([0, 0]);
-    for (const g of grad) expect(Number.isFinite(g)).toBe(true);
-  });
+  it.each(["mean", "sum", "none"] as const)(
+    "keeps the loss finite and the masked logits' gradient 0 (%s)",
+    (reduction) => {
+      const z = variable(masked(), { requiresGrad: true });
+      const loss = softmaxCrossEntropy(z, labels, { reduction });
+      for (const v of loss.value.data) expect(Number.isFinite(v)).toBe(true);
+      loss.backward(reduction === "none" ? tensor([1, -2, 0.5, 3], undefined, "float64") : undefined);
+      const grad = z.grad!.data;
+      // A negative upstream gradient makes these -0: zero either way.
+      expect([Math.abs(grad[3]!), Math.abs(grad[7]!)]).toEqual([0, 0]);
+      for (const g of grad) expect(Number.isFinite(g)).toBe(true);
+    },
+  );
 
   it("passes a gradient check (a masked logit stays -Infinity under ±eps, so its numeric gradient is 0)", () => {
     const report = gradcheck((z) => softmaxCrossEntropy(z!, labels), [masked()], { raise: false });

@@ -1,4 +1,4 @@
-import { Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it, vi } from "vitest";
 import { softmaxCrossEntropy } from "../src/index.js";
 
@@ -12,9 +12,15 @@ describe("softmaxCrossEntropy: mutation survivors", () => {
     expect(() => softmaxCrossEntropy(logits(), [0, 1, 2, 0], { weight: tensor([[1], [2], [3]]) })).toThrow(
       new Error("softmaxCrossEntropy: weight has shape [3,1]; expected [3], one per class"),
     );
-    expect(() => softmaxCrossEntropy(logits(), [0, 1, 2, 0], { weight: tensor([[1, 1], [2, 2], [3, 3]]) })).toThrow(
-      new Error("softmaxCrossEntropy: weight has shape [3,2]; expected [3], one per class"),
-    );
+    expect(() =>
+      softmaxCrossEntropy(logits(), [0, 1, 2, 0], {
+        weight: tensor([
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ]),
+      }),
+    ).toThrow(new Error("softmaxCrossEntropy: weight has shape [3,2]; expected [3], one per class"));
   });
 
   it("a freshly loaded module names the op in its messages", async () => {

@@ -1,5 +1,5 @@
 import { gradcheck, logSoftmax, mean, mul, neg, sum, variable } from "@nabla/autograd";
-import { Generator, type Tensor, full, rand, randn, tensor } from "@nabla/tensor";
+import { full, Generator, rand, randn, type Tensor, tensor } from "@nabla/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ClassTarget, type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from "../src/index.js";
@@ -38,7 +38,11 @@ const problem = fc
     return { B, C, logits, target, options, plain: !soft };
   });
 
-function lossAndGrad(logits: Tensor, target: ClassTarget, options: SoftmaxCrossEntropyOptions): { loss: number[]; grad: number[] } {
+function lossAndGrad(
+  logits: Tensor,
+  target: ClassTarget,
+  options: SoftmaxCrossEntropyOptions,
+): { loss: number[]; grad: number[] } {
   const z = variable(logits, { requiresGrad: true });
   const out = softmaxCrossEntropy(z, target, options);
   // 'none' is summed, so every row's gradient is exercised.
@@ -59,18 +63,22 @@ function expectNear(actual: readonly number[], expected: readonly number[], tol:
 describe("softmaxCrossEntropy invariances (property)", () => {
   it("adding a constant to a row changes neither the loss nor the gradient", () => {
     fc.assert(
-      fc.property(problem, fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 6, maxLength: 6 }), (p, shifts) => {
-        const shifted = tensor(
-          Array.from(p.logits.data, (v, k) => v + shifts[Math.floor(k / p.C)]!),
-          p.logits.shape,
-          "float64",
-        );
-        const a = lossAndGrad(p.logits, p.target, p.options);
-        const b = lossAndGrad(shifted, p.target, p.options);
-        // A shift of 1e3 moves the logits' last bits by ~1e-13: the comparison allows for that, no more.
-        expectNear(b.loss, a.loss, 1e-10);
-        expectNear(b.grad, a.grad, 1e-10);
-      }),
+      fc.property(
+        problem,
+        fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 6, maxLength: 6 }),
+        (p, shifts) => {
+          const shifted = tensor(
+            Array.from(p.logits.data, (v, k) => v + shifts[Math.floor(k / p.C)]!),
+            p.logits.shape,
+            "float64",
+          );
+          const a = lossAndGrad(p.logits, p.target, p.options);
+          const b = lossAndGrad(shifted, p.target, p.options);
+          // A shift of 1e3 moves the logits' last bits by ~1e-13: the comparison allows for that, no more.
+          expectNear(b.loss, a.loss, 1e-10);
+          expectNear(b.grad, a.grad, 1e-10);
+        },
+      ),
     );
   });
 
@@ -122,7 +130,10 @@ describe("softmaxCrossEntropy invariances (property)", () => {
         expectNear(loss, [(Math.log(C) * mass.reduce((a, b) => a + b, 0)) / denominator], 1e-12);
         if (p.options.weight === undefined && reduction === "mean") expectNear(loss, [Math.log(C)], 1e-12);
         const expected = labels.flatMap((y, i) =>
-          Array.from({ length: C }, (_, c) => (mass[i]! / C - (eps / C) * w(c) - (c === y ? (1 - eps) * w(y) : 0)) / denominator),
+          Array.from(
+            { length: C },
+            (_, c) => (mass[i]! / C - (eps / C) * w(c) - (c === y ? (1 - eps) * w(y) : 0)) / denominator,
+          ),
         );
         expectNear(grad, expected, 1e-12);
       }),

@@ -1,12 +1,13 @@
 import { variable } from "@nabla/autograd";
-import { Generator, type Tensor, full, maxAbsDiff, randn, tensor } from "@nabla/tensor";
+import { full, Generator, maxAbsDiff, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { softmaxCrossEntropy } from "../src/index.js";
 
 // Gaps found by mutation testing (docs/mutation.md): probability targets next to an ignoreIndex,
 // and the target and weight checks taken one condition at a time.
 
-const logits = (rows = 4, cols = 3, seed = 1): Tensor => randn([rows, cols], { generator: new Generator(seed), dtype: "float64" });
+const logits = (rows = 4, cols = 3, seed = 1): Tensor =>
+  randn([rows, cols], { generator: new Generator(seed), dtype: "float64" });
 
 /** Rows of class probabilities, each summing to 1. */
 function probabilities(rows: number, cols: number, seed: number): Tensor {
@@ -21,7 +22,11 @@ function probabilities(rows: number, cols: number, seed: number): Tensor {
 }
 
 /** Loss and gradient of the logits for one call. */
-function lossAndGrad(z: Tensor, target: Tensor | number[], options: Parameters<typeof softmaxCrossEntropy>[2]): { loss: Tensor; grad: Tensor } {
+function lossAndGrad(
+  z: Tensor,
+  target: Tensor | number[],
+  options: Parameters<typeof softmaxCrossEntropy>[2],
+): { loss: Tensor; grad: Tensor } {
   const v = variable(z, { requiresGrad: true });
   const loss = softmaxCrossEntropy(v, target, options);
   loss.backward(loss.rank === 0 ? undefined : full(loss.shape, 1, "float64"));
@@ -47,8 +52,14 @@ describe("softmaxCrossEntropy: probability targets and ignoreIndex", () => {
     const some = lossAndGrad(z, [0, -1, 2, -1], { ignoreIndex: -1, reduction: "none" });
     expect(Array.from(some.loss.data).map((v) => v === 0)).toEqual([false, true, false, true]);
     expect(Array.from(some.grad.data.slice(3, 6))).toEqual([0, 0, 0]);
-    const kept = lossAndGrad(tensor([[...z.data.slice(0, 3)], [...z.data.slice(6, 9)]], undefined, "float64"), [0, 2], {});
-    expect(Math.abs(lossAndGrad(z, [0, -1, 2, -1], { ignoreIndex: -1 }).loss.item() - kept.loss.item())).toBeLessThan(1e-15);
+    const kept = lossAndGrad(
+      tensor([[...z.data.slice(0, 3)], [...z.data.slice(6, 9)]], undefined, "float64"),
+      [0, 2],
+      {},
+    );
+    expect(Math.abs(lossAndGrad(z, [0, -1, 2, -1], { ignoreIndex: -1 }).loss.item() - kept.loss.item())).toBeLessThan(
+      1e-15,
+    );
   });
 
   it("refuses any non-negative ignoreIndex with probabilities, 0 included", () => {
@@ -56,7 +67,9 @@ describe("softmaxCrossEntropy: probability targets and ignoreIndex", () => {
     expect(() => softmaxCrossEntropy(logits(), q, { ignoreIndex: 0 })).toThrow(
       "softmaxCrossEntropy: ignoreIndex 0 applies to class-index targets only, not to probabilities",
     );
-    expect(() => softmaxCrossEntropy(logits(), q, { ignoreIndex: 2 })).toThrow("softmaxCrossEntropy: ignoreIndex 2 applies to class-index targets only");
+    expect(() => softmaxCrossEntropy(logits(), q, { ignoreIndex: 2 })).toThrow(
+      "softmaxCrossEntropy: ignoreIndex 2 applies to class-index targets only",
+    );
   });
 });
 
@@ -77,7 +90,9 @@ describe("softmaxCrossEntropy: target and weight checks, one condition at a time
     expect(() => softmaxCrossEntropy(logits(), [0, 1, 2, 0], { weight: tensor([1, 1, -Infinity]) })).toThrow(
       "softmaxCrossEntropy: weight[2] is -Infinity; expected finite class weights",
     );
-    expect(() => softmaxCrossEntropy(logits(), [0, 1, 2, 0], { weight: tensor([NaN, 1, 1]) })).toThrow("weight[0] is NaN");
+    expect(() => softmaxCrossEntropy(logits(), [0, 1, 2, 0], { weight: tensor([NaN, 1, 1]) })).toThrow(
+      "weight[0] is NaN",
+    );
   });
 
   it("a weight of the right size but the wrong rank, and one that is not a Tensor", () => {
@@ -96,6 +111,8 @@ describe("softmaxCrossEntropy: target and weight checks, one condition at a time
       [0, 0, Infinity],
       [1, 0, 0],
     ]);
-    expect(() => softmaxCrossEntropy(logits(), q)).toThrow("softmaxCrossEntropy: probability target holds Infinity at [2,2]; expected finite probabilities");
+    expect(() => softmaxCrossEntropy(logits(), q)).toThrow(
+      "softmaxCrossEntropy: probability target holds Infinity at [2,2]; expected finite probabilities",
+    );
   });
 });

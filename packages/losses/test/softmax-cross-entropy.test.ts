@@ -1,5 +1,4 @@
 import {
-  type Variable,
   div,
   gradcheck,
   linear,
@@ -9,12 +8,13 @@ import {
   noGrad,
   sum,
   topologicalOrder,
+  type Variable,
   variable,
 } from "@nabla/autograd";
-import { type DType, Generator, type Tensor, randn, tensor } from "@nabla/tensor";
+import { type DType, Generator, randn, type Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { type ClassTarget, type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from "../src/index.js";
-import { type Nested, expectClose, flat, loadReference, toTensor } from "./reference.js";
+import { expectClose, flat, loadReference, type Nested, toTensor } from "./reference.js";
 
 const B = 5;
 const C = 4;
@@ -27,7 +27,7 @@ const probs = (): Tensor => {
   const q = new Float64Array(B * C);
   for (let i = 0; i < B; i++) {
     let s = 0;
-    for (let c = 0; c < C; c++) s += (q[i * C + c] = Math.exp(z[i * C + c]!));
+    for (let c = 0; c < C; c++) s += q[i * C + c] = Math.exp(z[i * C + c]!);
     for (let c = 0; c < C; c++) q[i * C + c]! /= s;
   }
   return tensor(q, [B, C]);
@@ -65,7 +65,7 @@ function composed(z: Variable, target: ClassTarget, options: SoftmaxCrossEntropy
   const wc = (c: number): number => (w === undefined ? 1 : w.data[c]!);
   const q = new Float64Array(rows * cols);
   let denominator = 0;
-  if (target instanceof Array) {
+  if (Array.isArray(target)) {
     target.forEach((y, i) => {
       if (y === ignoreIndex) return;
       for (let c = 0; c < cols; c++) q[i * cols + c] = wc(c) * ((1 - eps) * (c === y ? 1 : 0) + eps / cols);
@@ -90,26 +90,32 @@ const optionsOf = (c: (typeof combos)[number]): SoftmaxCrossEntropyOptions => ({
 describe("softmaxCrossEntropy: gradients", () => {
   it.each(combos.map((c) => [comboName(c), c] as const))("gradcheck: %s", (_, c) => {
     const { target } = targetOf(c.kind);
-    const report = gradcheck((z) => softmaxCrossEntropy(z, target, optionsOf(c)), [logits64()], { atol: 1e-7, rtol: 1e-6 });
+    const report = gradcheck((z) => softmaxCrossEntropy(z, target, optionsOf(c)), [logits64()], {
+      atol: 1e-7,
+      rtol: 1e-6,
+    });
     expect(report.ok).toBe(true);
   });
 
-  it.each(combos.map((c) => [comboName(c), c] as const))("agrees with the composed -(q·logSoftmax(z)).sum: %s", (_, c) => {
-    const { target } = targetOf(c.kind);
-    const options = optionsOf(c);
-    const seed = c.reduction === "none" ? randn([B], { generator: new Generator(3), dtype: "float64" }) : undefined;
-    const run = (f: typeof composed): { value: Tensor; grad: Tensor } => {
-      const z = variable(logits64(), { requiresGrad: true });
-      const out = f(z, target, options);
-      out.backward(seed);
-      return { value: out.value, grad: z.grad! };
-    };
-    const fused = run(softmaxCrossEntropy);
-    const reference = run(composed);
-    expect(fused.value.shape).toEqual(reference.value.shape);
-    expectClose(fused.value.data, reference.value.data, 1e-6, "loss");
-    expectClose(fused.grad.data, reference.grad.data, 1e-6, "gradient");
-  });
+  it.each(combos.map((c) => [comboName(c), c] as const))(
+    "agrees with the composed -(q·logSoftmax(z)).sum: %s",
+    (_, c) => {
+      const { target } = targetOf(c.kind);
+      const options = optionsOf(c);
+      const seed = c.reduction === "none" ? randn([B], { generator: new Generator(3), dtype: "float64" }) : undefined;
+      const run = (f: typeof composed): { value: Tensor; grad: Tensor } => {
+        const z = variable(logits64(), { requiresGrad: true });
+        const out = f(z, target, options);
+        out.backward(seed);
+        return { value: out.value, grad: z.grad! };
+      };
+      const fused = run(softmaxCrossEntropy);
+      const reference = run(composed);
+      expect(fused.value.shape).toEqual(reference.value.shape);
+      expectClose(fused.value.data, reference.value.data, 1e-6, "loss");
+      expectClose(fused.grad.data, reference.grad.data, 1e-6, "gradient");
+    },
+  );
 
   it.each(combos.map((c) => [comboName(c), c] as const))("gradient rows sum to zero: %s", (_, c) => {
     const { target } = targetOf(c.kind);
@@ -144,7 +150,13 @@ describe("softmaxCrossEntropy: gradients", () => {
   });
 
   it("float32 logits give float32 losses and gradients", () => {
-    const z = variable(tensor([[1, 2, 3], [3, 2, 1]]), { requiresGrad: true });
+    const z = variable(
+      tensor([
+        [1, 2, 3],
+        [3, 2, 1],
+      ]),
+      { requiresGrad: true },
+    );
     const out = softmaxCrossEntropy(z, [2, 2]);
     expect(out.dtype).toBe("float32");
     out.backward();
@@ -177,13 +189,23 @@ describe("softmaxCrossEntropy: gradients", () => {
       if ("reduction" in o) options.reduction = o.reduction;
       const target: ClassTarget = "probabilities" in o ? tensor(probs, [B, C], dtype) : labels;
       const out = softmaxCrossEntropy(z, target, options);
-      out.backward(out.size === 1 ? undefined : tensor(Array.from({ length: B }, (_, i) => i - 3), [B], dtype));
+      out.backward(
+        out.size === 1
+          ? undefined
+          : tensor(
+              Array.from({ length: B }, (_, i) => i - 3),
+              [B],
+              dtype,
+            ),
+      );
       return { loss: Array.from(out.value.data), grad: Array.from(z.grad!.data) };
     };
     const f32 = run("float32", z32);
     const f64 = run("float64", Float32Array.from(z32));
-    for (let i = 0; i < f64.loss.length; i++) expect(Math.abs(f32.loss[i]! - f64.loss[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(f64.loss[i]!)));
-    for (let i = 0; i < f64.grad.length; i++) expect(Math.abs(f32.grad[i]! - f64.grad[i]!)).toBeLessThan(2e-6 * (1 + Math.abs(f64.grad[i]!)));
+    for (let i = 0; i < f64.loss.length; i++)
+      expect(Math.abs(f32.loss[i]! - f64.loss[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(f64.loss[i]!)));
+    for (let i = 0; i < f64.grad.length; i++)
+      expect(Math.abs(f32.grad[i]! - f64.grad[i]!)).toBeLessThan(2e-6 * (1 + Math.abs(f64.grad[i]!)));
   });
 
   it.each(["float32", "float64"] as const)(
@@ -264,7 +286,12 @@ describe("softmaxCrossEntropy: numerics", () => {
 
   it("is finite at ±1e4 with probability targets, smoothing and weights (float32)", () => {
     const z = variable(tensor(extreme), { requiresGrad: true });
-    const q = tensor([[0.5, 0.5, 0, 0], [0, 0, 0, 1], [0.25, 0.25, 0.25, 0.25], [1, 0, 0, 0]]);
+    const q = tensor([
+      [0.5, 0.5, 0, 0],
+      [0, 0, 0, 1],
+      [0.25, 0.25, 0.25, 0.25],
+      [1, 0, 0, 0],
+    ]);
     const out = softmaxCrossEntropy(z, q, { labelSmoothing: 0.1, weight: tensor([1, 2, 3, 4]) });
     out.backward();
     expect(Number.isFinite(out.item())).toBe(true);
@@ -272,7 +299,17 @@ describe("softmaxCrossEntropy: numerics", () => {
   });
 
   it("rows of equal logits give log C and gradient (1/C − onehot)/B", () => {
-    const z = variable(tensor([[3, 3, 3, 3, 3], [-7, -7, -7, -7, -7]], undefined, "float64"), { requiresGrad: true });
+    const z = variable(
+      tensor(
+        [
+          [3, 3, 3, 3, 3],
+          [-7, -7, -7, -7, -7],
+        ],
+        undefined,
+        "float64",
+      ),
+      { requiresGrad: true },
+    );
     const out = softmaxCrossEntropy(z, [1, 4]);
     expect(out.item()).toBeCloseTo(Math.log(5), 15);
     out.backward();
@@ -308,7 +345,14 @@ describe("softmaxCrossEntropy: numerics", () => {
 
 describe("softmaxCrossEntropy: PyTorch's semantics", () => {
   it("label smoothing with class weights: (1−ε)·w_y·nll + (ε/C)·Σ_c w_c·(−log p_c), 'mean' over Σ w_y", () => {
-    const z = tensor([[1, 2, 0.5], [0, -1, 3]], undefined, "float64");
+    const z = tensor(
+      [
+        [1, 2, 0.5],
+        [0, -1, 3],
+      ],
+      undefined,
+      "float64",
+    );
     const w = tensor([1, 2, 4], undefined, "float64");
     const eps = 0.3;
     const logp = (i: number, c: number): number => {
@@ -316,7 +360,10 @@ describe("softmaxCrossEntropy: PyTorch's semantics", () => {
       return row[c]! - Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
     };
     const y = [1, 2];
-    const perRow = y.map((yi, i) => -(1 - eps) * w.data[yi]! * logp(i, yi) - (eps / 3) * [0, 1, 2].reduce((s, c) => s + w.data[c]! * logp(i, c), 0));
+    const perRow = y.map(
+      (yi, i) =>
+        -(1 - eps) * w.data[yi]! * logp(i, yi) - (eps / 3) * [0, 1, 2].reduce((s, c) => s + w.data[c]! * logp(i, c), 0),
+    );
     const none = softmaxCrossEntropy(z, y, { weight: w, labelSmoothing: eps, reduction: "none" });
     expectClose(none.value.data, perRow, 1e-14, "none");
     const mean = softmaxCrossEntropy(z, y, { weight: w, labelSmoothing: eps });
@@ -393,33 +440,141 @@ describe("softmaxCrossEntropy: PyTorch's semantics", () => {
 describe("softmaxCrossEntropy: errors", () => {
   const z = logits64();
   const cases: Array<[string, () => unknown, string]> = [
-    ["1-D logits", () => softmaxCrossEntropy(tensor([1, 2, 3]), [0]), "softmaxCrossEntropy: logits have shape [3]; expected 2-D [batch, classes]"],
-    ["3-D logits", () => softmaxCrossEntropy(tensor([[[1]]]), [0]), "softmaxCrossEntropy: logits have shape [1,1,1]; expected 2-D [batch, classes]"],
-    ["no classes", () => softmaxCrossEntropy(tensor([], [2, 0]), [0, 0]), "softmaxCrossEntropy: logits have shape [2,0]: no classes"],
-    ["int32 logits", () => softmaxCrossEntropy(tensor([[1, 2]], undefined, "int32"), [0]), "softmaxCrossEntropy: logits must be float32 or float64, got int32"],
-    ["logits not a tensor", () => softmaxCrossEntropy([[1, 2]] as unknown as Tensor, [0]), "softmaxCrossEntropy: logits must be a Variable or Tensor, got an array"],
-    ["too few labels", () => softmaxCrossEntropy(z, [0, 1, 2]), "softmaxCrossEntropy: target has 3 labels but logits have 5 rows"],
-    ["too many labels", () => softmaxCrossEntropy(z, new Int32Array(6)), "softmaxCrossEntropy: target has 6 labels but logits have 5 rows"],
-    ["label ≥ C", () => softmaxCrossEntropy(logits64(1, 5, 10), [0, 1, 2, 10, 4]), "softmaxCrossEntropy: label 10 at row 3 is outside [0, 10)"],
-    ["negative label", () => softmaxCrossEntropy(z, [0, -1, 0, 0, 0]), "softmaxCrossEntropy: label -1 at row 1 is outside [0, 4)"],
-    ["-100 when ignoreIndex is moved", () => softmaxCrossEntropy(z, withIgnored, { ignoreIndex: 0 }), "softmaxCrossEntropy: label -100 at row 1 is outside [0, 4)"],
-    ["fractional label", () => softmaxCrossEntropy(z, [0, 1, 2.5, 0, 0]), "softmaxCrossEntropy: label 2.5 at row 2 is not an integer"],
-    ["NaN label", () => softmaxCrossEntropy(z, [NaN, 1, 2, 0, 0]), "softmaxCrossEntropy: label NaN at row 0 is not an integer"],
-    ["float class indices", () => softmaxCrossEntropy(z, tensor(labels)), "softmaxCrossEntropy: target is float32 [5]; expected int32 class indices [5] or float probabilities [5,4]"],
-    ["3-D target", () => softmaxCrossEntropy(z, tensor([[[0]]], undefined, "int32")), "softmaxCrossEntropy: target is int32 [1,1,1]; expected int32 class indices [5] or float probabilities [5,4]"],
-    ["target of another type", () => softmaxCrossEntropy(z, "cat" as unknown as number[]), "softmaxCrossEntropy: target must be a Tensor, Int32Array or number[], got \"cat\""],
-    ["probabilities of another shape", () => softmaxCrossEntropy(z, tensor([[0.5, 0.5]], undefined, "float64")), "softmaxCrossEntropy: probability target has shape [1,2]; expected the logits' shape [5,4]"],
-    ["int32 probabilities", () => softmaxCrossEntropy(z, tensor([[0, 1, 0, 0]], undefined, "int32")), "softmaxCrossEntropy: target is int32 [1,4]; expected int32 class indices [5] or float probabilities [5,4]"],
-    ["labels as a column", () => softmaxCrossEntropy(z, tensor([[0], [1], [2], [3], [0]], undefined, "int32")), "softmaxCrossEntropy: target is int32 [5,1]; expected int32 class indices [5] or float probabilities [5,4]"],
-    ["ignoreIndex with probabilities", () => softmaxCrossEntropy(z, probs(), { ignoreIndex: 0 }), "softmaxCrossEntropy: ignoreIndex 0 applies to class-index targets only, not to probabilities"],
-    ["fractional ignoreIndex", () => softmaxCrossEntropy(z, labels, { ignoreIndex: 0.5 }), "softmaxCrossEntropy: ignoreIndex must be an integer, got 0.5"],
-    ["weight of the wrong length", () => softmaxCrossEntropy(z, labels, { weight: tensor([1, 2, 3]) }), "softmaxCrossEntropy: weight has shape [3]; expected [4], one per class"],
-    ["2-D weight", () => softmaxCrossEntropy(z, labels, { weight: tensor([[1, 2, 3, 4]]) }), "softmaxCrossEntropy: weight has shape [1,4]; expected [4], one per class"],
-    ["weight not a tensor", () => softmaxCrossEntropy(z, labels, { weight: [1, 2, 3, 4] as unknown as Tensor }), "softmaxCrossEntropy: weight must be a Tensor of shape [4], got an array"],
-    ["labelSmoothing > 1", () => softmaxCrossEntropy(z, labels, { labelSmoothing: 1.5 }), "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got 1.5"],
-    ["labelSmoothing < 0", () => softmaxCrossEntropy(z, labels, { labelSmoothing: -0.1 }), "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got -0.1"],
-    ["labelSmoothing NaN", () => softmaxCrossEntropy(z, labels, { labelSmoothing: NaN }), "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got NaN"],
-    ["unknown reduction", () => softmaxCrossEntropy(z, labels, { reduction: "avg" as "mean" }), "softmaxCrossEntropy: unknown reduction 'avg'; expected 'mean', 'sum' or 'none'"],
+    [
+      "1-D logits",
+      () => softmaxCrossEntropy(tensor([1, 2, 3]), [0]),
+      "softmaxCrossEntropy: logits have shape [3]; expected 2-D [batch, classes]",
+    ],
+    [
+      "3-D logits",
+      () => softmaxCrossEntropy(tensor([[[1]]]), [0]),
+      "softmaxCrossEntropy: logits have shape [1,1,1]; expected 2-D [batch, classes]",
+    ],
+    [
+      "no classes",
+      () => softmaxCrossEntropy(tensor([], [2, 0]), [0, 0]),
+      "softmaxCrossEntropy: logits have shape [2,0]: no classes",
+    ],
+    [
+      "int32 logits",
+      () => softmaxCrossEntropy(tensor([[1, 2]], undefined, "int32"), [0]),
+      "softmaxCrossEntropy: logits must be float32 or float64, got int32",
+    ],
+    [
+      "logits not a tensor",
+      () => softmaxCrossEntropy([[1, 2]] as unknown as Tensor, [0]),
+      "softmaxCrossEntropy: logits must be a Variable or Tensor, got an array",
+    ],
+    [
+      "too few labels",
+      () => softmaxCrossEntropy(z, [0, 1, 2]),
+      "softmaxCrossEntropy: target has 3 labels but logits have 5 rows",
+    ],
+    [
+      "too many labels",
+      () => softmaxCrossEntropy(z, new Int32Array(6)),
+      "softmaxCrossEntropy: target has 6 labels but logits have 5 rows",
+    ],
+    [
+      "label ≥ C",
+      () => softmaxCrossEntropy(logits64(1, 5, 10), [0, 1, 2, 10, 4]),
+      "softmaxCrossEntropy: label 10 at row 3 is outside [0, 10)",
+    ],
+    [
+      "negative label",
+      () => softmaxCrossEntropy(z, [0, -1, 0, 0, 0]),
+      "softmaxCrossEntropy: label -1 at row 1 is outside [0, 4)",
+    ],
+    [
+      "-100 when ignoreIndex is moved",
+      () => softmaxCrossEntropy(z, withIgnored, { ignoreIndex: 0 }),
+      "softmaxCrossEntropy: label -100 at row 1 is outside [0, 4)",
+    ],
+    [
+      "fractional label",
+      () => softmaxCrossEntropy(z, [0, 1, 2.5, 0, 0]),
+      "softmaxCrossEntropy: label 2.5 at row 2 is not an integer",
+    ],
+    [
+      "NaN label",
+      () => softmaxCrossEntropy(z, [NaN, 1, 2, 0, 0]),
+      "softmaxCrossEntropy: label NaN at row 0 is not an integer",
+    ],
+    [
+      "float class indices",
+      () => softmaxCrossEntropy(z, tensor(labels)),
+      "softmaxCrossEntropy: target is float32 [5]; expected int32 class indices [5] or float probabilities [5,4]",
+    ],
+    [
+      "3-D target",
+      () => softmaxCrossEntropy(z, tensor([[[0]]], undefined, "int32")),
+      "softmaxCrossEntropy: target is int32 [1,1,1]; expected int32 class indices [5] or float probabilities [5,4]",
+    ],
+    [
+      "target of another type",
+      () => softmaxCrossEntropy(z, "cat" as unknown as number[]),
+      'softmaxCrossEntropy: target must be a Tensor, Int32Array or number[], got "cat"',
+    ],
+    [
+      "probabilities of another shape",
+      () => softmaxCrossEntropy(z, tensor([[0.5, 0.5]], undefined, "float64")),
+      "softmaxCrossEntropy: probability target has shape [1,2]; expected the logits' shape [5,4]",
+    ],
+    [
+      "int32 probabilities",
+      () => softmaxCrossEntropy(z, tensor([[0, 1, 0, 0]], undefined, "int32")),
+      "softmaxCrossEntropy: target is int32 [1,4]; expected int32 class indices [5] or float probabilities [5,4]",
+    ],
+    [
+      "labels as a column",
+      () => softmaxCrossEntropy(z, tensor([[0], [1], [2], [3], [0]], undefined, "int32")),
+      "softmaxCrossEntropy: target is int32 [5,1]; expected int32 class indices [5] or float probabilities [5,4]",
+    ],
+    [
+      "ignoreIndex with probabilities",
+      () => softmaxCrossEntropy(z, probs(), { ignoreIndex: 0 }),
+      "softmaxCrossEntropy: ignoreIndex 0 applies to class-index targets only, not to probabilities",
+    ],
+    [
+      "fractional ignoreIndex",
+      () => softmaxCrossEntropy(z, labels, { ignoreIndex: 0.5 }),
+      "softmaxCrossEntropy: ignoreIndex must be an integer, got 0.5",
+    ],
+    [
+      "weight of the wrong length",
+      () => softmaxCrossEntropy(z, labels, { weight: tensor([1, 2, 3]) }),
+      "softmaxCrossEntropy: weight has shape [3]; expected [4], one per class",
+    ],
+    [
+      "2-D weight",
+      () => softmaxCrossEntropy(z, labels, { weight: tensor([[1, 2, 3, 4]]) }),
+      "softmaxCrossEntropy: weight has shape [1,4]; expected [4], one per class",
+    ],
+    [
+      "weight not a tensor",
+      () => softmaxCrossEntropy(z, labels, { weight: [1, 2, 3, 4] as unknown as Tensor }),
+      "softmaxCrossEntropy: weight must be a Tensor of shape [4], got an array",
+    ],
+    [
+      "labelSmoothing > 1",
+      () => softmaxCrossEntropy(z, labels, { labelSmoothing: 1.5 }),
+      "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got 1.5",
+    ],
+    [
+      "labelSmoothing < 0",
+      () => softmaxCrossEntropy(z, labels, { labelSmoothing: -0.1 }),
+      "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got -0.1",
+    ],
+    [
+      "labelSmoothing NaN",
+      () => softmaxCrossEntropy(z, labels, { labelSmoothing: NaN }),
+      "softmaxCrossEntropy: labelSmoothing must be in [0, 1], got NaN",
+    ],
+    [
+      "unknown reduction",
+      () => softmaxCrossEntropy(z, labels, { reduction: "avg" as "mean" }),
+      "softmaxCrossEntropy: unknown reduction 'avg'; expected 'mean', 'sum' or 'none'",
+    ],
   ];
   it.each(cases)("%s", (_, fn, message) => {
     expect(fn).toThrow(new Error(message));

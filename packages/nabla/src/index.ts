@@ -11,60 +11,12 @@
 
 // Differentiable ops, Variable, noGrad, grad, gradcheck, ...
 export * from "@nabla/autograd";
-
-// Tensors: the names the autograd ops do not shadow.
-export {
-  Generator,
-  MAX_ELEMENTS,
-  Tensor,
-  accumulate,
-  assign,
-  allClose,
-  allocate,
-  arange,
-  argmax,
-  argmin,
-  broadcastShapes,
-  cast,
-  checkOptions,
-  defaultGenerator,
-  dtypeOf,
-  equal,
-  eye,
-  formatBytes,
-  formatCount,
-  formatPosition,
-  formatShape,
-  formatValue,
-  full,
-  greater,
-  greaterEqual,
-  jsKernels,
-  kernels,
-  loadWasmKernels,
-  less,
-  lessEqual,
-  manualSeed,
-  maxAbsDiff,
-  notEqual,
-  oneHot,
-  ones,
-  onesLike,
-  rand,
-  randint,
-  randn,
-  scalar,
-  setKernels,
-  setThreads,
-  wasmKernels,
-  shapeSize,
-  sign,
-  stridesOf,
-  sumToShape,
-  tensor,
-  zeros,
-  zerosLike,
-} from "@nabla/tensor";
+export * from "@nabla/data";
+export * from "@nabla/layers";
+export * from "@nabla/losses";
+export * from "@nabla/onnx";
+export { saveOnnx } from "@nabla/onnx/node";
+export * from "@nabla/optim";
 export type {
   AllCloseOptions,
   DType,
@@ -78,11 +30,57 @@ export type {
   TypedArray,
 } from "@nabla/tensor";
 export * as tensorOps from "@nabla/tensor";
-
-export * from "@nabla/layers";
-export * from "@nabla/losses";
-export * from "@nabla/optim";
-export * from "@nabla/data";
+// Tensors: the names the autograd ops do not shadow.
+export {
+  accumulate,
+  allClose,
+  allocate,
+  arange,
+  argmax,
+  argmin,
+  assign,
+  broadcastShapes,
+  cast,
+  checkOptions,
+  defaultGenerator,
+  dtypeOf,
+  equal,
+  eye,
+  formatBytes,
+  formatCount,
+  formatPosition,
+  formatShape,
+  formatValue,
+  full,
+  Generator,
+  greater,
+  greaterEqual,
+  jsKernels,
+  kernels,
+  less,
+  lessEqual,
+  loadWasmKernels,
+  MAX_ELEMENTS,
+  manualSeed,
+  maxAbsDiff,
+  notEqual,
+  oneHot,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  scalar,
+  setKernels,
+  setThreads,
+  shapeSize,
+  sign,
+  stridesOf,
+  sumToShape,
+  Tensor,
+  tensor,
+  wasmKernels,
+  zeros,
+  zerosLike,
+} from "@nabla/tensor";
 export * from "@nabla/trainer";
-export * from "@nabla/onnx";
-export { saveOnnx } from "@nabla/onnx/node";

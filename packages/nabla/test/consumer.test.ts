@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,10 @@ beforeAll(async () => {
   const overrides: Record<string, string> = {};
   for (const dir of packageDirs) {
     await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
-    const { name, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string };
+    const { name, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
     const file = `${name.replace("@", "").replace("/", "-")}-${version}.tgz`;
     overrides[name] = `file:${join(tarballs, file)}`;
   }
@@ -42,7 +45,7 @@ beforeAll(async () => {
       name: "nabla-consumer",
       private: true,
       type: "module",
-      dependencies: { nabla: overrides["nabla"], "@types/node": "^20.19.0", typescript: "^5.9.0" },
+      dependencies: { nabla: overrides.nabla, "@types/node": "^20.19.0", typescript: "^5.9.0" },
       pnpm: { overrides },
     }),
   );
@@ -100,7 +103,14 @@ console.log(JSON.stringify({ size: bytes.length, same: Buffer.compare(readFileSy
     writeFileSync(
       join(consumer, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"] },
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          types: ["node"],
+        },
         files: ["check.ts"],
       }),
     );

@@ -9,24 +9,25 @@ import { describe, expect, it } from "vitest";
 import * as nabla from "../src/index.js";
 import {
   Adam,
+  add,
   DataLoader,
   Dense,
+  loadMnist,
+  matmul,
   ReLU,
   Sequential,
+  softmaxCrossEntropy,
   Tensor,
   TensorDataset,
   Trainer,
-  Variable,
-  add,
-  loadMnist,
-  matmul,
-  softmaxCrossEntropy,
   tensorOps,
+  Variable,
 } from "../src/index.js";
 
 describe("nabla", () => {
   it("exports everything the README imports", () => {
-    for (const f of [Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist]) expect(typeof f).toBe("function");
+    for (const f of [Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist])
+      expect(typeof f).toBe("function");
   });
 
   it("re-exports every public name of every package", () => {
@@ -40,7 +41,10 @@ describe("nabla", () => {
     // The tensor package: under its own name unless autograd has a differentiable op of that name.
     for (const name of Object.keys(tensorPackage)) {
       const value = (nabla as Record<string, unknown>)[name];
-      const expected = name in autograd ? (autograd as Record<string, unknown>)[name] : (tensorPackage as Record<string, unknown>)[name];
+      const expected =
+        name in autograd
+          ? (autograd as Record<string, unknown>)[name]
+          : (tensorPackage as Record<string, unknown>)[name];
       expect(value, name).toBe(expected);
     }
     expect(Object.keys(tensorOps).sort()).toEqual(Object.keys(tensorPackage).sort());
@@ -49,10 +53,16 @@ describe("nabla", () => {
   it("plain op names are differentiable and accept Tensors; tensorOps has the Tensor-only ops", () => {
     const a = new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
     expect(add(a, a)).toBeInstanceOf(Variable);
-    expect(matmul(a, a).value.toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(matmul(a, a).value.toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
     const t = tensorOps.matmul(a, a);
     expect(t).toBeInstanceOf(Tensor);
-    expect(t.toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(t.toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
   });
 
   it("a first network in a few lines", async () => {
@@ -63,8 +73,15 @@ describe("nabla", () => {
     for (let i = 0; i < 256; i++) labels[i] = x.data[2 * i]! * x.data[2 * i + 1]! > 0 ? 1 : 0;
     const y = new Tensor(labels, [256]);
     const model = new Sequential(new Dense(2, 32), new ReLU(), new Dense(32, 2));
-    const fit = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new Adam(model.parameters(), { lr: 0.02 }) });
-    const history = await fit.fit(new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true }), { epochs: 30, progress: "none" });
+    const fit = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new Adam(model.parameters(), { lr: 0.02 }),
+    });
+    const history = await fit.fit(new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true }), {
+      epochs: 30,
+      progress: "none",
+    });
     expect(history.last!.accuracy).toBeGreaterThan(0.9);
     expect(argmax(fit.predict(x), 1).shape).toEqual([256]);
   });

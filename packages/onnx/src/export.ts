@@ -1,4 +1,4 @@
-import { Variable, describe, noGrad } from "@nabla/autograd";
+import { describe, noGrad, Variable } from "@nabla/autograd";
 import {
   AvgPool2d,
   BatchNorm1d,
@@ -8,14 +8,14 @@ import {
   Dropout,
   Flatten,
   GRU,
-  LSTM,
   LeakyReLU,
   LogSoftmax,
+  LSTM,
   MaxPool2d,
   Module,
   type Parameter,
-  RNN,
   ReLU,
+  RNN,
   Sequential,
   Sigmoid,
   Softmax,
@@ -67,7 +67,10 @@ interface LayerExport<M extends Module> {
   emit(layer: M, site: Site): string;
 }
 
-function layer<M extends Module>(type: abstract new (...args: never[]) => M, emit: (layer: M, site: Site) => string): LayerExport<Module> {
+function layer<M extends Module>(
+  type: abstract new (...args: never[]) => M,
+  emit: (layer: M, site: Site) => string,
+): LayerExport<Module> {
   return { type, emit: emit as (layer: Module, site: Site) => string };
 }
 
@@ -118,7 +121,8 @@ const LAYERS: readonly LayerExport<Module>[] = [
     const weight = s.parameter(m.weight);
     const bias = m.bias === null ? null : s.parameter(m.bias);
     // Nabla's weight is [in, out], Gemm's B without transB; Gemm takes 2-D input only.
-    if (s.inputShape.length === 2) return s.graph.node("Gemm", s.path, bias === null ? [s.input, weight] : [s.input, weight, bias]);
+    if (s.inputShape.length === 2)
+      return s.graph.node("Gemm", s.path, bias === null ? [s.input, weight] : [s.input, weight, bias]);
     if (bias === null) return s.graph.node("MatMul", s.path, [s.input, weight]);
     const product = s.graph.node("MatMul", `${s.path}/MatMul`, [s.input, weight]);
     return s.graph.node("Add", s.path, [product, bias]);
@@ -129,7 +133,10 @@ const LAYERS: readonly LayerExport<Module>[] = [
   }),
   layer(MaxPool2d, (m, s) => s.graph.node("MaxPool", s.path, [s.input], windowAttributes(m))),
   layer(AvgPool2d, (m, s) =>
-    s.graph.node("AveragePool", s.path, [s.input], { ...windowAttributes(m), count_include_pad: m.countIncludePad ? 1 : 0 }),
+    s.graph.node("AveragePool", s.path, [s.input], {
+      ...windowAttributes(m),
+      count_include_pad: m.countIncludePad ? 1 : 0,
+    }),
   ),
   layer(BatchNorm1d, batchNorm),
   layer(BatchNorm2d, batchNorm),
@@ -146,7 +153,9 @@ const LAYERS: readonly LayerExport<Module>[] = [
   unary(Sigmoid, "Sigmoid"),
   unary(Tanh, "Tanh"),
   layer(Softmax, (m, s) => s.graph.node("Softmax", s.path, [s.input], { axis: positive(m.axis, s.inputShape.length) })),
-  layer(LogSoftmax, (m, s) => s.graph.node("LogSoftmax", s.path, [s.input], { axis: positive(m.axis, s.inputShape.length) })),
+  layer(LogSoftmax, (m, s) =>
+    s.graph.node("LogSoftmax", s.path, [s.input], { axis: positive(m.axis, s.inputShape.length) }),
+  ),
 ];
 
 const EXPORTABLE = `${["Sequential", ...LAYERS.map((l) => l.type.name)].join(", ")}, and ${RECURRENT.map((t) => t.name).join(", ")} as the whole model`;
@@ -174,12 +183,19 @@ export function exportOnnx(model: Module<unknown>, options: ExportOnnxOptions): 
   const { inputShape, inputName = "input", outputName = "output" } = (options ?? {}) as Partial<ExportOnnxOptions>;
   if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     const got = Array.isArray(inputShape) ? formatShape(inputShape) : String(inputShape);
-    throw new Error(`exportOnnx: inputShape must be a non-empty array of positive integers, one example's shape without the batch axis (e.g. [784] or [1, 28, 28]), got ${got}`);
+    throw new Error(
+      `exportOnnx: inputShape must be a non-empty array of positive integers, one example's shape without the batch axis (e.g. [784] or [1, 28, 28]), got ${got}`,
+    );
   }
-  for (const [what, name] of [["inputName", inputName], ["outputName", outputName]] as const) {
-    if (typeof name !== "string" || name === "") throw new Error(`exportOnnx: ${what} must be a non-empty string, got ${JSON.stringify(name)}`);
+  for (const [what, name] of [
+    ["inputName", inputName],
+    ["outputName", outputName],
+  ] as const) {
+    if (typeof name !== "string" || name === "")
+      throw new Error(`exportOnnx: ${what} must be a non-empty string, got ${JSON.stringify(name)}`);
   }
-  if (inputName === outputName) throw new Error(`exportOnnx: inputName and outputName must differ, both are '${inputName}'`);
+  if (inputName === outputName)
+    throw new Error(`exportOnnx: inputName and outputName must differ, both are '${inputName}'`);
 
   const modes = model.modules().map((m) => [m, m.training] as const);
   try {
@@ -205,7 +221,12 @@ interface Request {
   outputName: string;
 }
 
-function encode(model: Module<unknown>, inputShape: readonly number[], inputName: string, outputName: string): Uint8Array {
+function encode(
+  model: Module<unknown>,
+  inputShape: readonly number[],
+  inputName: string,
+  outputName: string,
+): Uint8Array {
   const parameterNames = new Map(model.namedParameters().map(([name, p]) => [p, name]));
   const graph = new GraphBuilder();
   const parameter = (p: Parameter): string => graph.initializer(parameterNames.get(p)!, p.value);
@@ -238,12 +259,17 @@ function checkedForward<Output>(m: Module<Output>, x: Variable, path: string, in
     return m.forward(x);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new Error(`exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (a zero batch of 2 reaches it as ${formatShape(x.shape)}): ${reason}`);
+    throw new Error(
+      `exportOnnx: inputShape ${formatShape(inputShape)} does not fit the model at ${path} (a zero batch of 2 reaches it as ${formatShape(x.shape)}): ${reason}`,
+    );
   }
 }
 
 /** A model of layers (Sequential, nested or not, or one layer): one graph input and one output. */
-function layerGraph(model: Module<unknown>, { graph, parameter, inputShape, inputName, outputName }: Request): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function layerGraph(
+  model: Module<unknown>,
+  { graph, parameter, inputShape, inputName, outputName }: Request,
+): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const prefixes = new Map(model.namedModules().map(([name, m]) => [m, name]));
   const dotted = (prefix: string, key: string): string => (prefix === "" ? key : `${prefix}.${key}`);
 
@@ -255,7 +281,9 @@ function layerGraph(model: Module<unknown>, { graph, parameter, inputShape, inpu
     }
     const handler = LAYERS.find((l) => isPlain(m, l.type));
     if (handler === undefined) {
-      throw new Error(`exportOnnx: cannot export ${m.constructor.name} at ${path}: the exporter knows ${EXPORTABLE} (a subclass only while it keeps its base's forward)`);
+      throw new Error(
+        `exportOnnx: cannot export ${m.constructor.name} at ${path}: the exporter knows ${EXPORTABLE} (a subclass only while it keeps its base's forward)`,
+      );
     }
     const layer = m as Module;
     const y = checkedForward(layer, x, path, inputShape);
@@ -278,7 +306,10 @@ function layerGraph(model: Module<unknown>, { graph, parameter, inputShape, inpu
   // Axes of the output that follow the batch are dynamic; a batch of three shows which.
   const larger = (model as Module).forward(new Variable(zeros([3, ...inputShape]))).shape;
   const outputShape = y.shape.map((d, i) => (larger[i] === d ? d : larger[i] === 3 && d === 2 ? BATCH : null));
-  return { inputs: [{ name: inputName, shape: [BATCH, ...inputShape] }], outputs: [{ name: outputName, shape: outputShape }] };
+  return {
+    inputs: [{ name: inputName, shape: [BATCH, ...inputShape] }],
+    outputs: [{ name: outputName, shape: outputShape }],
+  };
 }
 
 /**
@@ -286,12 +317,20 @@ function layerGraph(model: Module<unknown>, { graph, parameter, inputShape, inpu
  * takes [T, batch, inputSize] ([batch, T, inputSize] with batchFirst) for any T and batch, and
  * returns the output sequence under outputName and the final states as "h" (and "c" for an LSTM).
  */
-function recurrentGraph(layer: RecurrentLayer, { graph, parameter, inputShape, inputName, outputName }: Request): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function recurrentGraph(
+  layer: RecurrentLayer,
+  { graph, parameter, inputShape, inputName, outputName }: Request,
+): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const states = layer instanceof LSTM ? ["h", "c"] : ["h"];
   const clash = [inputName, outputName].find((name) => states.includes(name));
-  if (clash !== undefined) throw new Error(`exportOnnx: ${layer.constructor.name}'s final states are the graph outputs ${states.join(" and ")}: choose another name than '${clash}'`);
+  if (clash !== undefined)
+    throw new Error(
+      `exportOnnx: ${layer.constructor.name}'s final states are the graph outputs ${states.join(" and ")}: choose another name than '${clash}'`,
+    );
   if (inputShape.length !== 2) {
-    throw new Error(`exportOnnx: ${layer.constructor.name} takes one sequence, inputShape [T, ${layer.inputSize}] (steps, features; the batch axis goes where the layer has it), got ${formatShape(inputShape)}`);
+    throw new Error(
+      `exportOnnx: ${layer.constructor.name} takes one sequence, inputShape [T, ${layer.inputSize}] (steps, features; the batch axis goes where the layer has it), got ${formatShape(inputShape)}`,
+    );
   }
   const batchMajor = <T>(batch: T, steps: T): T[] => (layer.batchFirst ? [batch, steps] : [steps, batch]);
   const zero = new Variable(zeros([...batchMajor(2, inputShape[0]!), ...inputShape.slice(1)]));
@@ -308,11 +347,16 @@ function recurrentGraph(layer: RecurrentLayer, { graph, parameter, inputShape, i
     graph.rename(nodes.c, "c");
     outputs.push({ name: "c", shape: stateShape });
   }
-  return { inputs: [{ name: inputName, shape: [...batchMajor<number | string>(BATCH, SEQUENCE), ...inputShape.slice(1)] }], outputs };
+  return {
+    inputs: [{ name: inputName, shape: [...batchMajor<number | string>(BATCH, SEQUENCE), ...inputShape.slice(1)] }],
+    outputs,
+  };
 }
 
 /** A float32 tensor's name and shape; a string is a named dynamic axis, null an unnamed one. */
 function valueInfo({ name, shape }: ValueInfo): onnx.IValueInfoProto {
-  const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : typeof d === "string" ? { dimParam: d } : {}));
+  const dim = shape.map((d) =>
+    typeof d === "number" ? { dimValue: d } : typeof d === "string" ? { dimParam: d } : {},
+  );
   return { name, type: { tensorType: { elemType: proto.TensorProto.DataType.FLOAT, shape: { dim } } } };
 }

@@ -21,7 +21,13 @@ export class GraphBuilder {
   private readonly initializerNames = new Set<string>();
 
   /** Adds a node with one output and returns that output's name, `${name}/output`. */
-  node(opType: string, name: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, floats: Record<string, number> = {}): string {
+  node(
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    floats: Record<string, number> = {},
+  ): string {
     return this.nodeWithOutputs(opType, name, inputs, ["output"], attributes, floats)[0]!;
   }
 
@@ -42,7 +48,8 @@ export class GraphBuilder {
       ...Object.entries(attributes).map(([key, v]): onnx.IAttributeProto => {
         if (typeof v === "number") return { name: key, type: AttributeType.INT, i: v };
         if (typeof v === "string") return { name: key, type: AttributeType.STRING, s: encoder.encode(v) };
-        if (v.length > 0 && v.every((item) => typeof item === "string")) return { name: key, type: AttributeType.STRINGS, strings: v.map((item) => encoder.encode(item)) };
+        if (v.length > 0 && v.every((item) => typeof item === "string"))
+          return { name: key, type: AttributeType.STRINGS, strings: v.map((item) => encoder.encode(item)) };
         return { name: key, type: AttributeType.INTS, ints: [...(v as readonly number[])] };
       }),
       ...Object.entries(floats).map(([key, f]) => ({ name: key, type: AttributeType.FLOAT, f })),
@@ -80,7 +87,8 @@ export class GraphBuilder {
 
   private add(tensor: onnx.ITensorProto): string {
     const name = tensor.name!;
-    if (this.initializerNames.has(name)) throw new Error(`exportOnnx: internal error: initializer name '${name}' is used twice`);
+    if (this.initializerNames.has(name))
+      throw new Error(`exportOnnx: internal error: initializer name '${name}' is used twice`);
     this.initializerNames.add(name);
     this.initializers.push(tensor);
     return name;

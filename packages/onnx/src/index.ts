@@ -1,2 +1,2 @@
-export { ONNX_OPSET, exportOnnx } from "./export.js";
 export type { ExportOnnxOptions } from "./export.js";
+export { exportOnnx, ONNX_OPSET } from "./export.js";

@@ -1,5 +1,5 @@
-import { writeFileAtomic } from "@nabla/trainer";
 import type { Module } from "@nabla/layers";
+import { writeFileAtomic } from "@nabla/trainer";
 import { type ExportOnnxOptions, exportOnnx } from "./export.js";
 
 /**
@@ -7,6 +7,7 @@ import { type ExportOnnxOptions, exportOnnx } from "./export.js";
  * file is touched, and readers see the old file or the complete new one.
  */
 export function saveOnnx(model: Module, path: string, options: ExportOnnxOptions): void {
-  if (typeof path !== "string" || path === "") throw new Error(`saveOnnx: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (typeof path !== "string" || path === "")
+    throw new Error(`saveOnnx: path must be a non-empty string, got ${JSON.stringify(path)}`);
   writeFileAtomic(path, [exportOnnx(model, options)]);
 }

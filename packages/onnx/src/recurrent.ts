@@ -37,13 +37,17 @@ export function recurrentNodes(
   // Indices [1, G·H]: Gather along axis 0 then gives [1, G·H, ...], one direction of ONNX's W, R or B.
   const rows = order.flatMap((gate) => Array.from({ length: H }, (_, i) => gate * H + i));
   const gateRows = graph.int64Constant(`${path}/gate_rows`, rows, [1, rows.length]);
-  const reordered = (name: string): string => graph.node("Gather", `${path}/${name}`, [parameter(params.get(name)!), gateRows], { axis: 0 });
-  const stack = (name: string, parts: string[]): string => (parts.length === 1 ? parts[0]! : graph.node("Concat", `${path}/${name}`, parts, { axis: 0 }));
+  const reordered = (name: string): string =>
+    graph.node("Gather", `${path}/${name}`, [parameter(params.get(name)!), gateRows], { axis: 0 });
+  const stack = (name: string, parts: string[]): string =>
+    parts.length === 1 ? parts[0]! : graph.node("Concat", `${path}/${name}`, parts, { axis: 0 });
   const attributes = {
     hidden_size: H,
     direction: D === 2 ? "bidirectional" : "forward",
     ...(layer instanceof GRU ? { linear_before_reset: 1 } : {}),
-    ...(layer instanceof RNN ? { activations: new Array<string>(D).fill(layer.nonlinearity === "relu" ? "Relu" : "Tanh") } : {}),
+    ...(layer instanceof RNN
+      ? { activations: new Array<string>(D).fill(layer.nonlinearity === "relu" ? "Relu" : "Tanh") }
+      : {}),
   };
   const time = graph.int64Constant(`${path}/sequence_shape`, [0, 0, -1]);
 
@@ -52,12 +56,20 @@ export function recurrentNodes(
   const cs: string[] = [];
   for (let l = 0; l < layer.numLayers; l++) {
     const suffixes = D === 2 ? [`_l${l}`, `_l${l}_reverse`] : [`_l${l}`];
-    const W = stack(`W_l${l}`, suffixes.map((s) => reordered(`weight_ih${s}`)));
-    const R = stack(`R_l${l}`, suffixes.map((s) => reordered(`weight_hh${s}`)));
+    const W = stack(
+      `W_l${l}`,
+      suffixes.map((s) => reordered(`weight_ih${s}`)),
+    );
+    const R = stack(
+      `R_l${l}`,
+      suffixes.map((s) => reordered(`weight_hh${s}`)),
+    );
     const inputs = [x, W, R];
     if (layer.bias) {
       // ONNX's B is [Wb, Rb] per direction: [1, 2·G·H].
-      const directions = suffixes.map((s) => graph.node("Concat", `${path}/bias${s}`, [reordered(`bias_ih${s}`), reordered(`bias_hh${s}`)], { axis: 1 }));
+      const directions = suffixes.map((s) =>
+        graph.node("Concat", `${path}/bias${s}`, [reordered(`bias_ih${s}`), reordered(`bias_hh${s}`)], { axis: 1 }),
+      );
       inputs.push(stack(`B_l${l}`, directions));
     }
     const outputs = layer instanceof LSTM ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"];

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadMnist } from "@nabla/data";
 import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, ReLU, Sequential } from "@nabla/layers";
-import { Generator, Tensor, randn } from "@nabla/tensor";
+import { Generator, randn, Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { ONNX_OPSET, exportOnnx } from "../src/index.js";
+import { exportOnnx, ONNX_OPSET } from "../src/index.js";
 import { checkerViolations, decodeModel, maxScaledDiff, openSession, runNabla, runOnnx } from "./ort.js";
 import { FAMILIES, randomModel } from "./random-models.js";
 
@@ -44,14 +44,41 @@ describe("random models of every exportable layer run in onnxruntime as in Nabla
       for (const m of model.modules()) layers.add(m.constructor.name);
       for (const node of decodeModel(exportOnnx(model, { inputShape })).nodes) {
         const countIncludePad = node.attributes.get("count_include_pad");
-        ops.add(countIncludePad === undefined ? node.opType : `${node.opType}(count_include_pad=${String(countIncludePad)})`);
+        ops.add(
+          countIncludePad === undefined ? node.opType : `${node.opType}(count_include_pad=${String(countIncludePad)})`,
+        );
       }
     }
-    expect([...layers].sort()).toEqual(
-      ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dense", "Dropout", "Flatten", "LeakyReLU", "LogSoftmax", "MaxPool2d", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"],
-    );
+    expect([...layers].sort()).toEqual([
+      "AvgPool2d",
+      "BatchNorm1d",
+      "BatchNorm2d",
+      "Conv2d",
+      "Dense",
+      "Dropout",
+      "Flatten",
+      "LeakyReLU",
+      "LogSoftmax",
+      "MaxPool2d",
+      "ReLU",
+      "Sequential",
+      "Sigmoid",
+      "Softmax",
+      "Tanh",
+    ]);
     // Gemm and MatMul + Add for Dense; ReduceMean for BatchNorm without running statistics; Reshape for Flatten(0) and Flatten(2).
-    for (const op of ["Gemm", "MatMul", "Add", "ReduceMean", "Reshape", "Flatten", "AveragePool(count_include_pad=0)", "AveragePool(count_include_pad=1)", "MaxPool", "Identity"]) {
+    for (const op of [
+      "Gemm",
+      "MatMul",
+      "Add",
+      "ReduceMean",
+      "Reshape",
+      "Flatten",
+      "AveragePool(count_include_pad=0)",
+      "AveragePool(count_include_pad=1)",
+      "MaxPool",
+      "Identity",
+    ]) {
       expect(ops).toContain(op);
     }
   });
@@ -77,7 +104,14 @@ describe("the ONNX file", () => {
     expect(file.outputs).toEqual([{ name: "output", shape: ["batch", 4, 24, 5] }]);
     const floatState = [...model.stateDict()].filter(([, t]) => t.dtype !== "int32").map(([k]) => k);
     expect(file.initializers.map((t) => t.name).sort()).toEqual(floatState.sort());
-    expect(file.nodes.map((n) => n.name)).toEqual(["model.0", "model.1", "model.2", "model.3.0/MatMul", "model.3.0", "model.3.1.0"]);
+    expect(file.nodes.map((n) => n.name)).toEqual([
+      "model.0",
+      "model.1",
+      "model.2",
+      "model.3.0/MatMul",
+      "model.3.0",
+      "model.3.1.0",
+    ]);
     expect(checkerViolations(file)).toEqual([]);
   });
 
@@ -91,7 +125,8 @@ describe("the ONNX file", () => {
     const src = new URL("../src/", import.meta.url);
     const core = readdirSync(src).filter((f) => f !== "node.ts");
     expect(core).toContain("export.ts");
-    for (const file of core) expect(readFileSync(new URL(file, src), "utf8")).not.toMatch(/from "(node:[^"]*|@nabla\/trainer)"/);
+    for (const file of core)
+      expect(readFileSync(new URL(file, src), "utf8")).not.toMatch(/from "(node:[^"]*|@nabla\/trainer)"/);
   });
 
   it("holds the parameters' values, in Nabla's layout", () => {
@@ -132,7 +167,10 @@ describe("the ONNX file", () => {
   it("is the model in eval mode, and leaves a model in training mode as it was", async () => {
     const generator = new Generator(9);
     const model = new Sequential(new Dense(4, 3, { generator }), new BatchNorm1d(3), new ReLU()).train();
-    model.loadStateDict({ ...Object.fromEntries(model.stateDict()), "1.runningMean": new Tensor(new Float32Array([0.5, -1, 2]), [3]) });
+    model.loadStateDict({
+      ...Object.fromEntries(model.stateDict()),
+      "1.runningMean": new Tensor(new Float32Array([0.5, -1, 2]), [3]),
+    });
     const before = model.stateDict();
     const bytes = exportOnnx(model, { inputShape: [4] });
     expect(model.modules().every((m) => m.training)).toBe(true);

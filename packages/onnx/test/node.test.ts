@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dense, ReLU, Sequential } from "@nabla/layers";
@@ -30,11 +30,12 @@ describe("saveOnnx", () => {
   it("leaves an existing file as it was when the model cannot be exported", () => {
     const path = join(scratch, "kept.onnx");
     writeFileSync(path, "previous model");
-    expect(() => saveOnnx(model(), path, { inputShape: [4] })).toThrow("exportOnnx: inputShape [4] does not fit the model at model.0");
+    expect(() => saveOnnx(model(), path, { inputShape: [4] })).toThrow(
+      "exportOnnx: inputShape [4] does not fit the model at model.0",
+    );
     expect(readFileSync(path, "utf8")).toBe("previous model");
     expect(readdirSync(scratch).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
-
 });
 
 describe("a float64 model", () => {

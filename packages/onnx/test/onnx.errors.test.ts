@@ -1,4 +1,4 @@
-import { type Variable, mul } from "@nabla/autograd";
+import { mul, type Variable } from "@nabla/autograd";
 import { BatchNorm1d, Conv2d, Dense, Flatten, GRU, LSTM, Module, ReLU, Sequential } from "@nabla/layers";
 import { describe, expect, it } from "vitest";
 import { exportOnnx } from "../src/index.js";
@@ -22,16 +22,26 @@ class ScaledDense extends Dense {
   }
 }
 
-const KNOWN = "Sequential, Dense, Conv2d, MaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, and RNN, LSTM, GRU as the whole model";
-const SHAPE = "inputShape must be a non-empty array of positive integers, one example's shape without the batch axis (e.g. [784] or [1, 28, 28])";
+const KNOWN =
+  "Sequential, Dense, Conv2d, MaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, and RNN, LSTM, GRU as the whole model";
+const SHAPE =
+  "inputShape must be a non-empty array of positive integers, one example's shape without the batch axis (e.g. [784] or [1, 28, 28])";
 
 const catalogue: [string, () => unknown, string][] = [
   [
     "a custom module, named with its path",
-    () => exportOnnx(new Sequential(new Dense(4, 4), new ReLU(), new Dense(4, 4), new Sequential(new ReLU(), new Residual())), { inputShape: [4] }),
+    () =>
+      exportOnnx(
+        new Sequential(new Dense(4, 4), new ReLU(), new Dense(4, 4), new Sequential(new ReLU(), new Residual())),
+        { inputShape: [4] },
+      ),
     `exportOnnx: cannot export Residual at model.3.1: the exporter knows ${KNOWN} (a subclass only while it keeps its base's forward)`,
   ],
-  ["a custom model at the root", () => exportOnnx(new Residual(), { inputShape: [4] }), `exportOnnx: cannot export Residual at model: the exporter knows ${KNOWN} (a subclass only while it keeps its base's forward)`],
+  [
+    "a custom model at the root",
+    () => exportOnnx(new Residual(), { inputShape: [4] }),
+    `exportOnnx: cannot export Residual at model: the exporter knows ${KNOWN} (a subclass only while it keeps its base's forward)`,
+  ],
   [
     "a subclass with its own forward",
     () => exportOnnx(new Sequential(new ScaledDense(4, 4)), { inputShape: [4] }),
@@ -55,25 +65,62 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "a recurrent layer inside a Sequential",
     // Sequential takes Variable-in, Variable-out modules: a recurrent layer gets in only around the types.
-    () => exportOnnx(new Sequential(new LSTM(28, 16) as unknown as Module, new Dense(16, 10)), { inputShape: [28, 28] }),
+    () =>
+      exportOnnx(new Sequential(new LSTM(28, 16) as unknown as Module, new Dense(16, 10)), { inputShape: [28, 28] }),
     `exportOnnx: cannot export LSTM at model.0: the exporter knows ${KNOWN} (a subclass only while it keeps its base's forward)`,
   ],
-  ["flat images into a GRU", () => exportOnnx(new GRU(28, 16), { inputShape: [784] }), "exportOnnx: GRU takes one sequence, inputShape [T, 28] (steps, features; the batch axis goes where the layer has it), got [784]"],
+  [
+    "flat images into a GRU",
+    () => exportOnnx(new GRU(28, 16), { inputShape: [784] }),
+    "exportOnnx: GRU takes one sequence, inputShape [T, 28] (steps, features; the batch axis goes where the layer has it), got [784]",
+  ],
   [
     "rows of the wrong width into an LSTM",
     () => exportOnnx(new LSTM(28, 16, { batchFirst: true }), { inputShape: [28, 27] }),
     "exportOnnx: inputShape [28,27] does not fit the model at model (a zero batch of 2 reaches it as [2,28,27]): LSTM(28→16, batchFirst): input has shape [2,28,27], expected [B, T, 28] (batchFirst)",
   ],
-  ["an output named like a state", () => exportOnnx(new LSTM(28, 16), { inputShape: [28, 28], outputName: "h" }), "exportOnnx: LSTM's final states are the graph outputs h and c: choose another name than 'h'"],
-  ["a -1 for the batch", () => exportOnnx(new Sequential(new Dense(784, 10)), { inputShape: [-1, 784] }), `exportOnnx: ${SHAPE}, got [-1,784]`],
+  [
+    "an output named like a state",
+    () => exportOnnx(new LSTM(28, 16), { inputShape: [28, 28], outputName: "h" }),
+    "exportOnnx: LSTM's final states are the graph outputs h and c: choose another name than 'h'",
+  ],
+  [
+    "a -1 for the batch",
+    () => exportOnnx(new Sequential(new Dense(784, 10)), { inputShape: [-1, 784] }),
+    `exportOnnx: ${SHAPE}, got [-1,784]`,
+  ],
   ["a batch axis of 0", () => exportOnnx(new Sequential(), { inputShape: [0, 4] }), `exportOnnx: ${SHAPE}, got [0,4]`],
   ["an empty inputShape", () => exportOnnx(new Sequential(), { inputShape: [] }), `exportOnnx: ${SHAPE}, got []`],
-  ["no options", () => exportOnnx(new Sequential(new Dense(784, 10)), undefined as never), `exportOnnx: ${SHAPE}, got undefined`],
-  ["a misspelt option", () => exportOnnx(new Sequential(), { input_shape: [784] } as never), "exportOnnx: unknown option 'input_shape' (did you mean 'inputShape'?); expected one of inputShape, inputName, outputName"],
-  ["an empty output name", () => exportOnnx(new Sequential(), { inputShape: [4], outputName: "" }), 'exportOnnx: outputName must be a non-empty string, got ""'],
-  ["the same name twice", () => exportOnnx(new Sequential(), { inputShape: [4], outputName: "input" }), "exportOnnx: inputName and outputName must differ, both are 'input'"],
-  ["not a model", () => exportOnnx({} as never, { inputShape: [4] }), "exportOnnx: model must be a Module, got an object"],
-  ["saveOnnx: no path", () => saveOnnx(new Sequential(), "", { inputShape: [4] }), 'saveOnnx: path must be a non-empty string, got ""'],
+  [
+    "no options",
+    () => exportOnnx(new Sequential(new Dense(784, 10)), undefined as never),
+    `exportOnnx: ${SHAPE}, got undefined`,
+  ],
+  [
+    "a misspelt option",
+    () => exportOnnx(new Sequential(), { input_shape: [784] } as never),
+    "exportOnnx: unknown option 'input_shape' (did you mean 'inputShape'?); expected one of inputShape, inputName, outputName",
+  ],
+  [
+    "an empty output name",
+    () => exportOnnx(new Sequential(), { inputShape: [4], outputName: "" }),
+    'exportOnnx: outputName must be a non-empty string, got ""',
+  ],
+  [
+    "the same name twice",
+    () => exportOnnx(new Sequential(), { inputShape: [4], outputName: "input" }),
+    "exportOnnx: inputName and outputName must differ, both are 'input'",
+  ],
+  [
+    "not a model",
+    () => exportOnnx({} as never, { inputShape: [4] }),
+    "exportOnnx: model must be a Module, got an object",
+  ],
+  [
+    "saveOnnx: no path",
+    () => saveOnnx(new Sequential(), "", { inputShape: [4] }),
+    'saveOnnx: path must be a non-empty string, got ""',
+  ],
 ];
 
 describe("exportOnnx refuses what it cannot write", () => {

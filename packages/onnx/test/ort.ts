@@ -1,6 +1,6 @@
-import { Variable, noGrad } from "@nabla/autograd";
+import { noGrad, Variable } from "@nabla/autograd";
 import type { Module } from "@nabla/layers";
-import { Tensor, shapeSize } from "@nabla/tensor";
+import { shapeSize, Tensor } from "@nabla/tensor";
 import onnxProto, { type onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 
@@ -8,7 +8,9 @@ const { ModelProto, TensorProto } = onnxProto.onnx;
 
 /** Every output onnxruntime computes for `input` in `session`, by name, in the graph's order. */
 export async function runOnnxOutputs(session: ort.InferenceSession, input: Tensor): Promise<Map<string, Tensor>> {
-  const feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", Float32Array.from(input.data), [...input.shape]) };
+  const feeds = {
+    [session.inputNames[0]!]: new ort.Tensor("float32", Float32Array.from(input.data), [...input.shape]),
+  };
   const results = await session.run(feeds);
   return new Map(
     session.outputNames.map((name) => {
@@ -42,7 +44,8 @@ export function runNabla(model: Module, input: Tensor): Tensor {
 export function maxScaledDiff(a: Tensor, b: Tensor): number {
   if (a.shape.join() !== b.shape.join()) throw new Error(`maxScaledDiff: shapes [${a.shape}] and [${b.shape}] differ`);
   let worst = 0;
-  for (let i = 0; i < a.size; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!) / Math.max(1, Math.abs(b.data[i]!)));
+  for (let i = 0; i < a.size; i++)
+    worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!) / Math.max(1, Math.abs(b.data[i]!)));
   return worst;
 }
 
@@ -51,7 +54,13 @@ export interface OnnxFile {
   opset: [string, number][];
   inputs: { name: string; shape: (number | string)[] }[];
   outputs: { name: string; shape: (number | string)[] }[];
-  nodes: { name: string; opType: string; input: string[]; output: string[]; attributes: Map<string, number | number[]> }[];
+  nodes: {
+    name: string;
+    opType: string;
+    input: string[];
+    output: string[];
+    attributes: Map<string, number | number[]>;
+  }[];
   initializers: { name: string; dims: number[]; dataType: number; rawData: Uint8Array }[];
 }
 
@@ -71,7 +80,9 @@ export function decodeModel(bytes: Uint8Array): OnnxFile {
       opType: n.opType ?? "",
       input: n.input ?? [],
       output: n.output ?? [],
-      attributes: new Map((n.attribute ?? []).map((a) => [a.name ?? "", a.ints?.length ? a.ints.map(Number) : Number(a.i ?? a.f ?? 0)])),
+      attributes: new Map(
+        (n.attribute ?? []).map((a) => [a.name ?? "", a.ints?.length ? a.ints.map(Number) : Number(a.i ?? a.f ?? 0)]),
+      ),
     })),
     initializers: (graph.initializer ?? []).map((t) => ({
       name: t.name ?? "",
@@ -94,9 +105,11 @@ export function checkerViolations(file: OnnxFile): string[] {
   for (const init of file.initializers) {
     if (defined.has(init.name)) problems.push(`initializer '${init.name}' is defined twice`);
     defined.add(init.name);
-    const width = init.dataType === TensorProto.DataType.FLOAT ? 4 : init.dataType === TensorProto.DataType.INT64 ? 8 : 0;
+    const width =
+      init.dataType === TensorProto.DataType.FLOAT ? 4 : init.dataType === TensorProto.DataType.INT64 ? 8 : 0;
     if (width === 0) problems.push(`initializer '${init.name}' has data type ${init.dataType}`);
-    else if (init.rawData.length !== width * shapeSize(init.dims)) problems.push(`initializer '${init.name}' holds ${init.rawData.length} bytes for dims [${init.dims}]`);
+    else if (init.rawData.length !== width * shapeSize(init.dims))
+      problems.push(`initializer '${init.name}' holds ${init.rawData.length} bytes for dims [${init.dims}]`);
   }
   for (const input of file.inputs) {
     if (defined.has(input.name)) problems.push(`graph input '${input.name}' is also an initializer`);

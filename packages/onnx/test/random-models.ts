@@ -34,7 +34,13 @@ export const FAMILIES: readonly Family[] = ["image", "flat", "sequence"];
 export function randomModel(seed: number, family: Family): RandomModel {
   const g = new Generator(seed);
   const pick = <T>(items: readonly T[]): T => items[g.int(0, items.length)]!;
-  const activation = (): Module => pick<() => Module>([() => new ReLU(), () => new LeakyReLU(0.05 + g.random() * 0.3), () => new Sigmoid(), () => new Tanh()])();
+  const activation = (): Module =>
+    pick<() => Module>([
+      () => new ReLU(),
+      () => new LeakyReLU(0.05 + g.random() * 0.3),
+      () => new Sigmoid(),
+      () => new Tanh(),
+    ])();
   const head = (): Module[] => pick<() => Module[]>([() => [], () => [new Softmax()], () => [new LogSoftmax(-1)]])();
 
   if (family === "flat") {
@@ -81,17 +87,20 @@ export function randomModel(seed: number, family: Family): RandomModel {
   C = conv.outChannels;
   const p = g.int(2, 4);
   const poolOptions = { stride: pick([1, 2, p]), padding: g.int(0, Math.floor(p / 2) + 1) };
-  const pool = g.random() < 0.5 ? new MaxPool2d(p, poolOptions) : new AvgPool2d(p, { ...poolOptions, countIncludePad: g.random() < 0.5 });
+  const pool =
+    g.random() < 0.5
+      ? new MaxPool2d(p, poolOptions)
+      : new AvgPool2d(p, { ...poolOptions, countIncludePad: g.random() < 0.5 });
   H = windowOutput(H, p, pool.stride[0], pool.padding[0], 1);
-  const model = new Sequential(
-    new Sequential(conv, batchNorm2d(g, C), activation()),
-    pool,
-    new Dropout(0.2),
-  );
+  const model = new Sequential(new Sequential(conv, batchNorm2d(g, C), activation()), pool, new Dropout(0.2));
   if (g.random() < 0.5) {
     // [N, C, H·W] through BatchNorm1d and a rank-3 Dense before the usual flatten.
     const width = g.int(2, 6);
-    model.add(new Flatten(2)).add(batchNorm1d(g, C)).add(new Dense(H * H, width, { generator: g })).add(activation());
+    model
+      .add(new Flatten(2))
+      .add(batchNorm1d(g, C))
+      .add(new Dense(H * H, width, { generator: g }))
+      .add(activation());
     model.add(new Flatten()).add(new Dense(C * width, 10, { generator: g }));
   } else {
     model.add(new Flatten()).add(new Dense(C * H * H, 10, { generator: g }));

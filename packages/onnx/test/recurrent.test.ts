@@ -1,7 +1,7 @@
+import { noGrad, Variable } from "@nabla/autograd";
 import { loadMnist } from "@nabla/data";
-import { GRU, LSTM, type LSTMResult, RNN, type RecurrentOptions, type RecurrentResult } from "@nabla/layers";
-import { Variable, noGrad } from "@nabla/autograd";
-import { Generator, Tensor, randn } from "@nabla/tensor";
+import { GRU, LSTM, type LSTMResult, type RecurrentOptions, type RecurrentResult, RNN } from "@nabla/layers";
+import { Generator, randn, Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { exportOnnx } from "../src/index.js";
 import { checkerViolations, decodeModel, maxScaledDiff, openSession, runOnnxOutputs } from "./ort.js";
@@ -24,7 +24,10 @@ const LAYERS: [string, (options: RecurrentOptions) => Layer][] = [
 /** Nabla's output sequence and final states, by the graph's output names. */
 function nablaOutputs(layer: Layer, x: Tensor): Map<string, Tensor> {
   const result = noGrad(() => layer.eval().forward(new Variable(x))) as RecurrentResult | LSTMResult;
-  const out = new Map([["output", result.output.value], ["h", result.h.value]]);
+  const out = new Map([
+    ["output", result.output.value],
+    ["h", result.h.value],
+  ]);
   if ("c" in result) out.set("c", result.c.value);
   return out;
 }
@@ -45,11 +48,14 @@ async function expectAgreement(layer: Layer, inputs: Tensor[], inputShape: numbe
 }
 
 describe("recurrent layers run in onnxruntime as in Nabla: output sequence and final states", () => {
-  const cases = LAYERS.flatMap(([name, make]) => CONFIGS.map(([config, options]) => [name, config, make, options] as const));
+  const cases = LAYERS.flatMap(([name, make]) =>
+    CONFIGS.map(([config, options]) => [name, config, make, options] as const),
+  );
   it.each(cases)("%s, %s: batches of 1 and 37, 4 and 9 steps", async (_, __, make, options) => {
     const g = new Generator(11);
     const layer = make({ ...options, generator: g });
-    const shape = (batch: number, steps: number): number[] => (options.batchFirst ? [batch, steps, 3] : [steps, batch, 3]);
+    const shape = (batch: number, steps: number): number[] =>
+      options.batchFirst ? [batch, steps, 3] : [steps, batch, 3];
     // The graph's time axis is dynamic too: exported for 4 steps, it runs 9.
     const inputs = [1, 37].flatMap((n) => [randn(shape(n, 4), { generator: g }), randn(shape(n, 9), { generator: g })]);
     await expectAgreement(layer, inputs, [4, 3]);
@@ -57,7 +63,10 @@ describe("recurrent layers run in onnxruntime as in Nabla: output sequence and f
 
   it("an LSTM and a GRU reading MNIST test images row by row", async () => {
     const images = loadMnist({ limitTrain: 1, limitTest: 37 }).test.images;
-    for (const make of [(g: Generator) => new LSTM(28, 16, { batchFirst: true, generator: g }), (g: Generator) => new GRU(28, 16, { batchFirst: true, generator: g })]) {
+    for (const make of [
+      (g: Generator) => new LSTM(28, 16, { batchFirst: true, generator: g }),
+      (g: Generator) => new GRU(28, 16, { batchFirst: true, generator: g }),
+    ]) {
       const layer = make(new Generator(3));
       const batches = [1, 37].map((n) => new Tensor(images.data.slice(0, n * 784), [n, 28, 28]));
       await expectAgreement(layer, batches, [28, 28]);
@@ -68,7 +77,9 @@ describe("recurrent layers run in onnxruntime as in Nabla: output sequence and f
     const layer = new LSTM(3, 2, { bidirectional: true, generator: new Generator(1) });
     const file = decodeModel(exportOnnx(layer, { inputShape: [4, 3] }));
     const params = layer.namedParameters();
-    const named = file.initializers.filter((t) => !t.name.startsWith("model/")).map((t): [string, number[]] => [t.name, t.dims]);
+    const named = file.initializers
+      .filter((t) => !t.name.startsWith("model/"))
+      .map((t): [string, number[]] => [t.name, t.dims]);
     expect(new Map(named)).toEqual(new Map(params.map(([name, p]) => [name, p.shape])));
     expect(named).toHaveLength(params.length);
     // PyTorch's i, f, g, o blocks of 2 rows become ONNX's i, o, f, c.

@@ -1,5 +1,13 @@
 import type { TypedArray } from "@nabla/tensor";
-import { type FloatArray, Optimizer, type ParamGroup, type ParamState, type Params, checkNonNegative, checkPositive } from "./optimizer.js";
+import {
+  checkNonNegative,
+  checkPositive,
+  type FloatArray,
+  Optimizer,
+  type ParamGroup,
+  type ParamState,
+  type Params,
+} from "./optimizer.js";
 
 export interface AdagradOptions {
   lr: number;

@@ -1,14 +1,14 @@
 import type { TypedArray } from "@nabla/tensor";
 import {
+  checkBoolean,
+  checkNonNegative,
+  checkPositive,
+  checkUnit,
   type FloatArray,
   Optimizer,
   type ParamGroup,
   type ParamState,
   type Params,
-  checkBoolean,
-  checkNonNegative,
-  checkPositive,
-  checkUnit,
   show,
 } from "./optimizer.js";
 
@@ -33,7 +33,13 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   protected readonly stateBuffers = ["expAvg", "expAvgSq", "maxExpAvgSq"] as const;
   private readonly decoupled: boolean;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions>, name: string, weightDecay: number, decoupled: boolean) {
+  constructor(
+    params: Params<AdamOptions>,
+    options: Partial<AdamOptions>,
+    name: string,
+    weightDecay: number,
+    decoupled: boolean,
+  ) {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false }, options, name);
     this.decoupled = decoupled;
   }
@@ -66,7 +72,21 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const c2 = 1 - beta2;
     const n = p.length;
     if (p instanceof Float32Array && g instanceof Float32Array && !amsgrad) {
-      adamFloat32(p, g, m as Float32Array, v as Float32Array, beta1, beta2, c1, c2, stepSize, bias2Sqrt, eps, l2, shrink);
+      adamFloat32(
+        p,
+        g,
+        m as Float32Array,
+        v as Float32Array,
+        beta1,
+        beta2,
+        c1,
+        c2,
+        stepSize,
+        bias2Sqrt,
+        eps,
+        l2,
+        shrink,
+      );
       return;
     }
     // The options are fixed for the whole loop, so the common case (no weight decay, no amsgrad)

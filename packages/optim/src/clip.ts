@@ -1,5 +1,5 @@
 import { Variable } from "@nabla/autograd";
-import { type Tensor, checkOptions } from "@nabla/tensor";
+import { checkOptions, type Tensor } from "@nabla/tensor";
 import { checkBoolean, checkNonNegative, show } from "./optimizer.js";
 
 export interface ClipGradNormOptions {
@@ -16,7 +16,11 @@ export interface ClipGradNormOptions {
  * when that is below 1, and the total before clipping is returned. Parameters without a gradient
  * are skipped; with none at all the total is 0.
  */
-export function clipGradNorm(parameters: Iterable<Variable> | Variable, maxNorm: number, options: ClipGradNormOptions = {}): number {
+export function clipGradNorm(
+  parameters: Iterable<Variable> | Variable,
+  maxNorm: number,
+  options: ClipGradNormOptions = {},
+): number {
   const grads = gradients("clipGradNorm", parameters);
   checkNonNegative("clipGradNorm", "", "maxNorm", maxNorm);
   checkOptions("clipGradNorm", options, ["normType", "errorIfNonfinite"]);
@@ -64,8 +68,14 @@ export function clipGradValue(parameters: Iterable<Variable> | Variable, clipVal
 function gradients(op: string, parameters: Iterable<Variable> | Variable): Tensor[] {
   const given: unknown = parameters;
   if (given instanceof Variable) return given.grad === null ? [] : [given.grad];
-  if (given === null || typeof given !== "object" || typeof (given as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
-    throw new Error(`${op}: parameters must be an iterable of Variables such as model.parameters(), got ${show(given)}`);
+  if (
+    given === null ||
+    typeof given !== "object" ||
+    typeof (given as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function"
+  ) {
+    throw new Error(
+      `${op}: parameters must be an iterable of Variables such as model.parameters(), got ${show(given)}`,
+    );
   }
   const grads: Tensor[] = [];
   let i = 0;

@@ -1,4 +1,9 @@
-export { Optimizer } from "./optimizer.js";
+export type { AdagradOptions } from "./adagrad.js";
+export { Adagrad } from "./adagrad.js";
+export type { AdamOptions } from "./adam.js";
+export { Adam, AdamW } from "./adam.js";
+export type { ClipGradNormOptions } from "./clip.js";
+export { clipGradNorm, clipGradValue } from "./clip.js";
 export type {
   FloatArray,
   HyperParameter,
@@ -11,15 +16,10 @@ export type {
   ParamStateDict,
   Params,
 } from "./optimizer.js";
-export { SGD } from "./sgd.js";
-export type { SGDOptions } from "./sgd.js";
-export { Adagrad } from "./adagrad.js";
-export type { AdagradOptions } from "./adagrad.js";
-export { RMSprop } from "./rmsprop.js";
+export { Optimizer } from "./optimizer.js";
 export type { RMSpropOptions } from "./rmsprop.js";
-export { Adam, AdamW } from "./adam.js";
-export type { AdamOptions } from "./adam.js";
-export { CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR } from "./schedulers.js";
+export { RMSprop } from "./rmsprop.js";
 export type { CosineAnnealingLROptions, ExponentialLROptions, SchedulerState, StepLROptions } from "./schedulers.js";
-export { clipGradNorm, clipGradValue } from "./clip.js";
-export type { ClipGradNormOptions } from "./clip.js";
+export { CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR } from "./schedulers.js";
+export type { SGDOptions } from "./sgd.js";
+export { SGD } from "./sgd.js";

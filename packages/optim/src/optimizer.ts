@@ -1,5 +1,5 @@
-import { Variable, describe } from "@nabla/autograd";
-import { Tensor, type TypedArray, formatShape, formatValue } from "@nabla/tensor";
+import { describe, Variable } from "@nabla/autograd";
+import { formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -128,7 +128,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
           );
         }
         if (value.dtype === "int32") {
-          throw new Error(`${this.name}.step: ${this.describeParam(param)} is int32; only float32 and float64 parameters can be optimized`);
+          throw new Error(
+            `${this.name}.step: ${this.describeParam(param)} is int32; only float32 and float64 parameters can be optimized`,
+          );
         }
         let state = this.state.get(param);
         if (state === undefined) {
@@ -190,7 +192,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         indices.push(index++);
       }
       const saved: ParamGroupState = { params: indices };
-      for (const key of Object.keys(this.defaults)) saved[key] = copyValue((group as unknown as Record<string, unknown>)[key]) as number | boolean | number[];
+      for (const key of Object.keys(this.defaults))
+        saved[key] = copyValue((group as unknown as Record<string, unknown>)[key]) as number | boolean | number[];
       paramGroups.push(saved);
     }
     return { state, paramGroups };
@@ -203,11 +206,19 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   loadStateDict(saved: OptimizerState): void {
     const op = `${this.name}.loadStateDict`;
-    if (saved === null || typeof saved !== "object" || !Array.isArray(saved.paramGroups) || saved.state === null || typeof saved.state !== "object") {
+    if (
+      saved === null ||
+      typeof saved !== "object" ||
+      !Array.isArray(saved.paramGroups) ||
+      saved.state === null ||
+      typeof saved.state !== "object"
+    ) {
       throw new Error(`${op}: expected { state, paramGroups } from stateDict(), got ${show(saved)}`);
     }
     if (saved.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${op}: the state has ${saved.paramGroups.length} param groups, this optimizer has ${this.paramGroups.length}`);
+      throw new Error(
+        `${op}: the state has ${saved.paramGroups.length} param groups, this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const optionNames = Object.keys(this.defaults);
     const byIndex = new Map<number, Variable>();
@@ -218,10 +229,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         throw new Error(`${op}: param group ${i} must be an object with a params array, got ${show(g)}`);
       }
       if (g.params.length !== mine.params.length) {
-        throw new Error(`${op}: param group ${i} has ${g.params.length} parameters in the state, ${mine.params.length} in this optimizer`);
+        throw new Error(
+          `${op}: param group ${i} has ${g.params.length} parameters in the state, ${mine.params.length} in this optimizer`,
+        );
       }
       g.params.forEach((id, j) => {
-        if (!Number.isInteger(id) || id < 0) throw new Error(`${op}: param group ${i} lists parameter index ${show(id)}, expected a non-negative integer`);
+        if (!Number.isInteger(id) || id < 0)
+          throw new Error(`${op}: param group ${i} lists parameter index ${show(id)}, expected a non-negative integer`);
         if (byIndex.has(id)) throw new Error(`${op}: parameter index ${id} is listed twice`);
         byIndex.set(id, mine.params[j]!);
       });
@@ -238,9 +252,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const [key, entry] of Object.entries(saved.state)) {
       const id = Number(key);
       const param = byIndex.get(id);
-      if (param === undefined) throw new Error(`${op}: the state has an entry for parameter ${key}, which no param group lists`);
+      if (param === undefined)
+        throw new Error(`${op}: the state has an entry for parameter ${key}, which no param group lists`);
       const where = `state of parameter ${key}`;
-      if (entry === null || typeof entry !== "object") throw new Error(`${op}: ${where} must be an object, got ${show(entry)}`);
+      if (entry === null || typeof entry !== "object")
+        throw new Error(`${op}: ${where} must be an object, got ${show(entry)}`);
       const step = entry.step;
       if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
         throw new Error(`${op}: ${where}: step must be a non-negative integer, got ${show(step)}`);
@@ -249,15 +265,19 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       for (const [name, value] of Object.entries(entry)) {
         if (name === "step") continue;
         if (!this.stateBuffers.includes(name)) {
-          throw new Error(`${op}: ${where} has unknown buffer '${name}'; expected one of ${this.stateBuffers.join(", ")}`);
+          throw new Error(
+            `${op}: ${where} has unknown buffer '${name}'; expected one of ${this.stateBuffers.join(", ")}`,
+          );
         }
-        if (!(value instanceof Tensor)) throw new Error(`${op}: ${where}: buffer '${name}' must be a Tensor, got ${show(value)}`);
+        if (!(value instanceof Tensor))
+          throw new Error(`${op}: ${where}: buffer '${name}' must be a Tensor, got ${show(value)}`);
         if (!sameShape(value.shape, param.shape)) {
           throw new Error(
             `${op}: ${where}: buffer '${name}' has shape ${formatShape(value.shape)}, the parameter has shape ${formatShape(param.shape)}`,
           );
         }
-        if (value.dtype === "int32") throw new Error(`${op}: ${where}: buffer '${name}' is int32, expected float32 or float64`);
+        if (value.dtype === "int32")
+          throw new Error(`${op}: ${where}: buffer '${name}' is int32, expected float32 or float64`);
         // A copy in the parameter's dtype, so the optimizer never shares storage with the caller.
         const data = param.dtype === "float64" ? new Float64Array(value.size) : new Float32Array(value.size);
         data.set(value.data);
@@ -322,10 +342,15 @@ function parseParams(name: string, params: unknown, optionNames: readonly string
       const where = `${prefix}parameter ${i}`;
       if (!(p instanceof Variable)) throw new Error(`${name}: ${where} is not a Variable (got ${show(p)})`);
       const label = `${where}${p.name === undefined ? "" : ` ('${p.name}')`}`;
-      if (!p.requiresGrad) throw new Error(`${name}: ${label} does not require gradients; create it with { requiresGrad: true }`);
-      if (p.node !== null) throw new Error(`${name}: ${label} is not a leaf (it was made by '${p.node.op}'); only leaf Variables can be optimized`);
+      if (!p.requiresGrad)
+        throw new Error(`${name}: ${label} does not require gradients; create it with { requiresGrad: true }`);
+      if (p.node !== null)
+        throw new Error(
+          `${name}: ${label} is not a leaf (it was made by '${p.node.op}'); only leaf Variables can be optimized`,
+        );
       const first = seen.get(p);
-      if (first !== undefined) throw new Error(`${name}: ${label} is the same Variable as ${first}; a parameter may appear only once`);
+      if (first !== undefined)
+        throw new Error(`${name}: ${label} is the same Variable as ${first}; a parameter may appear only once`);
       seen.set(p, where);
     });
     return { params: list as Variable[], overrides };
@@ -368,7 +393,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** A value as an error message shows it. */
 export function show(x: unknown): string {
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined) return formatValue(x);
+  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined)
+    return formatValue(x);
   if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
   if (x instanceof Variable || x instanceof Tensor || x === null) return describe(x);
   return typeof x === "object" ? "an object" : typeof x;

@@ -1,14 +1,14 @@
 import type { TypedArray } from "@nabla/tensor";
 import {
+  checkBoolean,
+  checkNonNegative,
+  checkPositive,
+  checkUnit,
   type FloatArray,
   Optimizer,
   type ParamGroup,
   type ParamState,
   type Params,
-  checkBoolean,
-  checkNonNegative,
-  checkPositive,
-  checkUnit,
 } from "./optimizer.js";
 
 export interface RMSpropOptions {
@@ -32,7 +32,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   protected readonly stateBuffers = ["squareAvg", "gradAvg", "momentumBuffer"] as const;
 
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, "RMSprop");
+    super(
+      params,
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+      options,
+      "RMSprop",
+    );
   }
 
   protected validateOptions(o: RMSpropOptions, op: string, where: string): void {
@@ -80,7 +85,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
  * element accesses stay monomorphic (measured 1.05× faster than the general loop, 1.4× in a
  * process that also steps float64 parameters). `decay` is 1 − alpha.
  */
-function rmspropFloat32(p: Float32Array, g: Float32Array, sq: Float32Array, lr: number, alpha: number, decay: number, eps: number): void {
+function rmspropFloat32(
+  p: Float32Array,
+  g: Float32Array,
+  sq: Float32Array,
+  lr: number,
+  alpha: number,
+  decay: number,
+  eps: number,
+): void {
   const n = p.length;
   for (let i = 0; i < n; i++) {
     const d = g[i]!;

@@ -1,4 +1,4 @@
-import { Optimizer, checkNonNegative, show } from "./optimizer.js";
+import { checkNonNegative, Optimizer, show } from "./optimizer.js";
 
 /** A scheduler's state: the epoch, each group's initial lr and the scheduler's options. */
 export interface SchedulerState {
@@ -30,7 +30,8 @@ export abstract class LRScheduler<O extends object = object> {
     }
     const names = Object.keys(defaults);
     for (const key of Object.keys(options)) {
-      if (!names.includes(key)) throw new Error(`${name}: unknown option '${key}'; expected one of ${names.join(", ")}`);
+      if (!names.includes(key))
+        throw new Error(`${name}: unknown option '${key}'; expected one of ${names.join(", ")}`);
     }
     const merged = { ...defaults };
     for (const key of names) {
@@ -71,7 +72,8 @@ export abstract class LRScheduler<O extends object = object> {
    */
   loadStateDict(saved: SchedulerState): void {
     const op = `${this.name}.loadStateDict`;
-    if (saved === null || typeof saved !== "object") throw new Error(`${op}: expected the object stateDict() returns, got ${show(saved)}`);
+    if (saved === null || typeof saved !== "object")
+      throw new Error(`${op}: expected the object stateDict() returns, got ${show(saved)}`);
     const names = Object.keys(this.options);
     const expected = ["lastEpoch", "baseLrs", ...names];
     for (const key of Object.keys(saved)) {

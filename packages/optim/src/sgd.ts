@@ -1,13 +1,13 @@
 import type { TypedArray } from "@nabla/tensor";
 import {
+  checkBoolean,
+  checkNonNegative,
+  checkUnit,
   type FloatArray,
   Optimizer,
   type ParamGroup,
   type ParamState,
   type Params,
-  checkBoolean,
-  checkNonNegative,
-  checkUnit,
 } from "./optimizer.js";
 
 export interface SGDOptions {
@@ -30,7 +30,12 @@ export class SGD extends Optimizer<SGDOptions> {
   protected readonly stateBuffers = ["momentumBuffer"] as const;
 
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
-    super(params, { lr: undefined as unknown as number, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, options, "SGD");
+    super(
+      params,
+      { lr: undefined as unknown as number, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+      options,
+      "SGD",
+    );
   }
 
   protected validateOptions(o: SGDOptions, op: string, where: string): void {

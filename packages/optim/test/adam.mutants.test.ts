@@ -3,11 +3,12 @@
 // (`if weight_decay != 0: grad = grad.add(param, alpha=weight_decay)`), so an infinite weight
 // gets a finite update and stays infinite, and its moment buffers stay finite; adding 0·∞ would
 // make them NaN. Covers each loop of adam.ts: float32 and float64, AMSGrad, AdamW's shrink.
+
+import type { Variable } from "@nabla/autograd";
+import type { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { Adam, AdamW, type Optimizer } from "../src/index.js";
 import { type FloatDType, param, setGrad, values } from "./helpers.js";
-import type { Variable } from "@nabla/autograd";
-import type { Tensor } from "@nabla/tensor";
 
 const cases: [string, FloatDType, (p: Variable) => Optimizer][] = [
   ["Adam float32", "float32", (p) => new Adam([p], { lr: 0.1 })],

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { Variable } from "@nabla/autograd";
+import { describe, expect, it } from "vitest";
 import { Adam, type FloatArray, Optimizer, RMSprop, SGD } from "../src/index.js";
 import { param, setGrad, values } from "./helpers.js";
 
@@ -37,7 +37,13 @@ describe("optimizer behaviour", () => {
   it("param groups take the defaults and their own overrides; lr reads the first group and sets all", () => {
     const a = param([1]);
     const b = param([2]);
-    const opt = new SGD([{ params: [a], lr: 0.5 }, { params: [b], momentum: 0.9 }], { lr: 0.1 });
+    const opt = new SGD(
+      [
+        { params: [a], lr: 0.5 },
+        { params: [b], momentum: 0.9 },
+      ],
+      { lr: 0.1 },
+    );
     expect(opt.paramGroups.map((g) => [g.lr, g.momentum])).toEqual([
       [0.5, 0],
       [0.1, 0.9],

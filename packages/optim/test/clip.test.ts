@@ -9,7 +9,10 @@ interface Reference {
   torch: string;
   shapes: number[][];
   grads: Record<"float64" | "float32", (number[] | null)[]>;
-  norm: ({ normType: number | "Infinity"; maxNorm: number } & Record<"float64" | "float32", { total: number; grads: (number[] | null)[] }>)[];
+  norm: ({ normType: number | "Infinity"; maxNorm: number } & Record<
+    "float64" | "float32",
+    { total: number; grads: (number[] | null)[] }
+  >)[];
   value: { clipValue: number; grads: (number[] | null)[] }[];
 }
 const reference = JSON.parse(readFileSync(new URL("../reference/clip.json", import.meta.url), "utf8")) as Reference;
@@ -19,22 +22,31 @@ function parameters(dtype: "float64" | "float32"): Variable[] {
   return reference.shapes.map((shape, i) => {
     const p = new Variable(zeros(shape, dtype), { requiresGrad: true });
     const g = reference.grads[dtype][i];
-    if (g !== null && g !== undefined) p.grad = new Tensor(dtype === "float64" ? Float64Array.from(g) : Float32Array.from(g), shape);
+    if (g !== null && g !== undefined)
+      p.grad = new Tensor(dtype === "float64" ? Float64Array.from(g) : Float32Array.from(g), shape);
     return p;
   });
 }
 
-const gradsOf = (params: readonly Variable[]): (number[] | null)[] => params.map((p) => (p.grad === null ? null : Array.from(p.grad.data)));
+const gradsOf = (params: readonly Variable[]): (number[] | null)[] =>
+  params.map((p) => (p.grad === null ? null : Array.from(p.grad.data)));
 
 function expectClose(actual: (number[] | null)[], expected: (number[] | null)[], tolerance: number): void {
   expect(actual.map((g) => g === null)).toEqual(expected.map((g) => g === null));
-  actual.forEach((g, i) => g?.forEach((v, k) => expect(Math.abs(v - expected[i]![k]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(v)))));
+  actual.forEach((g, i) =>
+    g?.forEach((v, k) =>
+      expect(Math.abs(v - expected[i]![k]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(v))),
+    ),
+  );
 }
 
 describe("clipGradNorm against PyTorch 1.13", () => {
   for (const c of reference.norm) {
     const normType = c.normType === "Infinity" ? Infinity : c.normType;
-    for (const [dtype, tolerance] of [["float64", 1e-14], ["float32", 1e-6]] as const) {
+    for (const [dtype, tolerance] of [
+      ["float64", 1e-14],
+      ["float32", 1e-6],
+    ] as const) {
       it(`normType ${normType}, maxNorm ${c.maxNorm}, ${dtype}: the total norm before clipping and the clipped gradients`, () => {
         const params = parameters(dtype);
         const total = clipGradNorm(params, c.maxNorm, { normType });
@@ -98,11 +110,21 @@ describe("clipping errors", () => {
   it("name the function, what it got and what it expected", () => {
     expect(() => clipGradNorm([p], -1)).toThrow("clipGradNorm: maxNorm must be a non-negative number, got -1");
     expect(() => clipGradNorm([p], NaN)).toThrow("clipGradNorm: maxNorm must be a non-negative number, got NaN");
-    expect(() => clipGradNorm([p], "1" as unknown as number)).toThrow('clipGradNorm: maxNorm must be a non-negative number, got "1"');
-    expect(() => clipGradNorm([p], 1, { normType: 0 })).toThrow("clipGradNorm: normType must be a positive number or Infinity, got 0");
-    expect(() => clipGradNorm([p], 1, { norm_type: 2 } as never)).toThrow("clipGradNorm: unknown option 'norm_type' (did you mean 'normType'?)");
-    expect(() => clipGradNorm([p], 1, { errorIfNonfinite: 1 as unknown as boolean })).toThrow("clipGradNorm: errorIfNonfinite must be true or false, got 1");
-    expect(() => clipGradNorm([p, zeros([2]) as unknown as Variable], 1)).toThrow("clipGradNorm: parameter 1 is not a Variable (got Tensor [2] float32)");
+    expect(() => clipGradNorm([p], "1" as unknown as number)).toThrow(
+      'clipGradNorm: maxNorm must be a non-negative number, got "1"',
+    );
+    expect(() => clipGradNorm([p], 1, { normType: 0 })).toThrow(
+      "clipGradNorm: normType must be a positive number or Infinity, got 0",
+    );
+    expect(() => clipGradNorm([p], 1, { norm_type: 2 } as never)).toThrow(
+      "clipGradNorm: unknown option 'norm_type' (did you mean 'normType'?)",
+    );
+    expect(() => clipGradNorm([p], 1, { errorIfNonfinite: 1 as unknown as boolean })).toThrow(
+      "clipGradNorm: errorIfNonfinite must be true or false, got 1",
+    );
+    expect(() => clipGradNorm([p, zeros([2]) as unknown as Variable], 1)).toThrow(
+      "clipGradNorm: parameter 1 is not a Variable (got Tensor [2] float32)",
+    );
     expect(() => clipGradNorm(3 as unknown as Variable[], 1)).toThrow(
       "clipGradNorm: parameters must be an iterable of Variables such as model.parameters(), got 3",
     );

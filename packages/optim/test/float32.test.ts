@@ -2,9 +2,10 @@
 // combination of options, some unrolled); every other pairing takes the general loops. Feeding
 // the same float32 parameters the same gradient values held in a Float64Array takes the general
 // loops with identical arithmetic, so both runs must agree bit for bit.
-import { describe, expect, it } from "vitest";
+
 import { Variable } from "@nabla/autograd";
 import { Tensor } from "@nabla/tensor";
+import { describe, expect, it } from "vitest";
 import { build } from "./helpers.js";
 
 const CASES: [string, Record<string, unknown>][] = [
@@ -38,7 +39,11 @@ function values(n: number, seed: number): Float32Array {
 }
 
 /** Parameters after each of 5 steps, and the final state, of one run; `gradType` holds the gradients. */
-function run(name: string, options: Record<string, unknown>, gradType: Float32ArrayConstructor | Float64ArrayConstructor): Uint8Array[] {
+function run(
+  name: string,
+  options: Record<string, unknown>,
+  gradType: Float32ArrayConstructor | Float64ArrayConstructor,
+): Uint8Array[] {
   // 7 and 13 elements exercise the unrolled loops' remainders; 64 has none; 3 is shorter than one
   // unrolled block of 4 (mutation testing found no test where the unrolled loop is skipped whole).
   const params = [3, 7, 13, 64].map((n, k) => new Variable(new Tensor(values(n, k + 1), [n]), { requiresGrad: true }));

@@ -1,10 +1,11 @@
 // Two steps of each optimizer on tiny parameters, with the expected numbers worked out by hand from
 // the published update rules (PyTorch 1.13's documentation pseudo-code); the arithmetic is in the
 // comments so that each number can be checked with a pencil.
+
+import type { Variable } from "@nabla/autograd";
 import { describe, expect, it } from "vitest";
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from "../src/index.js";
 import { param, setGrad, values } from "./helpers.js";
-import type { Variable } from "@nabla/autograd";
 
 function twoSteps(make: (p: Variable) => Optimizer, p0: number[], g1: number[], g2: number[]): [number[], number[]] {
   const p = param(p0);
@@ -41,7 +42,12 @@ describe("SGD by hand", () => {
   it("Nesterov: d = g + momentum·b", () => {
     // step 1: b = [0.5, 1]; d = g1 + 0.9·b = [0.95, 1.9];  p = [1 − 0.095, −2 − 0.19] = [0.905, −2.19]
     // step 2: b = [−0.55, 2.9]; d = [−1 − 0.495, 2 + 2.61] = [−1.495, 4.61]; p = [0.905 + 0.1495, −2.19 − 0.461]
-    const [s1, s2] = twoSteps((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }), [1, -2], [0.5, 1], [-1, 2]);
+    const [s1, s2] = twoSteps(
+      (p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }),
+      [1, -2],
+      [0.5, 1],
+      [-1, 2],
+    );
     expectClose(s1, [0.905, -2.19]);
     expectClose(s2, [1.0545, -2.651]);
   });
@@ -49,7 +55,12 @@ describe("SGD by hand", () => {
   it("weight decay and dampening: no dampening on the first step", () => {
     // step 1: g = 0.5 + 0.1·1 = 0.6;        b = 0.6;                         p = 1 − 0.06 = 0.94
     // step 2: g = −1 + 0.1·0.94 = −0.906;   b = 0.9·0.6 + 0.5·(−0.906) = 0.087; p = 0.94 − 0.0087 = 0.9313
-    const [s1, s2] = twoSteps((p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.1 }), [1], [0.5], [-1]);
+    const [s1, s2] = twoSteps(
+      (p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.1 }),
+      [1],
+      [0.5],
+      [-1],
+    );
     expectClose(s1, [0.94]);
     expectClose(s2, [0.9313]);
   });
@@ -68,7 +79,12 @@ describe("Adagrad by hand", () => {
   it("initial accumulator and weight decay", () => {
     // step 1: g = 3 + 0.5·1 = 3.5;  s = 7 + 12.25 = 19.25;  p = 1 − 0.1·3.5/√19.25 = 1 − 0.35/4.387482193696061
     // step 2: g = 4 + 0.5·p1;       s = 19.25 + g²;         p = p1 − 0.1·g/√s
-    const [s1, s2] = twoSteps((p) => new Adagrad([p], { lr: 0.1, initialAccumulatorValue: 7, weightDecay: 0.5 }), [1], [3], [4]);
+    const [s1, s2] = twoSteps(
+      (p) => new Adagrad([p], { lr: 0.1, initialAccumulatorValue: 7, weightDecay: 0.5 }),
+      [1],
+      [3],
+      [4],
+    );
     expectClose(s1, [0.9202275964800716]);
     // g = 4.4601137982400358, s = 19.25 + 19.892614... = 39.142614..., √s = 6.256406..., 0.1·g/√s = 0.0712887535...
     expectClose(s2, [0.8489388429700334]);
@@ -89,7 +105,12 @@ describe("RMSprop by hand", () => {
     // step 2: v = 3, a = 0.5 − 1 = −0.5, den = √(3 − 0.25) = √2.75 = 1.6583123951777;
     //         b = 0.5·2 − 2/1.6583123951777 = 1 − 1.2060453783110545 = −0.2060453783110545;
     //         p = 0.8 + 0.02060453783110545 = 0.82060453783110545
-    const [s1, s2] = twoSteps((p) => new RMSprop([p], { lr: 0.1, alpha: 0.5, eps: 1e-12, centered: true, momentum: 0.5 }), [1], [2], [-2]);
+    const [s1, s2] = twoSteps(
+      (p) => new RMSprop([p], { lr: 0.1, alpha: 0.5, eps: 1e-12, centered: true, momentum: 0.5 }),
+      [1],
+      [2],
+      [-2],
+    );
     expectClose(s1, [0.8], 1e-11);
     expectClose(s2, [0.8206045378311055], 1e-11);
   });

@@ -50,13 +50,21 @@ export const reference = JSON.parse(
   readFileSync(new URL("../reference/optim.json", import.meta.url), "utf8"),
 ) as Reference;
 
-export function param(values: readonly number[], shape: readonly number[] = [values.length], dtype: FloatDType = "float64", name?: string): Variable {
+export function param(
+  values: readonly number[],
+  shape: readonly number[] = [values.length],
+  dtype: FloatDType = "float64",
+  name?: string,
+): Variable {
   const data = dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
   return new Variable(new Tensor(data, shape), { requiresGrad: true, ...(name === undefined ? {} : { name }) });
 }
 
 export function setGrad(p: Variable, values: readonly number[] | null): void {
-  p.grad = values === null ? null : new Tensor(p.dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values), p.shape);
+  p.grad =
+    values === null
+      ? null
+      : new Tensor(p.dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values), p.shape);
 }
 
 export function values(p: Variable): number[] {

@@ -1,8 +1,9 @@
 // Every optimizer and option combination against PyTorch 1.13 (reference/optim.json, written by
 // reference/generate.py): parameters after each of 5 steps in float64 (to 1e-10) and float32 (to 1e-6),
 // and the float64 optimizer state after the last step.
-import { describe, expect, it } from "vitest";
+
 import { Tensor } from "@nabla/tensor";
+import { describe, expect, it } from "vitest";
 import { maxRelDiff, reference, setup, stepCase, values } from "./helpers.js";
 
 const defaults: Record<string, Record<string, unknown>> = {
@@ -25,8 +26,14 @@ describe("PyTorch 1.13 reference", () => {
         );
         expect(changed, `${name}.${key} is never changed from its default`).toBe(true);
       }
-      expect(cases.some((c) => c.groups !== null), `${name} has no param-group case`).toBe(true);
-      expect(cases.some((c) => c.grads.some((step) => step.includes(null))), `${name} has no skipped gradient`).toBe(true);
+      expect(
+        cases.some((c) => c.groups !== null),
+        `${name} has no param-group case`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.grads.some((step) => step.includes(null))),
+        `${name} has no skipped gradient`,
+      ).toBe(true);
     }
   });
 
@@ -37,7 +44,10 @@ describe("PyTorch 1.13 reference", () => {
         for (let s = 0; s < reference.steps; s++) {
           stepCase(c, params, optimizer, s);
           params.forEach((p, i) => {
-            expect(maxRelDiff(values(p), c.float64.params[s]![i]!), `step ${s + 1}, parameter ${i}`).toBeLessThanOrEqual(1e-10);
+            expect(
+              maxRelDiff(values(p), c.float64.params[s]![i]!),
+              `step ${s + 1}, parameter ${i}`,
+            ).toBeLessThanOrEqual(1e-10);
           });
         }
       });
@@ -55,7 +65,10 @@ describe("PyTorch 1.13 reference", () => {
             } else {
               const buffer = mine[key];
               expect(buffer, `parameter ${index} ${key}`).toBeInstanceOf(Tensor);
-              expect(maxRelDiff((buffer as Tensor).data, value as number[]), `parameter ${index} ${key}`).toBeLessThanOrEqual(1e-10);
+              expect(
+                maxRelDiff((buffer as Tensor).data, value as number[]),
+                `parameter ${index} ${key}`,
+              ).toBeLessThanOrEqual(1e-10);
             }
           }
           // Nabla counts SGD's steps too (PyTorch's SGD does not); every buffer it keeps, torch keeps.
@@ -69,7 +82,10 @@ describe("PyTorch 1.13 reference", () => {
           stepCase(c, params, optimizer, s);
           params.forEach((p, i) => {
             expect(p.value.data).toBeInstanceOf(Float32Array);
-            expect(maxRelDiff(values(p), c.float32.params[s]![i]!), `step ${s + 1}, parameter ${i}`).toBeLessThanOrEqual(1e-6);
+            expect(
+              maxRelDiff(values(p), c.float32.params[s]![i]!),
+              `step ${s + 1}, parameter ${i}`,
+            ).toBeLessThanOrEqual(1e-6);
           });
         }
       });

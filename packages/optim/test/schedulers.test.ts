@@ -39,7 +39,11 @@ describe("schedulers match PyTorch 1.13's lr sequences", () => {
       const lrs = sequence(s, c.epochs);
       expect(lrs.length).toBe(c.lastLr.length);
       lrs.forEach((row, e) =>
-        row.forEach((lr, g) => expect(Math.abs(lr - c.lastLr[e]![g]!), `epoch ${e}, group ${g}`).toBeLessThanOrEqual(1e-12 * c.lastLr[e]![g]! + 1e-17)),
+        row.forEach((lr, g) =>
+          expect(Math.abs(lr - c.lastLr[e]![g]!), `epoch ${e}, group ${g}`).toBeLessThanOrEqual(
+            1e-12 * c.lastLr[e]![g]! + 1e-17,
+          ),
+        ),
       );
       expect(opt.paramGroups.map((g) => g.lr)).toEqual(lrs[lrs.length - 1]);
       expect(s.lastEpoch).toBe(c.epochs);
@@ -49,7 +53,14 @@ describe("schedulers match PyTorch 1.13's lr sequences", () => {
 
 describe("schedulers by hand", () => {
   it("StepLR: lr0·gamma^floor(epoch/stepSize)", () => {
-    expect(sequence(new StepLR(sgd(1), { stepSize: 2, gamma: 0.5 }), 5)).toEqual([[1], [1], [0.5], [0.5], [0.25], [0.25]]);
+    expect(sequence(new StepLR(sgd(1), { stepSize: 2, gamma: 0.5 }), 5)).toEqual([
+      [1],
+      [1],
+      [0.5],
+      [0.5],
+      [0.25],
+      [0.25],
+    ]);
   });
 
   it("CosineAnnealingLR: etaMin + (lr0 − etaMin)(1 + cos(π·epoch/tMax))/2", () => {
@@ -131,7 +142,9 @@ describe("scheduler state dict", () => {
       expect(s.stateDict()).toEqual(good);
       expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.2, 0.4]);
     }
-    expect(() => s.loadStateDict(null as never)).toThrow("StepLR.loadStateDict: expected the object stateDict() returns, got null");
+    expect(() => s.loadStateDict(null as never)).toThrow(
+      "StepLR.loadStateDict: expected the object stateDict() returns, got null",
+    );
   });
 });
 
@@ -141,13 +154,23 @@ describe("scheduler validation", () => {
     expect(() => new StepLR(opt, {} as { stepSize: number })).toThrow("StepLR: stepSize is required");
     expect(() => new StepLR(opt, { stepSize: 0 })).toThrow("StepLR: stepSize must be a positive integer, got 0");
     expect(() => new StepLR(opt, { stepSize: 1.5 })).toThrow("StepLR: stepSize must be a positive integer, got 1.5");
-    expect(() => new StepLR(opt, { stepSize: 2, gamma: -1 })).toThrow("StepLR: gamma must be a non-negative number, got -1");
-    expect(() => new StepLR(opt, { step_size: 2 } as never)).toThrow("StepLR: unknown option 'step_size'; expected one of stepSize, gamma");
-    expect(() => new CosineAnnealingLR(opt, { tMax: 0 })).toThrow("CosineAnnealingLR: tMax must be a positive integer, got 0");
+    expect(() => new StepLR(opt, { stepSize: 2, gamma: -1 })).toThrow(
+      "StepLR: gamma must be a non-negative number, got -1",
+    );
+    expect(() => new StepLR(opt, { step_size: 2 } as never)).toThrow(
+      "StepLR: unknown option 'step_size'; expected one of stepSize, gamma",
+    );
+    expect(() => new CosineAnnealingLR(opt, { tMax: 0 })).toThrow(
+      "CosineAnnealingLR: tMax must be a positive integer, got 0",
+    );
     expect(() => new CosineAnnealingLR(opt, {} as { tMax: number })).toThrow("CosineAnnealingLR: tMax is required");
-    expect(() => new CosineAnnealingLR(opt, { tMax: 5, etaMin: -0.1 })).toThrow("CosineAnnealingLR: etaMin must be a non-negative number, got -0.1");
+    expect(() => new CosineAnnealingLR(opt, { tMax: 5, etaMin: -0.1 })).toThrow(
+      "CosineAnnealingLR: etaMin must be a non-negative number, got -0.1",
+    );
     expect(() => new ExponentialLR(opt, {} as { gamma: number })).toThrow("ExponentialLR: gamma is required");
-    expect(() => new ExponentialLR(opt, { gamma: Number.NaN })).toThrow("ExponentialLR: gamma must be a non-negative number, got NaN");
+    expect(() => new ExponentialLR(opt, { gamma: Number.NaN })).toThrow(
+      "ExponentialLR: gamma must be a non-negative number, got NaN",
+    );
     expect(() => new StepLR({} as Optimizer, { stepSize: 1 })).toThrow("StepLR: expected an Optimizer, got an object");
     expect(opt.lr).toBe(0.1);
   });

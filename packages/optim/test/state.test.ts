@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { Tensor } from "@nabla/tensor";
+import { describe, expect, it } from "vitest";
 import { Adam, type OptimizerState, SGD } from "../src/index.js";
-import { type FloatDType, build, param, reference, setGrad, setup, stepCase, values } from "./helpers.js";
+import { build, type FloatDType, param, reference, setGrad, setup, stepCase, values } from "./helpers.js";
 
 const dtypes: FloatDType[] = ["float64", "float32"];
 
@@ -18,12 +18,16 @@ describe("stateDict / loadStateDict round trip", () => {
         const groups = c.groups === null ? params : c.groups.map((g) => ({ params: g.params.map((i) => params[i]!) }));
         const restored = build(c.optimizer, groups, c.optimizer === "SGD" ? { lr: 123 } : {});
         restored.loadStateDict(saved);
-        expect(restored.paramGroups.map(({ params: _, ...h }) => h)).toEqual(original.optimizer.paramGroups.map(({ params: _, ...h }) => h));
+        expect(restored.paramGroups.map(({ params: _, ...h }) => h)).toEqual(
+          original.optimizer.paramGroups.map(({ params: _, ...h }) => h),
+        );
 
         for (let s = 2; s < reference.steps; s++) {
           stepCase(c, original.params, original.optimizer, s);
           stepCase(c, params, restored, s);
-          params.forEach((p, i) => expect(values(p), `step ${s + 1}, parameter ${i}`).toEqual(values(original.params[i]!)));
+          params.forEach((p, i) =>
+            expect(values(p), `step ${s + 1}, parameter ${i}`).toEqual(values(original.params[i]!)),
+          );
         }
         expect(restored.stateDict()).toEqual(original.optimizer.stateDict());
       });
@@ -107,7 +111,10 @@ describe("loadStateDict validation", () => {
   }
 
   it("names what differs and changes nothing", () => {
-    rejects((s) => ({ ...s, paramGroups: [...s.paramGroups, s.paramGroups[0]] }), "SGD.loadStateDict: the state has 2 param groups, this optimizer has 1");
+    rejects(
+      (s) => ({ ...s, paramGroups: [...s.paramGroups, s.paramGroups[0]] }),
+      "SGD.loadStateDict: the state has 2 param groups, this optimizer has 1",
+    );
     rejects((s) => {
       s.paramGroups[0]!.params = [0];
       return s;
@@ -148,7 +155,10 @@ describe("loadStateDict validation", () => {
       s.paramGroups[0]!.params = [0, 0];
       return s;
     }, "SGD.loadStateDict: parameter index 0 is listed twice");
-    rejects(() => ({ state: {} }), "SGD.loadStateDict: expected { state, paramGroups } from stateDict(), got an object");
+    rejects(
+      () => ({ state: {} }),
+      "SGD.loadStateDict: expected { state, paramGroups } from stateDict(), got an object",
+    );
   });
 
   it("restores the saved hyper-parameters", () => {
@@ -165,8 +175,12 @@ function structuredCloneState(s: OptimizerState): OptimizerState {
   const state: OptimizerState["state"] = {};
   for (const [k, v] of Object.entries(s.state)) {
     const entry: OptimizerState["state"][number] = { step: v.step };
-    for (const [name, value] of Object.entries(v)) if (name !== "step") entry[name] = value instanceof Tensor ? value.clone() : value;
+    for (const [name, value] of Object.entries(v))
+      if (name !== "step") entry[name] = value instanceof Tensor ? value.clone() : value;
     state[Number(k)] = entry;
   }
-  return { state, paramGroups: s.paramGroups.map((g) => JSON.parse(JSON.stringify(g)) as OptimizerState["paramGroups"][number]) };
+  return {
+    state,
+    paramGroups: s.paramGroups.map((g) => JSON.parse(JSON.stringify(g)) as OptimizerState["paramGroups"][number]),
+  };
 }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { Variable } from "@nabla/autograd";
 import { Tensor } from "@nabla/tensor";
-import { Adagrad, Adam, AdamW, type AdamOptions, type Params, RMSprop, SGD } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { Adagrad, Adam, type AdamOptions, AdamW, type Params, RMSprop, SGD } from "../src/index.js";
 import { param } from "./helpers.js";
 
 const p = (): Variable => param([1, 2]);
@@ -13,7 +13,9 @@ describe("option validation", () => {
     expect(() => new Adam([p()], { lr: Infinity })).toThrow("Adam: lr must be a non-negative number, got Infinity");
     expect(() => new SGD([p()], {} as { lr: number })).toThrow("SGD: lr is required");
     expect(() => new SGD([p()], undefined as unknown as { lr: number })).toThrow("SGD: lr is required");
-    expect(() => new Adagrad([p()], { lr: "0.1" as unknown as number })).toThrow('Adagrad: lr must be a non-negative number, got "0.1"');
+    expect(() => new Adagrad([p()], { lr: "0.1" as unknown as number })).toThrow(
+      'Adagrad: lr must be a non-negative number, got "0.1"',
+    );
     const opt = new Adam([p()]);
     expect(() => {
       opt.lr = -1;
@@ -25,8 +27,12 @@ describe("option validation", () => {
     expect(() => new SGD([p()], { lr: 0.1, momentum: 1 })).toThrow("SGD: momentum must be in [0, 1), got 1");
     expect(() => new SGD([p()], { lr: 0.1, momentum: -0.5 })).toThrow("SGD: momentum must be in [0, 1), got -0.5");
     expect(() => new SGD([p()], { lr: 0.1, dampening: 1.5 })).toThrow("SGD: dampening must be in [0, 1], got 1.5");
-    expect(() => new SGD([p()], { lr: 0.1, weightDecay: -1 })).toThrow("SGD: weightDecay must be a non-negative number, got -1");
-    expect(() => new SGD([p()], { lr: 0.1, nesterov: "yes" as unknown as boolean })).toThrow('SGD: nesterov must be true or false, got "yes"');
+    expect(() => new SGD([p()], { lr: 0.1, weightDecay: -1 })).toThrow(
+      "SGD: weightDecay must be a non-negative number, got -1",
+    );
+    expect(() => new SGD([p()], { lr: 0.1, nesterov: "yes" as unknown as boolean })).toThrow(
+      'SGD: nesterov must be true or false, got "yes"',
+    );
     expect(() => new SGD([p()], { lr: 0.1, nesterov: true })).toThrow(
       "SGD: Nesterov momentum requires a momentum and zero dampening (got momentum 0, dampening 0)",
     );
@@ -40,7 +46,9 @@ describe("option validation", () => {
 
   it("Adagrad", () => {
     expect(() => new Adagrad([p()], { lrDecay: -1 })).toThrow("Adagrad: lrDecay must be a non-negative number, got -1");
-    expect(() => new Adagrad([p()], { weightDecay: -1 })).toThrow("Adagrad: weightDecay must be a non-negative number, got -1");
+    expect(() => new Adagrad([p()], { weightDecay: -1 })).toThrow(
+      "Adagrad: weightDecay must be a non-negative number, got -1",
+    );
     expect(() => new Adagrad([p()], { initialAccumulatorValue: -1 })).toThrow(
       "Adagrad: initialAccumulatorValue must be a non-negative number, got -1",
     );
@@ -53,9 +61,13 @@ describe("option validation", () => {
   it("RMSprop", () => {
     expect(() => new RMSprop([p()], { alpha: 1 })).toThrow("RMSprop: alpha must be in [0, 1), got 1");
     expect(() => new RMSprop([p()], { eps: -1e-8 })).toThrow("RMSprop: eps must be a positive number, got -1e-8");
-    expect(() => new RMSprop([p()], { weightDecay: -0.1 })).toThrow("RMSprop: weightDecay must be a non-negative number, got -0.1");
+    expect(() => new RMSprop([p()], { weightDecay: -0.1 })).toThrow(
+      "RMSprop: weightDecay must be a non-negative number, got -0.1",
+    );
     expect(() => new RMSprop([p()], { momentum: 1.2 })).toThrow("RMSprop: momentum must be in [0, 1), got 1.2");
-    expect(() => new RMSprop([p()], { centered: 1 as unknown as boolean })).toThrow("RMSprop: centered must be true or false, got 1");
+    expect(() => new RMSprop([p()], { centered: 1 as unknown as boolean })).toThrow(
+      "RMSprop: centered must be true or false, got 1",
+    );
     expect(() => new RMSprop([p()], { rho: 0.9 } as never)).toThrow(
       "RMSprop: unknown option 'rho'; expected one of lr, alpha, eps, weightDecay, momentum, centered",
     );
@@ -76,8 +88,12 @@ describe("option validation", () => {
     );
     expect(() => new Adam([p()], { eps: 0 })).toThrow("Adam: eps must be a positive number, got 0");
     expect(() => new AdamW([p()], { eps: -1 })).toThrow("AdamW: eps must be a positive number, got -1");
-    expect(() => new Adam([p()], { weightDecay: -1 })).toThrow("Adam: weightDecay must be a non-negative number, got -1");
-    expect(() => new Adam([p()], { amsgrad: 1 as unknown as boolean })).toThrow("Adam: amsgrad must be true or false, got 1");
+    expect(() => new Adam([p()], { weightDecay: -1 })).toThrow(
+      "Adam: weightDecay must be a non-negative number, got -1",
+    );
+    expect(() => new Adam([p()], { amsgrad: 1 as unknown as boolean })).toThrow(
+      "Adam: amsgrad must be true or false, got 1",
+    );
     expect(() => new Adam([p()], 0.1 as never)).toThrow("Adam: options must be an object, got 0.1");
   });
 
@@ -96,7 +112,9 @@ describe("parameter validation", () => {
 
   it("something that is not a list of Variables", () => {
     const expected = "an iterable of Variables or an array of param groups { params, ...options }";
-    expect(() => new Adam(p() as unknown as Variable[])).toThrow(`Adam: expected ${expected}, got a single Variable; wrap it in an array`);
+    expect(() => new Adam(p() as unknown as Variable[])).toThrow(
+      `Adam: expected ${expected}, got a single Variable; wrap it in an array`,
+    );
     expect(() => new Adam(undefined as unknown as Variable[])).toThrow(`Adam: expected ${expected}, got undefined`);
     expect(() => new Adam(new Tensor(new Float32Array(2), [2]) as unknown as Variable[])).toThrow(
       `Adam: expected ${expected}, got Tensor [2] float32`,
@@ -109,14 +127,24 @@ describe("parameter validation", () => {
 
   it("a parameter that does not require gradients, or is not a leaf", () => {
     const frozen = new Variable(new Tensor(new Float32Array(2), [2]), { name: "w" });
-    expect(() => new Adam([frozen])).toThrow("Adam: parameter 0 ('w') does not require gradients; create it with { requiresGrad: true }");
-    const made = new Variable(new Tensor(new Float32Array(2), [2]), { requiresGrad: true }, { op: "add", inputs: [], backward: null });
-    expect(() => new Adam([p(), made])).toThrow("Adam: parameter 1 is not a leaf (it was made by 'add'); only leaf Variables can be optimized");
+    expect(() => new Adam([frozen])).toThrow(
+      "Adam: parameter 0 ('w') does not require gradients; create it with { requiresGrad: true }",
+    );
+    const made = new Variable(
+      new Tensor(new Float32Array(2), [2]),
+      { requiresGrad: true },
+      { op: "add", inputs: [], backward: null },
+    );
+    expect(() => new Adam([p(), made])).toThrow(
+      "Adam: parameter 1 is not a leaf (it was made by 'add'); only leaf Variables can be optimized",
+    );
   });
 
   it("the same parameter twice", () => {
     const a = p();
-    expect(() => new Adam([a, p(), a])).toThrow("Adam: parameter 2 is the same Variable as parameter 0; a parameter may appear only once");
+    expect(() => new Adam([a, p(), a])).toThrow(
+      "Adam: parameter 2 is the same Variable as parameter 0; a parameter may appear only once",
+    );
     expect(() => new Adam([{ params: [p(), a] }, { params: [a] }])).toThrow(
       "Adam: param group 1, parameter 0 is the same Variable as param group 0, parameter 1; a parameter may appear only once",
     );
@@ -126,11 +154,15 @@ describe("parameter validation", () => {
     expect(() => new Adam([{ params: [p()] }, { params: [p()], lR: 0.1 } as never])).toThrow(
       "Adam: param group 1: unknown option 'lR'; expected one of params, lr, betas, eps, weightDecay, amsgrad",
     );
-    expect(() => new Adam([{ params: [p()], lr: -1 }])).toThrow("Adam: param group 0: lr must be a non-negative number, got -1");
+    expect(() => new Adam([{ params: [p()], lr: -1 }])).toThrow(
+      "Adam: param group 0: lr must be a non-negative number, got -1",
+    );
     expect(() => new Adam([{ params: [p()] }, { params: [p()], betas: [0.9, 1] }])).toThrow(
       "Adam: param group 1: betas[1] must be in [0, 1), got 1",
     );
-    expect(() => new SGD([{ params: [p()], lr: 0.1 }, { params: [p()] }], {} as { lr: number })).toThrow("SGD: param group 1: lr is required");
+    expect(() => new SGD([{ params: [p()], lr: 0.1 }, { params: [p()] }], {} as { lr: number })).toThrow(
+      "SGD: param group 1: lr is required",
+    );
     expect(() => new SGD([{ params: [p()], lr: 0.1, nesterov: true }], { lr: 0.1 })).toThrow(
       "SGD: param group 0: Nesterov momentum requires a momentum and zero dampening (got momentum 0, dampening 0)",
     );

@@ -1,4 +1,4 @@
-import { Variable, batchNorm, linear, mean, relu, square, sub } from "@nabla/autograd";
+import { batchNorm, linear, mean, relu, square, sub, Variable } from "@nabla/autograd";
 import { Generator, mul, randn, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 import { build } from "./helpers.js";

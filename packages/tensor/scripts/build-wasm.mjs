@@ -30,14 +30,23 @@ const [primary, ...copies] = outputs;
 mkdirSync(dirname(primary), { recursive: true });
 const { error, stderr } = await asc.main([
   entry,
-  "--outFile", primary,
-  "-O3", "--noAssert",
+  "--outFile",
+  primary,
+  "-O3",
+  "--noAssert",
   // No GC, no allocator: the JS side lays out linear memory itself.
-  "--runtime", "stub",
+  "--runtime",
+  "stub",
   // The memory comes from the JS side, shared, so that an instance in a worker thread can run
   // over it too; 65536 pages is wasm32's 4 GiB (a shared memory must declare its maximum).
-  "--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", "65536",
-  "--enable", "simd,threads",
+  "--importMemory",
+  "--sharedMemory",
+  "--initialMemory",
+  "1",
+  "--maximumMemory",
+  "65536",
+  "--enable",
+  "simd,threads",
 ]);
 if (error) {
   console.error(stderr.toString());

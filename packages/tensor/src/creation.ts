@@ -1,17 +1,17 @@
-import {
-  type DType,
-  type NestedArray,
-  type Shape,
-  type TypedArray,
-  Tensor,
-  allocate,
-  checkShape,
-  dtypeOf,
-  formatShape,
-  shapeSize,
-} from "./tensor.js";
 import { formatValue } from "./format.js";
 import { checkDtype } from "./ops/util.js";
+import {
+  allocate,
+  checkShape,
+  type DType,
+  dtypeOf,
+  formatShape,
+  type NestedArray,
+  type Shape,
+  shapeSize,
+  Tensor,
+  type TypedArray,
+} from "./tensor.js";
 
 function inferShape(value: NestedArray): number[] {
   const shape: number[] = [];
@@ -26,13 +26,16 @@ function inferShape(value: NestedArray): number[] {
 
 function flatten(value: NestedArray, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
-    if (typeof value !== "number") throw new Error(`tensor: ragged nested array: expected a number at depth ${dim}, got an array`);
+    if (typeof value !== "number")
+      throw new Error(`tensor: ragged nested array: expected a number at depth ${dim}, got an array`);
     out.push(value);
     return;
   }
   if (!Array.isArray(value) || value.length !== shape[dim]) {
     const got = Array.isArray(value) ? `an array of length ${value.length}` : `a number`;
-    throw new Error(`tensor: ragged nested array: expected an array of length ${shape[dim]} at depth ${dim}, got ${got}`);
+    throw new Error(
+      `tensor: ragged nested array: expected an array of length ${shape[dim]} at depth ${dim}, got ${got}`,
+    );
   }
   for (const v of value) flatten(v, shape, dim + 1, out);
 }
@@ -55,7 +58,9 @@ export function tensor(value: NestedArray | TypedArray | readonly number[], shap
   const flat: number[] = [];
   if (shape !== undefined) {
     if (!Array.isArray(value) || value.some((v) => typeof v !== "number")) {
-      throw new Error(`tensor: with an explicit shape ${formatShape(shape)} the values must be a flat array of numbers`);
+      throw new Error(
+        `tensor: with an explicit shape ${formatShape(shape)} the values must be a flat array of numbers`,
+      );
     }
     inferred = [...shape];
     flat.push(...(value as number[]));
@@ -65,7 +70,9 @@ export function tensor(value: NestedArray | TypedArray | readonly number[], shap
   }
   checkShape("tensor", inferred);
   if (flat.length !== shapeSize(inferred)) {
-    throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(inferred)} (${shapeSize(inferred)} elements)`);
+    throw new Error(
+      `tensor: ${flat.length} values do not fill shape ${formatShape(inferred)} (${shapeSize(inferred)} elements)`,
+    );
   }
   const data = allocate(dtype ?? "float32", flat.length, "tensor", inferred);
   for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
@@ -113,8 +120,10 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = "f
     stop = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${formatValue(step)}`);
-  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and stop must be finite, got ${formatValue(start)} and ${formatValue(stop)}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be a finite non-zero number, got ${formatValue(step)}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop))
+    throw new Error(`arange: start and stop must be finite, got ${formatValue(start)} and ${formatValue(stop)}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocate(dtype, n, "arange", [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;

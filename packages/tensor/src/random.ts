@@ -1,7 +1,7 @@
 import seedrandom from "seedrandom";
 import { formatValue } from "./format.js";
 import { checkOptions } from "./options.js";
-import { type DType, type Shape, Tensor, allocate, checkShape, shapeSize } from "./tensor.js";
+import { allocate, checkShape, type DType, type Shape, shapeSize, Tensor } from "./tensor.js";
 
 /**
  * The serialisable state of a Generator (ARC4's i, j and S): enough to continue its sequence

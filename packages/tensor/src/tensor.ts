@@ -22,7 +22,9 @@ const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, float64
  */
 export function allocate(dtype: DType, size: number, op = "allocate", shape?: Shape): TypedArray {
   if (size > MAX_ELEMENTS) {
-    throw new Error(`${allocationRequest(op, dtype, size, shape)}: more than the ${formatCount(MAX_ELEMENTS)} elements a tensor can hold`);
+    throw new Error(
+      `${allocationRequest(op, dtype, size, shape)}: more than the ${formatCount(MAX_ELEMENTS)} elements a tensor can hold`,
+    );
   }
   try {
     switch (dtype) {
@@ -37,12 +39,17 @@ export function allocate(dtype: DType, size: number, op = "allocate", shape?: Sh
     }
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    throw new Error(`${allocationRequest(op, dtype, size, shape)}: the JavaScript engine could not allocate it (${e.message}); use smaller tensors or batches`);
+    throw new Error(
+      `${allocationRequest(op, dtype, size, shape)}: the JavaScript engine could not allocate it (${e.message}); use smaller tensors or batches`,
+    );
   }
 }
 
 function allocationRequest(op: string, dtype: DType, size: number, shape: Shape | undefined): string {
-  const what = shape === undefined ? `${formatCount(size)} ${dtype} elements` : `${dtype === "int32" ? "an" : "a"} ${dtype} tensor of shape ${formatShape(shape)}`;
+  const what =
+    shape === undefined
+      ? `${formatCount(size)} ${dtype} elements`
+      : `${dtype === "int32" ? "an" : "a"} ${dtype} tensor of shape ${formatShape(shape)}`;
   const elements = shape === undefined ? "" : `${formatCount(size)} elements, `;
   return `${op}: cannot allocate ${what} (${elements}${formatBytes(size * BYTES_PER_ELEMENT[dtype])})`;
 }
@@ -51,7 +58,9 @@ export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
   if (data instanceof Int32Array) return "int32";
-  throw new Error(`unsupported storage ${Object.prototype.toString.call(data)}: expected Float32Array, Float64Array or Int32Array`);
+  throw new Error(
+    `unsupported storage ${Object.prototype.toString.call(data)}: expected Float32Array, Float64Array or Int32Array`,
+  );
 }
 
 export function shapeSize(shape: Shape): number {
@@ -146,7 +155,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
     return this.data[0]!;
   }
 
@@ -177,13 +187,12 @@ export class Tensor {
       if (this.shape.length === 0) return fmt(this.data[0]!);
       const n = this.shape[dim]!;
       const stride = shapeSize(this.shape.slice(dim + 1));
-      const idx =
-        n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+      const idx = n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
       const last = dim === this.shape.length - 1;
       const parts = idx.map((i) =>
-        i < 0 ? "..." : last ? fmt(this.data[offset + i]!) : render(dim + 1, offset + i * stride, indent + " "),
+        i < 0 ? "..." : last ? fmt(this.data[offset + i]!) : render(dim + 1, offset + i * stride, `${indent} `),
       );
-      return last ? `[${parts.join(", ")}]` : `[${parts.join(",\n" + indent + " ")}]`;
+      return last ? `[${parts.join(", ")}]` : `[${parts.join(`,\n${indent} `)}]`;
     };
     return `Tensor(${render(0, 0, "      ")}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  MAX_ELEMENTS,
   add,
   allocate,
   broadcastTo,
@@ -8,6 +7,7 @@ import {
   eye,
   formatBytes,
   full,
+  MAX_ELEMENTS,
   matmul,
   oneHot,
   ones,
@@ -36,30 +36,56 @@ describe("allocation beyond what a tensor can hold", () => {
     expect(messageOf(() => ones([1e5, 1e5], "float64"))).toBe(
       `ones: cannot allocate a float64 tensor of shape [100000,100000] (10,000,000,000 elements, 80,000,000,000 bytes (74.5 GiB)): ${limit}`,
     );
-    expect(messageOf(() => full([3e9, 2], 7, "int32"))).toMatch(/^full: cannot allocate an int32 tensor of shape \[3000000000,2\] \(6,000,000,000 elements, 24,000,000,000 bytes \(22.4 GiB\)\)/);
-    expect(messageOf(() => rand([1e6, 1e5]))).toMatch(/^rand: cannot allocate a float32 tensor of shape \[1000000,100000\] \(100,000,000,000 elements, 400,000,000,000 bytes \(372.5 GiB\)\)/);
-    expect(messageOf(() => randn([1e6, 1e5], { dtype: "float64" }))).toMatch(/^randn: cannot allocate a float64 tensor of shape \[1000000,100000\]/);
-    expect(messageOf(() => randint(0, 2, [1e10]))).toMatch(/^randint: cannot allocate an int32 tensor of shape \[10000000000\]/);
+    expect(messageOf(() => full([3e9, 2], 7, "int32"))).toMatch(
+      /^full: cannot allocate an int32 tensor of shape \[3000000000,2\] \(6,000,000,000 elements, 24,000,000,000 bytes \(22.4 GiB\)\)/,
+    );
+    expect(messageOf(() => rand([1e6, 1e5]))).toMatch(
+      /^rand: cannot allocate a float32 tensor of shape \[1000000,100000\] \(100,000,000,000 elements, 400,000,000,000 bytes \(372.5 GiB\)\)/,
+    );
+    expect(messageOf(() => randn([1e6, 1e5], { dtype: "float64" }))).toMatch(
+      /^randn: cannot allocate a float64 tensor of shape \[1000000,100000\]/,
+    );
+    expect(messageOf(() => randint(0, 2, [1e10]))).toMatch(
+      /^randint: cannot allocate an int32 tensor of shape \[10000000000\]/,
+    );
     expect(messageOf(() => eye(1e5))).toMatch(/^eye: cannot allocate a float32 tensor of shape \[100000,100000\]/);
   });
 
   it("the like-functions name themselves too (a shape that exists only as metadata)", () => {
     const huge = { shape: [1e5, 1e5], dtype: "float32" } as unknown as Parameters<typeof zerosLike>[0];
-    expect(messageOf(() => zerosLike(huge))).toMatch(/^zerosLike: cannot allocate a float32 tensor of shape \[100000,100000\]/);
-    expect(messageOf(() => onesLike(huge, "float64"))).toMatch(/^onesLike: cannot allocate a float64 tensor of shape \[100000,100000\]/);
+    expect(messageOf(() => zerosLike(huge))).toMatch(
+      /^zerosLike: cannot allocate a float32 tensor of shape \[100000,100000\]/,
+    );
+    expect(messageOf(() => onesLike(huge, "float64"))).toMatch(
+      /^onesLike: cannot allocate a float64 tensor of shape \[100000,100000\]/,
+    );
   });
 
   it("ops whose output outgrows their inputs name the op and the output shape", () => {
     const column = zeros([1e5, 1]);
     const row = zeros([1, 1e5]);
-    expect(messageOf(() => matmul(column, row))).toMatch(/^matmul: cannot allocate a float32 tensor of shape \[100000,100000\] \(10,000,000,000 elements/);
-    expect(messageOf(() => add(column, row))).toMatch(/^add: cannot allocate a float32 tensor of shape \[100000,100000\]/);
-    expect(messageOf(() => where(column, row, 0))).toMatch(/^where: cannot allocate a float32 tensor of shape \[100000,100000\]/);
-    expect(messageOf(() => broadcastTo(column, [1e5, 1e5]))).toMatch(/^broadcastTo: cannot allocate a float32 tensor of shape \[100000,100000\]/);
-    expect(messageOf(() => oneHot(tensor([0, 1], undefined, "int32"), 3e9))).toMatch(/^oneHot: cannot allocate a float32 tensor of shape \[2,3000000000\]/);
-    expect(messageOf(() => pad(zeros([2]), [[0, 5e9]]))).toMatch(/^pad: cannot allocate a float32 tensor of shape \[5000000002\]/);
+    expect(messageOf(() => matmul(column, row))).toMatch(
+      /^matmul: cannot allocate a float32 tensor of shape \[100000,100000\] \(10,000,000,000 elements/,
+    );
+    expect(messageOf(() => add(column, row))).toMatch(
+      /^add: cannot allocate a float32 tensor of shape \[100000,100000\]/,
+    );
+    expect(messageOf(() => where(column, row, 0))).toMatch(
+      /^where: cannot allocate a float32 tensor of shape \[100000,100000\]/,
+    );
+    expect(messageOf(() => broadcastTo(column, [1e5, 1e5]))).toMatch(
+      /^broadcastTo: cannot allocate a float32 tensor of shape \[100000,100000\]/,
+    );
+    expect(messageOf(() => oneHot(tensor([0, 1], undefined, "int32"), 3e9))).toMatch(
+      /^oneHot: cannot allocate a float32 tensor of shape \[2,3000000000\]/,
+    );
+    expect(messageOf(() => pad(zeros([2]), [[0, 5e9]]))).toMatch(
+      /^pad: cannot allocate a float32 tensor of shape \[5000000002\]/,
+    );
     const wide = zeros([1, 1e5]);
-    expect(messageOf(() => concat(Array.from({ length: 50_000 }, () => wide)))).toMatch(/^concat: cannot allocate a float32 tensor of shape \[50000,100000\]/);
+    expect(messageOf(() => concat(Array.from({ length: 50_000 }, () => wide)))).toMatch(
+      /^concat: cannot allocate a float32 tensor of shape \[50000,100000\]/,
+    );
   });
 
   it("the limit itself still allocates; one more element does not", () => {

@@ -1,11 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  type DType,
-  type Tensor,
   add,
   broadcastShapes,
   broadcastTo,
+  type DType,
   equal,
   less,
   maximum,
@@ -13,8 +12,9 @@ import {
   mul,
   sub,
   sumToShape,
+  type Tensor,
 } from "../src/index.js";
-import { SEED, dim, dtypeArb, integers, ravel, seedArb, shapeArb, size, unravel } from "./naive.js";
+import { dim, dtypeArb, integers, ravel, SEED, seedArb, shapeArb, size, unravel } from "./naive.js";
 
 fc.configureGlobal({ seed: SEED, numRuns: 200 });
 
@@ -40,7 +40,10 @@ const compatibleShapes = (count: number): fc.Arbitrary<number[][]> =>
   shapeArb(4).chain((base) =>
     fc.array(
       fc
-        .tuple(fc.integer({ min: 0, max: base.length }), fc.array(fc.boolean(), { minLength: base.length, maxLength: base.length }))
+        .tuple(
+          fc.integer({ min: 0, max: base.length }),
+          fc.array(fc.boolean(), { minLength: base.length, maxLength: base.length }),
+        )
         .map(([drop, ones]) => base.map((d, i) => (ones[i] ? 1 : d)).slice(drop)),
       { minLength: count, maxLength: count },
     ),
@@ -50,7 +53,12 @@ const compatibleShapes = (count: number): fc.Arbitrary<number[][]> =>
 function readBroadcast(t: Tensor, outShape: readonly number[], flat: number): number {
   const index = unravel(flat, outShape);
   const shift = outShape.length - t.rank;
-  return t.data[ravel(t.shape.map((d, i) => (d === 1 ? 0 : index[shift + i]!)), t.shape)]!;
+  return t.data[
+    ravel(
+      t.shape.map((d, i) => (d === 1 ? 0 : index[shift + i]!)),
+      t.shape,
+    )
+  ]!;
 }
 
 function promote(a: DType, b: DType): DType {
@@ -58,7 +66,10 @@ function promote(a: DType, b: DType): DType {
   return a === "float32" || b === "float32" ? "float32" : "int32";
 }
 
-const BINARY: Record<string, { op: (a: Tensor, b: Tensor) => Tensor; ref: (x: number, y: number) => number; compare?: boolean }> = {
+const BINARY: Record<
+  string,
+  { op: (a: Tensor, b: Tensor) => Tensor; ref: (x: number, y: number) => number; compare?: boolean }
+> = {
   add: { op: add, ref: (x, y) => x + y },
   sub: { op: sub, ref: (x, y) => x - y },
   mul: { op: mul, ref: (x, y) => x * y },
@@ -70,7 +81,11 @@ const BINARY: Record<string, { op: (a: Tensor, b: Tensor) => Tensor; ref: (x: nu
 
 describe("broadcasting (property)", () => {
   it("broadcastShapes agrees with the brute-force rule on arbitrary shapes, compatible or not", () => {
-    const anyShapes = fc.oneof(compatibleShapes(2), compatibleShapes(3), fc.array(shapeArb(4), { minLength: 1, maxLength: 3 }));
+    const anyShapes = fc.oneof(
+      compatibleShapes(2),
+      compatibleShapes(3),
+      fc.array(shapeArb(4), { minLength: 1, maxLength: 3 }),
+    );
     fc.assert(
       fc.property(anyShapes, (shapes) => {
         const expected = referenceShape(shapes);
@@ -110,7 +125,9 @@ describe("broadcasting (property)", () => {
           const shape = referenceShape([sa!, sb!])!;
           expect(out.shape).toEqual(shape);
           expect(out.dtype).toBe(compare ? "int32" : promote(da, db));
-          const expected = Array.from({ length: size(shape) }, (_, i) => ref(readBroadcast(a, shape, i), readBroadcast(b, shape, i)));
+          const expected = Array.from({ length: size(shape) }, (_, i) =>
+            ref(readBroadcast(a, shape, i), readBroadcast(b, shape, i)),
+          );
           expect(Array.from(out.data)).toEqual(expected);
         },
       ),
@@ -136,7 +153,13 @@ describe("broadcasting (property)", () => {
     const clash = fc
       .tuple(shapeArb(3), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 0, max: 4 }), shapeArb(2))
       .filter(([, x, y]) => y !== 1 && y !== x)
-      .map(([lead, x, y, tail]) => [[...lead, x, ...tail], [y, ...tail]] as const);
+      .map(
+        ([lead, x, y, tail]) =>
+          [
+            [...lead, x, ...tail],
+            [y, ...tail],
+          ] as const,
+      );
     fc.assert(
       fc.property(clash, ([a, b]) => {
         const message = `add: shapes [${a.join(",")}] and [${b.join(",")}] do not broadcast`;

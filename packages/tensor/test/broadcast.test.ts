@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  Generator,
-  type Tensor,
   add,
   arange,
   broadcastShapes,
   broadcastTo,
+  Generator,
   mul,
   randn,
   reshape,
@@ -13,6 +12,7 @@ import {
   stridesOf,
   sub,
   sumToShape,
+  type Tensor,
   tensor,
   zeros,
 } from "../src/index.js";
@@ -42,17 +42,37 @@ describe("broadcastShapes", () => {
 
   it("names every shape when they do not broadcast", () => {
     expect(() => broadcastShapes([2, 3], [4])).toThrow(/^broadcastShapes: shapes \[2,3\] and \[4\] do not broadcast$/);
-    expect(() => broadcastShapes([2], [3], [2])).toThrow(/^broadcastShapes: shapes \[2\], \[3\] and \[2\] do not broadcast$/);
+    expect(() => broadcastShapes([2], [3], [2])).toThrow(
+      /^broadcastShapes: shapes \[2\], \[3\] and \[2\] do not broadcast$/,
+    );
     expect(() => broadcastShapes([2, -1])).toThrow(/broadcastShapes: invalid shape \[2,-1\]/);
   });
 });
 
 describe("broadcastTo", () => {
   it("repeats along broadcast axes", () => {
-    expect(broadcastTo(tensor([1, 2, 3]), [2, 3]).toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
-    expect(broadcastTo(tensor([[1], [2]]), [2, 3]).toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
-    expect(broadcastTo(scalar(7), [2, 2]).toArray()).toEqual([[7, 7], [7, 7]]);
-    expect(broadcastTo(tensor([[1], [2]]), [2, 2, 2]).toArray()).toEqual([[[1, 1], [2, 2]], [[1, 1], [2, 2]]]);
+    expect(broadcastTo(tensor([1, 2, 3]), [2, 3]).toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(broadcastTo(tensor([[1], [2]]), [2, 3]).toArray()).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
+    expect(broadcastTo(scalar(7), [2, 2]).toArray()).toEqual([
+      [7, 7],
+      [7, 7],
+    ]);
+    expect(broadcastTo(tensor([[1], [2]]), [2, 2, 2]).toArray()).toEqual([
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      [
+        [1, 1],
+        [2, 2],
+      ],
+    ]);
     expect(broadcastTo(tensor([1, 2]), [0, 2]).shape).toEqual([0, 2]);
   });
 
@@ -64,7 +84,9 @@ describe("broadcastTo", () => {
   });
 
   it("rejects incompatible targets", () => {
-    expect(() => broadcastTo(tensor([1, 2, 3]), [2, 4])).toThrow(/^broadcastTo: cannot broadcast shape \[3\] to \[2,4\]$/);
+    expect(() => broadcastTo(tensor([1, 2, 3]), [2, 4])).toThrow(
+      /^broadcastTo: cannot broadcast shape \[3\] to \[2,4\]$/,
+    );
     expect(() => broadcastTo(zeros([2, 3]), [3])).toThrow(/broadcastTo: cannot broadcast shape \[2,3\] to \[3\]/);
   });
 });
@@ -91,67 +113,139 @@ describe("binary broadcasting paths", () => {
   it("[3,1] + [4]", () => {
     const r = add(tensor([[10], [20], [30]]), tensor([1, 2, 3, 4]));
     expect(r.shape).toEqual([3, 4]);
-    expect(r.toArray()).toEqual([[11, 12, 13, 14], [21, 22, 23, 24], [31, 32, 33, 34]]);
+    expect(r.toArray()).toEqual([
+      [11, 12, 13, 14],
+      [21, 22, 23, 24],
+      [31, 32, 33, 34],
+    ]);
   });
 
   it("row broadcast [B,N] + [N] and [N] + [B,N], [1,N] too", () => {
     const a = reshape(arange(6), [2, 3]);
     const b = tensor([10, 20, 30]);
-    expect(add(a, b).toArray()).toEqual([[10, 21, 32], [13, 24, 35]]);
-    expect(add(b, a).toArray()).toEqual([[10, 21, 32], [13, 24, 35]]);
-    expect(add(a, reshape(b, [1, 3])).toArray()).toEqual([[10, 21, 32], [13, 24, 35]]);
+    expect(add(a, b).toArray()).toEqual([
+      [10, 21, 32],
+      [13, 24, 35],
+    ]);
+    expect(add(b, a).toArray()).toEqual([
+      [10, 21, 32],
+      [13, 24, 35],
+    ]);
+    expect(add(a, reshape(b, [1, 3])).toArray()).toEqual([
+      [10, 21, 32],
+      [13, 24, 35],
+    ]);
   });
 
   it("trailing block broadcast [2,2,3] + [2,3]", () => {
     const a = reshape(arange(12), [2, 2, 3]);
     const b = reshape(arange(6), [2, 3]);
     expect(add(a, b).toArray()).toEqual([
-      [[0, 2, 4], [6, 8, 10]],
-      [[6, 8, 10], [12, 14, 16]],
+      [
+        [0, 2, 4],
+        [6, 8, 10],
+      ],
+      [
+        [6, 8, 10],
+        [12, 14, 16],
+      ],
     ]);
   });
 
   it("column broadcast and middle-axis broadcast (general path)", () => {
     const a = reshape(arange(6), [2, 3]);
-    expect(add(a, tensor([[100], [200]])).toArray()).toEqual(naiveAdd([[0, 1, 2], [3, 4, 5]], [[100, 100, 100], [200, 200, 200]]));
+    expect(add(a, tensor([[100], [200]])).toArray()).toEqual(
+      naiveAdd(
+        [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+        [
+          [100, 100, 100],
+          [200, 200, 200],
+        ],
+      ),
+    );
     const x = reshape(arange(12), [2, 3, 2]);
     const y = reshape(tensor([1, 2, 3, 4]), [2, 1, 2]);
     expect(add(x, y).toArray()).toEqual([
-      [[1, 3], [3, 5], [5, 7]],
-      [[9, 11], [11, 13], [13, 15]],
+      [
+        [1, 3],
+        [3, 5],
+        [5, 7],
+      ],
+      [
+        [9, 11],
+        [11, 13],
+        [13, 15],
+      ],
     ]);
     // Both operands broadcast: [2,1,3] + [1,2,1]
     const p = reshape(tensor([1, 2, 3, 4, 5, 6]), [2, 1, 3]);
     const q = reshape(tensor([10, 20]), [1, 2, 1]);
     expect(add(p, q).toArray()).toEqual([
-      [[11, 12, 13], [21, 22, 23]],
-      [[14, 15, 16], [24, 25, 26]],
+      [
+        [11, 12, 13],
+        [21, 22, 23],
+      ],
+      [
+        [14, 15, 16],
+        [24, 25, 26],
+      ],
     ]);
   });
 
   it("agrees with explicit index arithmetic on many shape pairs", () => {
     const g = new Generator(11);
     const pairs: [number[], number[]][] = [
-      [[2, 1, 3, 1], [1, 4, 1, 5]],
-      [[3, 4, 5], [4, 1]],
-      [[5, 1, 1], [1, 2, 3]],
-      [[1, 6], [7, 1]],
-      [[2, 3, 4, 5], [3, 1, 5]],
-      [[4, 1, 2], [4, 3, 2]],
+      [
+        [2, 1, 3, 1],
+        [1, 4, 1, 5],
+      ],
+      [
+        [3, 4, 5],
+        [4, 1],
+      ],
+      [
+        [5, 1, 1],
+        [1, 2, 3],
+      ],
+      [
+        [1, 6],
+        [7, 1],
+      ],
+      [
+        [2, 3, 4, 5],
+        [3, 1, 5],
+      ],
+      [
+        [4, 1, 2],
+        [4, 3, 2],
+      ],
     ];
     for (const [sa, sb] of pairs) {
       const a = randn(sa, { generator: g, dtype: "float64" });
       const b = randn(sb, { generator: g, dtype: "float64" });
       const outShape = broadcastShapes(sa, sb);
-      for (const [op, f] of [[add, (x: number, y: number) => x + y], [sub, (x: number, y: number) => x - y], [mul, (x: number, y: number) => x * y]] as const) {
-        for (const [x, y] of [[a, b], [b, a]] as const) {
+      for (const [op, f] of [
+        [add, (x: number, y: number) => x + y],
+        [sub, (x: number, y: number) => x - y],
+        [mul, (x: number, y: number) => x * y],
+      ] as const) {
+        for (const [x, y] of [
+          [a, b],
+          [b, a],
+        ] as const) {
           const r = op(x, y);
           expect(r.shape).toEqual(outShape);
-          for (let i = 0; i < r.size; i++) expect(r.data[i]).toBe(f(readBroadcast(x, outShape, i), readBroadcast(y, outShape, i)));
+          for (let i = 0; i < r.size; i++)
+            expect(r.data[i]).toBe(f(readBroadcast(x, outShape, i), readBroadcast(y, outShape, i)));
         }
       }
       const expanded = broadcastTo(a, outShape);
-      expect(Array.from(expanded.data)).toEqual(Array.from({ length: expanded.size }, (_, i) => readBroadcast(a, outShape, i)));
+      expect(Array.from(expanded.data)).toEqual(
+        Array.from({ length: expanded.size }, (_, i) => readBroadcast(a, outShape, i)),
+      );
     }
   });
 

@@ -17,7 +17,10 @@ describe("comparisons", () => {
   });
 
   it("broadcast and take numbers", () => {
-    expect(greater(tensor([[1], [5]]), tensor([2, 4])).toArray()).toEqual([[0, 0], [1, 1]]);
+    expect(greater(tensor([[1], [5]]), tensor([2, 4])).toArray()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(equal(a, 2).toArray()).toEqual([0, 1, 0]);
     expect(less(2, a).toArray()).toEqual([0, 0, 1]);
     // float32(0.1) == 0.1 once the number takes the tensor's dtype.
@@ -47,13 +50,21 @@ describe("where", () => {
   it("broadcasts all three operands", () => {
     const r = where(tensor([[1], [0]], undefined, "int32"), tensor([1, 2, 3]), 0);
     expect(r.shape).toEqual([2, 3]);
-    expect(r.toArray()).toEqual([[1, 2, 3], [0, 0, 0]]);
+    expect(r.toArray()).toEqual([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     const s = where(tensor([1, 0, 1]), scalar(5), tensor([[7], [8]]));
-    expect(s.toArray()).toEqual([[5, 7, 5], [5, 8, 5]]);
+    expect(s.toArray()).toEqual([
+      [5, 7, 5],
+      [5, 8, 5],
+    ]);
   });
 
   it("promotes a and b", () => {
-    expect(where(tensor([1]), tensor([1], undefined, "int32"), tensor([2], undefined, "float64")).dtype).toBe("float64");
+    expect(where(tensor([1]), tensor([1], undefined, "int32"), tensor([2], undefined, "float64")).dtype).toBe(
+      "float64",
+    );
     expect(where(tensor([1]), tensor([1], undefined, "int32"), 0).dtype).toBe("int32");
   });
 

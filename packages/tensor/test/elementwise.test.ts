@@ -30,19 +30,37 @@ describe("binary arithmetic", () => {
   const b = tensor([5, 6, 7, 8], [2, 2]);
 
   it("computes hand-checked values", () => {
-    expect(add(a, b).toArray()).toEqual([[6, 8], [10, 12]]);
-    expect(sub(a, b).toArray()).toEqual([[-4, -4], [-4, -4]]);
-    expect(mul(a, b).toArray()).toEqual([[5, 12], [21, 32]]);
+    expect(add(a, b).toArray()).toEqual([
+      [6, 8],
+      [10, 12],
+    ]);
+    expect(sub(a, b).toArray()).toEqual([
+      [-4, -4],
+      [-4, -4],
+    ]);
+    expect(mul(a, b).toArray()).toEqual([
+      [5, 12],
+      [21, 32],
+    ]);
     expect(f(div(b, a))).toEqual([5, 3, 7 / 3, 2].map(Math.fround));
-    expect(pow(a, 2).toArray()).toEqual([[1, 4], [9, 16]]);
+    expect(pow(a, 2).toArray()).toEqual([
+      [1, 4],
+      [9, 16],
+    ]);
     expect(f(pow(tensor([4, 9]), 0.5))).toEqual([2, 3]);
     expect(maximum(tensor([1, 5, 3]), tensor([4, 2, 3])).toArray()).toEqual([4, 5, 3]);
     expect(minimum(tensor([1, 5, 3]), tensor([4, 2, 3])).toArray()).toEqual([1, 2, 3]);
   });
 
   it("takes numbers on either side", () => {
-    expect(add(a, 1).toArray()).toEqual([[2, 3], [4, 5]]);
-    expect(sub(10, a).toArray()).toEqual([[9, 8], [7, 6]]);
+    expect(add(a, 1).toArray()).toEqual([
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(sub(10, a).toArray()).toEqual([
+      [9, 8],
+      [7, 6],
+    ]);
     expect(f(div(1, tensor([2, 4])))).toEqual([0.5, 0.25]);
     expect(maximum(tensor([-1, 2]), 0).toArray()).toEqual([0, 2]);
     const s = add(2, 3);
@@ -82,33 +100,58 @@ describe("binary arithmetic", () => {
   });
 
   it("rejects non-tensor operands", () => {
-    expect(() => add(tensor([1]), "2" as unknown as number)).toThrow(/add: operands must be Tensors or numbers, got "2"/);
-    expect(() => mul([1, 2] as unknown as number, 2)).toThrow(/mul: operands must be Tensors or numbers, got an array of length 2/);
+    expect(() => add(tensor([1]), "2" as unknown as number)).toThrow(
+      /add: operands must be Tensors or numbers, got "2"/,
+    );
+    expect(() => mul([1, 2] as unknown as number, 2)).toThrow(
+      /mul: operands must be Tensors or numbers, got an array of length 2/,
+    );
   });
 });
 
 describe("float32 add and mul", () => {
   it("round the float64 result once, for same shapes, bias rows, scalars and strided broadcasts", () => {
     const values = (n: number, k: number): number[] =>
-      Array.from({ length: n }, (_, i) => (i % 9 === 4 ? [NaN, Infinity, -0][i % 3]! : Math.sin(i * k) * 10 ** ((i % 5) - 2)));
+      Array.from({ length: n }, (_, i) =>
+        i % 9 === 4 ? [NaN, Infinity, -0][i % 3]! : Math.sin(i * k) * 10 ** ((i % 5) - 2),
+      );
     const cases: [number[], number[]][] = [
-      [[6, 7], [6, 7]],
+      [
+        [6, 7],
+        [6, 7],
+      ],
       [[6, 7], [7]],
-      [[3, 8], [1, 8]],
+      [
+        [3, 8],
+        [1, 8],
+      ],
       [[4], [3, 1]],
       [[5, 3], []],
       [[], [2, 9]],
     ];
     for (const [sa, sb] of cases) {
-      const a = values(sa.reduce((p, d) => p * d, 1), 1.7);
-      const b = values(sb.reduce((p, d) => p * d, 1), 2.3);
+      const a = values(
+        sa.reduce((p, d) => p * d, 1),
+        1.7,
+      );
+      const b = values(
+        sb.reduce((p, d) => p * d, 1),
+        2.3,
+      );
       for (const op of [add, mul]) {
         const out = op(tensor(a, sa), tensor(b, sb));
         expect(out.dtype).toBe("float32");
         // The same float32 values, in float64.
-        const exact = op(tensor(Float64Array.from(Float32Array.from(a)), sa), tensor(Float64Array.from(Float32Array.from(b)), sb));
+        const exact = op(
+          tensor(Float64Array.from(Float32Array.from(a)), sa),
+          tensor(Float64Array.from(Float32Array.from(b)), sb),
+        );
         expect(exact.shape).toEqual(out.shape);
-        out.data.forEach((v, i) => expect(Object.is(v, Math.fround(exact.data[i]!)), `${op.name} ${JSON.stringify([sa, sb])} at ${i}`).toBe(true));
+        out.data.forEach((v, i) =>
+          expect(Object.is(v, Math.fround(exact.data[i]!)), `${op.name} ${JSON.stringify([sa, sb])} at ${i}`).toBe(
+            true,
+          ),
+        );
       }
     }
   });
@@ -138,8 +181,8 @@ describe("unary ops", () => {
     // Bit patterns: ±0, the smallest and largest subnormals and normals, ±Infinity, and NaNs of
     // both signs, quiet and signalling; then ordinary values.
     const patterns = [
-      0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x80800000,
-      0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xffbfffff,
+      0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x80800000, 0x3f800000,
+      0xbf800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xffbfffff,
     ];
     const x = new Float32Array(patterns.length + 40);
     new Uint32Array(x.buffer, 0, patterns.length).set(patterns);
@@ -186,6 +229,8 @@ describe("unary ops", () => {
   });
 
   it("rejects non-tensors", () => {
-    expect(() => exp(3 as unknown as ReturnType<typeof scalar>)).toThrow(/exp: argument must be a Tensor, got the number 3/);
+    expect(() => exp(3 as unknown as ReturnType<typeof scalar>)).toThrow(
+      /exp: argument must be a Tensor, got the number 3/,
+    );
   });
 });

@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { Generator, add, arange, broadcastShapes, formatValue, gather, oneHot, pad, reshape, tensor } from "../src/index.js";
+import {
+  add,
+  arange,
+  broadcastShapes,
+  formatValue,
+  Generator,
+  gather,
+  oneHot,
+  pad,
+  reshape,
+  tensor,
+} from "../src/index.js";
 
 describe("formatValue: values in error messages are unambiguous", () => {
-  it("quotes strings, so \"784\" and 784 differ", () => {
+  it('quotes strings, so "784" and 784 differ', () => {
     expect(formatValue("784")).toBe('"784"');
     expect(formatValue(784)).toBe("784");
     expect(formatValue("")).toBe('""');
@@ -58,20 +69,30 @@ describe("tensor errors show the value they got", () => {
 
   it("a string where a number belongs is quoted", () => {
     expect(messageOf(() => add(tensor([1]), "2" as never))).toBe('add: operands must be Tensors or numbers, got "2"');
-    expect(messageOf(() => oneHot(tensor([0], undefined, "int32"), "10" as never))).toBe('oneHot: numClasses must be a positive integer, got "10"');
-    expect(messageOf(() => gather(tensor([1, 2]), ["0"] as never))).toBe('gather: indices must be integers, got "0" at position 0');
-    expect(messageOf(() => new Generator(["0"] as never))).toBe('Generator: seed must be a finite number or a string, got ["0"]');
+    expect(messageOf(() => oneHot(tensor([0], undefined, "int32"), "10" as never))).toBe(
+      'oneHot: numClasses must be a positive integer, got "10"',
+    );
+    expect(messageOf(() => gather(tensor([1, 2]), ["0"] as never))).toBe(
+      'gather: indices must be integers, got "0" at position 0',
+    );
+    expect(messageOf(() => new Generator(["0"] as never))).toBe(
+      'Generator: seed must be a finite number or a string, got ["0"]',
+    );
     expect(messageOf(() => arange(0, 3, "1" as never))).toBe('arange: step must be a finite non-zero number, got "1"');
   });
 
   it("arrays keep NaN readable", () => {
-    expect(messageOf(() => pad(tensor([1]), [[NaN, 1]]))).toBe("pad: pads[0] must be [before, after] with non-negative integers, got [NaN,1]");
+    expect(messageOf(() => pad(tensor([1]), [[NaN, 1]]))).toBe(
+      "pad: pads[0] must be [before, after] with non-negative integers, got [NaN,1]",
+    );
   });
 });
 
 describe("shape arguments that are not arrays show what they were", () => {
   it("a string or a number where a shape belongs", () => {
     expect(() => reshape(tensor([1, 2]), "2" as never)).toThrow('reshape: shape must be an array of sizes, got "2"');
-    expect(() => broadcastShapes([2], 3 as never)).toThrow("broadcastShapes: every argument must be a shape (array of sizes), got 3");
+    expect(() => broadcastShapes([2], 3 as never)).toThrow(
+      "broadcastShapes: every argument must be a shape (array of sizes), got 3",
+    );
   });
 });

@@ -16,7 +16,10 @@ describe("accumulate", () => {
     accumulate(t, tensor([1, 2, 3]));
     accumulate(t, tensor([[10], [20]]));
     accumulate(t, 0.5);
-    expect(t.toArray()).toEqual([[11.5, 12.5, 13.5], [21.5, 22.5, 23.5]]);
+    expect(t.toArray()).toEqual([
+      [11.5, 12.5, 13.5],
+      [21.5, 22.5, 23.5],
+    ]);
     accumulate(scalar(1), scalar(2));
   });
 
@@ -31,11 +34,21 @@ describe("accumulate", () => {
   });
 
   it("rejects a source that does not broadcast to the target, and floats into int32", () => {
-    expect(() => accumulate(zeros([4]), zeros([3, 4]))).toThrow(/^accumulate: source shape \[3,4\] does not broadcast to target shape \[4\]$/);
-    expect(() => accumulate(zeros([2, 3]), zeros([2]))).toThrow(/accumulate: source shape \[2\] does not broadcast to target shape \[2,3\]/);
-    expect(() => accumulate(tensor([1], undefined, "int32"), tensor([1]))).toThrow(/^accumulate: cannot add a float32 tensor of shape \[1\] into an int32 target/);
-    expect(() => accumulate(tensor([1], undefined, "int32"), 0.5)).toThrow(/accumulate: cannot add the number 0.5 into an int32 target/);
-    expect(() => accumulate(3 as unknown as ReturnType<typeof zeros>, zeros([1]))).toThrow(/accumulate: target must be a Tensor, got the number 3/);
+    expect(() => accumulate(zeros([4]), zeros([3, 4]))).toThrow(
+      /^accumulate: source shape \[3,4\] does not broadcast to target shape \[4\]$/,
+    );
+    expect(() => accumulate(zeros([2, 3]), zeros([2]))).toThrow(
+      /accumulate: source shape \[2\] does not broadcast to target shape \[2,3\]/,
+    );
+    expect(() => accumulate(tensor([1], undefined, "int32"), tensor([1]))).toThrow(
+      /^accumulate: cannot add a float32 tensor of shape \[1\] into an int32 target/,
+    );
+    expect(() => accumulate(tensor([1], undefined, "int32"), 0.5)).toThrow(
+      /accumulate: cannot add the number 0.5 into an int32 target/,
+    );
+    expect(() => accumulate(3 as unknown as ReturnType<typeof zeros>, zeros([1]))).toThrow(
+      /accumulate: target must be a Tensor, got the number 3/,
+    );
   });
 });
 
@@ -50,7 +63,15 @@ describe("allClose / maxAbsDiff", () => {
   });
 
   it("broadcasts and accepts numbers", () => {
-    expect(allClose(tensor([[1, 1], [1, 1]]), 1)).toBe(true);
+    expect(
+      allClose(
+        tensor([
+          [1, 1],
+          [1, 1],
+        ]),
+        1,
+      ),
+    ).toBe(true);
     expect(allClose(tensor([[1], [2]]), tensor([1, 1]))).toBe(false);
     expect(allClose(zeros([0]), 5)).toBe(true);
   });
@@ -72,6 +93,8 @@ describe("allClose / maxAbsDiff", () => {
   it("rejects shapes that do not broadcast and bad tolerances", () => {
     expect(() => allClose(zeros([2]), zeros([3]))).toThrow(/^allClose: shapes \[2\] and \[3\] do not broadcast$/);
     expect(() => maxAbsDiff(zeros([2]), zeros([3]))).toThrow(/^maxAbsDiff: shapes \[2\] and \[3\] do not broadcast$/);
-    expect(() => allClose(zeros([1]), zeros([1]), { rtol: -1 })).toThrow(/allClose: rtol and atol must be non-negative, got rtol=-1, atol=1e-8/);
+    expect(() => allClose(zeros([1]), zeros([1]), { rtol: -1 })).toThrow(
+      /allClose: rtol and atol must be non-negative, got rtol=-1, atol=1e-8/,
+    );
   });
 });

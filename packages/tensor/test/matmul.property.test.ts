@@ -1,12 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Tensor, matmul } from "../src/index.js";
-import { SEED, integers, seedArb } from "./naive.js";
+import { matmul, type Tensor } from "../src/index.js";
+import { integers, SEED, seedArb } from "./naive.js";
 
 fc.configureGlobal({ seed: SEED, numRuns: 150 });
 
 /** The textbook triple loop on one matrix pair: c[i][j] = Σ_p a[i][p]·b[p][j], reading A and B as stored. */
-function naive(a: Tensor, aOff: number, tA: boolean, b: Tensor, bOff: number, tB: boolean, m: number, n: number, k: number): number[] {
+function naive(
+  a: Tensor,
+  aOff: number,
+  tA: boolean,
+  b: Tensor,
+  bOff: number,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+): number[] {
   const out: number[] = [];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -26,7 +36,10 @@ function naive(a: Tensor, aOff: number, tA: boolean, b: Tensor, bOff: number, tB
  * Sizes mostly 0..6, sometimes past the kernel's blocking (MC = 128 rows, KC = 256 depth, NR/MR = 4),
  * so the packed edge tiles and the multi-panel paths are walked too; at most one size is large.
  */
-const small = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 6 }), weight: 8 }, { arbitrary: fc.constantFrom(1, 4, 5), weight: 2 });
+const small = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 6 }), weight: 8 },
+  { arbitrary: fc.constantFrom(1, 4, 5), weight: 2 },
+);
 const sizes = fc.oneof(
   { arbitrary: fc.tuple(small, small, small), weight: 6 },
   { arbitrary: fc.tuple(fc.integer({ min: 125, max: 133 }), small, small), weight: 1 },

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  allClose,
   type FloatArray,
   Generator,
-  type Kernels,
-  allClose,
   jsKernels,
+  type Kernels,
   kernels,
   matmul,
   randn,
@@ -120,7 +120,9 @@ describe("jsKernels.gemm", () => {
     expect(() => jsKernels.gemm(2, 2, 2, f, 0, false, new Float64Array(4), 0, false, f, 0, false)).toThrow(
       /gemm: A, B and C must share one element type, got Float32Array, Float64Array and Float32Array/,
     );
-    expect(() => jsKernels.gemm(-1, 2, 2, f, 0, false, f, 0, false, f, 0, false)).toThrow(/gemm: m must be a non-negative integer, got -1/);
+    expect(() => jsKernels.gemm(-1, 2, 2, f, 0, false, f, 0, false, f, 0, false)).toThrow(
+      /gemm: m must be a non-negative integer, got -1/,
+    );
   });
 });
 
@@ -128,12 +130,32 @@ describe("matmul", () => {
   afterEach(() => setKernels(jsKernels));
 
   it("multiplies 2-D matrices", () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
-    const b = tensor([[7, 8], [9, 10], [11, 12]]);
-    expect(matmul(a, b).toArray()).toEqual([[58, 64], [139, 154]]);
-    expect(matmul(transpose(a), transpose(b), { transposeA: true, transposeB: true }).toArray()).toEqual([[58, 64], [139, 154]]);
-    expect(matmul(a, a, { transposeB: true }).toArray()).toEqual([[14, 32], [32, 77]]);
-    expect(matmul(a, a, { transposeA: true }).toArray()).toEqual([[17, 22, 27], [22, 29, 36], [27, 36, 45]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = tensor([
+      [7, 8],
+      [9, 10],
+      [11, 12],
+    ]);
+    expect(matmul(a, b).toArray()).toEqual([
+      [58, 64],
+      [139, 154],
+    ]);
+    expect(matmul(transpose(a), transpose(b), { transposeA: true, transposeB: true }).toArray()).toEqual([
+      [58, 64],
+      [139, 154],
+    ]);
+    expect(matmul(a, a, { transposeB: true }).toArray()).toEqual([
+      [14, 32],
+      [32, 77],
+    ]);
+    expect(matmul(a, a, { transposeA: true }).toArray()).toEqual([
+      [17, 22, 27],
+      [22, 29, 36],
+      [27, 36, 45],
+    ]);
   });
 
   it("batches 3-D @ 3-D and 3-D @ 2-D, with transposes", () => {
@@ -161,28 +183,47 @@ describe("matmul", () => {
   });
 
   it("promotes dtypes: int32 computes in float32, float64 wins", () => {
-    const i = tensor([[1, 2], [3, 4]], undefined, "int32");
+    const i = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      "int32",
+    );
     const r = matmul(i, i);
     expect(r.dtype).toBe("float32");
-    expect(r.toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(r.toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
     expect(matmul(i, tensor([[1], [1]], undefined, "float64")).dtype).toBe("float64");
   });
 
   it("handles size-0 dimensions", () => {
     expect(matmul(zeros([0, 3]), zeros([3, 2])).shape).toEqual([0, 2]);
-    expect(matmul(zeros([2, 0]), zeros([0, 3])).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(matmul(zeros([2, 0]), zeros([0, 3])).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
   });
 
   it("names the shapes when they do not fit", () => {
-    expect(() => matmul(zeros([64, 784]), zeros([128, 10]))).toThrow(/^matmul: inner dimensions differ: \[64,784\] @ \[128,10\]$/);
+    expect(() => matmul(zeros([64, 784]), zeros([128, 10]))).toThrow(
+      /^matmul: inner dimensions differ: \[64,784\] @ \[128,10\]$/,
+    );
     expect(() => matmul(zeros([2, 3]), zeros([3, 2]), { transposeA: true })).toThrow(
       /^matmul: inner dimensions differ: \[2,3\] @ \[3,2\] \(transposeA\)$/,
     );
     expect(() => matmul(zeros([2, 3]), zeros([2, 3]), { transposeA: true, transposeB: true })).toThrow(
       /^matmul: inner dimensions differ: \[2,3\] @ \[2,3\] \(transposeA, transposeB\)$/,
     );
-    expect(() => matmul(zeros([2, 3, 4]), zeros([3, 4, 5]))).toThrow(/^matmul: batch sizes differ: \[2,3,4\] @ \[3,4,5\]$/);
-    expect(() => matmul(zeros([3]), zeros([3, 2]))).toThrow(/^matmul: expected 2-D @ 2-D, 3-D @ 3-D or 3-D @ 2-D operands, got \[3\] @ \[3,2\]$/);
+    expect(() => matmul(zeros([2, 3, 4]), zeros([3, 4, 5]))).toThrow(
+      /^matmul: batch sizes differ: \[2,3,4\] @ \[3,4,5\]$/,
+    );
+    expect(() => matmul(zeros([3]), zeros([3, 2]))).toThrow(
+      /^matmul: expected 2-D @ 2-D, 3-D @ 3-D or 3-D @ 2-D operands, got \[3\] @ \[3,2\]$/,
+    );
     expect(() => matmul(zeros([3, 2]), zeros([1, 2, 3]))).toThrow(/matmul: expected 2-D @ 2-D/);
   });
 
@@ -201,14 +242,25 @@ describe("matmul", () => {
     expect(matmul(tensor([[1, 2]]), tensor([[3], [4]])).item()).toBe(11);
     matmul(zeros([4, 2, 3]), zeros([4, 3, 5]));
     matmul(zeros([4, 2, 3]), zeros([3, 5]));
-    expect(calls).toEqual([[1, 1, 2], [2, 5, 3], [2, 5, 3], [2, 5, 3], [2, 5, 3], [8, 5, 3]]);
+    expect(calls).toEqual([
+      [1, 1, 2],
+      [2, 5, 3],
+      [2, 5, 3],
+      [2, 5, 3],
+      [2, 5, 3],
+      [8, 5, 3],
+    ]);
     setKernels(jsKernels);
     expect(kernels).toBe(jsKernels);
   });
 
   it("setKernels rejects objects without the kernels", () => {
-    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell and rnnCellBackward are not functions$/);
-    expect(() => setKernels({ ...jsKernels, softmaxRows: undefined } as unknown as Kernels)).toThrow(/^setKernels: expected a Kernels object, but softmaxRows is not a function$/);
+    expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(
+      /^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell and rnnCellBackward are not functions$/,
+    );
+    expect(() => setKernels({ ...jsKernels, softmaxRows: undefined } as unknown as Kernels)).toThrow(
+      /^setKernels: expected a Kernels object, but softmaxRows is not a function$/,
+    );
     expect(() => setKernels(null as unknown as Kernels)).toThrow(/setKernels: .* got null/);
   });
 

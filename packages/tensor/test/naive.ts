@@ -1,7 +1,7 @@
 // Reference implementations for the property tests: index arithmetic written the obvious way,
 // one element at a time, sharing nothing with the library's loops.
 import fc from "fast-check";
-import { type DType, Generator, Tensor, allocate } from "../src/index.js";
+import { allocate, type DType, Generator, Tensor } from "../src/index.js";
 
 /** Seeds every property of a file, so CI replays the same cases. */
 export const SEED = 20240601;
@@ -28,7 +28,13 @@ export function ravel(index: readonly number[], shape: readonly number[]): numbe
 }
 
 /** A tensor of small integers (exact in every dtype, so sums are exact whatever their order). */
-export function integers(shape: readonly number[], seed: number, dtype: DType = "float64", low = -9, high = 10): Tensor {
+export function integers(
+  shape: readonly number[],
+  seed: number,
+  dtype: DType = "float64",
+  low = -9,
+  high = 10,
+): Tensor {
   const g = new Generator(seed);
   const data = allocate(dtype, size(shape));
   for (let i = 0; i < data.length; i++) data[i] = g.int(low, high);

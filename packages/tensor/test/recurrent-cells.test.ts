@@ -18,7 +18,13 @@ function values(n: number, spread: number): Float32Array {
 type Kernel = "lstmCell" | "lstmCellBackward" | "gruCell";
 
 /** Runs one kernel of `kernels` on copies of the operands and returns every array afterwards. */
-function run(kernels: typeof jsKernels, kernel: Kernel, rows: number, hidden: number, operands: Float32Array[]): Float32Array[] {
+function run(
+  kernels: typeof jsKernels,
+  kernel: Kernel,
+  rows: number,
+  hidden: number,
+  operands: Float32Array[],
+): Float32Array[] {
   const copies = operands.map((a) => a.slice());
   const [a, b, c, d, e, f] = copies as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
   if (kernel === "lstmCell") kernels.lstmCell(rows, hidden, a, b, c, d);
@@ -31,7 +37,8 @@ function run(kernels: typeof jsKernels, kernel: Kernel, rows: number, hidden: nu
 function operands(kernel: Kernel, rows: number, hidden: number, spread: number): Float32Array[] {
   const s = rows * hidden;
   if (kernel === "lstmCell") return [values(4 * s, spread), values(s, 2), new Float32Array(s), new Float32Array(s)];
-  if (kernel === "gruCell") return [values(3 * s, spread), values(3 * s, spread), values(s, 1), new Float32Array(3 * s), new Float32Array(s)];
+  if (kernel === "gruCell")
+    return [values(3 * s, spread), values(3 * s, spread), values(s, 1), new Float32Array(3 * s), new Float32Array(s)];
   // Backward: activated gates (σ in (0,1), tanh in (−1,1)), states and incoming gradients.
   const gates = values(4 * s, 1).map((v, k) => (Math.floor(k / hidden) % 4 === 2 ? v : (v + 1) / 2));
   return [gates, values(s, 2), values(s, spread), values(s, 1), values(s, 1), new Float32Array(4 * s)];
@@ -41,7 +48,16 @@ const kernels: Kernel[] = ["lstmCell", "lstmCellBackward", "gruCell"];
 
 describe("recurrent gate kernels: wasm against the TypeScript reference", () => {
   for (const kernel of kernels) {
-    it.each([[1, 1], [2, 3], [3, 4], [2, 5], [1, 7], [3, 9], [64, 128], [0, 8]])(`${kernel}: %i rows × %i units`, (rows, hidden) => {
+    it.each([
+      [1, 1],
+      [2, 3],
+      [3, 4],
+      [2, 5],
+      [1, 7],
+      [3, 9],
+      [64, 128],
+      [0, 8],
+    ])(`${kernel}: %i rows × %i units`, (rows, hidden) => {
       for (const spread of [0.1, 3, 40]) {
         const input = operands(kernel, rows, hidden, spread);
         const want = run(jsKernels, kernel, rows, hidden, input);
@@ -51,7 +67,8 @@ describe("recurrent gate kernels: wasm against the TypeScript reference", () => 
         const tolerance = 1e-6 + 1e-7 * spread;
         want.forEach((w, a) => {
           let worst = 0;
-          for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(got[a]![k]! - w[k]!) / (1 + Math.abs(w[k]!)));
+          for (let k = 0; k < w.length; k++)
+            worst = Math.max(worst, Math.abs(got[a]![k]! - w[k]!) / (1 + Math.abs(w[k]!)));
           expect(worst, `${kernel} array ${a}, spread ${spread}`).toBeLessThanOrEqual(tolerance);
         });
       }
@@ -87,15 +104,36 @@ describe("recurrent gate kernels: wasm against the TypeScript reference", () => 
 
   it("check their arguments", () => {
     for (const k of [jsKernels, wasmKernels]) {
-      expect(() => k.lstmCell(2, 3, new Float32Array(23), new Float32Array(6), new Float32Array(6), new Float32Array(6))).toThrowError(
-        new Error("lstmCell: gates needs 24 elements (2×12), has 23"),
-      );
-      expect(() => k.gruCell(1, 1, new Float32Array(3), new Float64Array(3), new Float32Array(1), new Float32Array(3), new Float32Array(1))).toThrowError(
+      expect(() =>
+        k.lstmCell(2, 3, new Float32Array(23), new Float32Array(6), new Float32Array(6), new Float32Array(6)),
+      ).toThrowError(new Error("lstmCell: gates needs 24 elements (2×12), has 23"));
+      expect(() =>
+        k.gruCell(
+          1,
+          1,
+          new Float32Array(3),
+          new Float64Array(3),
+          new Float32Array(1),
+          new Float32Array(3),
+          new Float32Array(1),
+        ),
+      ).toThrowError(
         new Error("gruCell: every array must share one element type, got Float32Array and Float64Array (hg)"),
       );
-      expect(() => k.lstmCellBackward(-1, 3, ...Array.from({ length: 6 }, () => new Float32Array(0)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array])).toThrowError(
-        new Error("lstmCellBackward: rows must be a non-negative integer, got -1"),
-      );
+      expect(() =>
+        k.lstmCellBackward(
+          -1,
+          3,
+          ...(Array.from({ length: 6 }, () => new Float32Array(0)) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ]),
+        ),
+      ).toThrowError(new Error("lstmCellBackward: rows must be a non-negative integer, got -1"));
     }
   });
 });

@@ -1,19 +1,30 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Tensor, argmax, argmin, cast, logsumexp, max, mean, min, mul, sum } from "../src/index.js";
-import { SEED, integers, ravel, seedArb, shapeArb, size, unravel } from "./naive.js";
+import { argmax, argmin, cast, logsumexp, max, mean, min, mul, sum, type Tensor } from "../src/index.js";
+import { integers, ravel, SEED, seedArb, shapeArb, size, unravel } from "./naive.js";
 
 fc.configureGlobal({ seed: SEED, numRuns: 200 });
 
 type Kind = "sum" | "mean" | "max" | "min" | "logsumexp";
-const OPS: Record<Kind, (t: Tensor, axes?: number | number[], keepdims?: boolean) => Tensor> = { sum, mean, max, min, logsumexp };
+const OPS: Record<Kind, (t: Tensor, axes?: number | number[], keepdims?: boolean) => Tensor> = {
+  sum,
+  mean,
+  max,
+  min,
+  logsumexp,
+};
 
 /**
  * A reduction one input element at a time: each element is folded into the output element whose
  * index is its own with the reduced axes dropped (or set to 0 under keepdims). Returns null where
  * the library must throw (max/min of an empty slice).
  */
-function reference(t: Tensor, kind: Kind, reduced: readonly boolean[], keepdims: boolean): { shape: number[]; data: number[] } | null {
+function reference(
+  t: Tensor,
+  kind: Kind,
+  reduced: readonly boolean[],
+  keepdims: boolean,
+): { shape: number[]; data: number[] } | null {
   const outShape: number[] = [];
   t.shape.forEach((d, i) => {
     if (!reduced[i]) outShape.push(d);
@@ -56,7 +67,10 @@ const reductionCase = shapeArb(4).chain((shape) => {
     rank === 0
       ? fc.constant<number[]>([])
       : fc.shuffledSubarray(Array.from({ length: rank }, (_, i) => i)).chain((axes) => fc.tuple(...axes.map(axis)));
-  const axes = rank === 0 ? fc.constant(undefined) : fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: rank - 1 }).chain(axis), list);
+  const axes =
+    rank === 0
+      ? fc.constant(undefined)
+      : fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: rank - 1 }).chain(axis), list);
   return fc.record({ shape: fc.constant(shape), axes, keepdims: fc.boolean() });
 });
 
@@ -88,14 +102,19 @@ describe("reductions (property)", () => {
 
   it("sum keeps int32 and is exact in float32 for small integers", () => {
     fc.assert(
-      fc.property(reductionCase, seedArb, fc.constantFrom("int32" as const, "float32" as const), ({ shape, axes, keepdims }, seed, dtype) => {
-        const t = integers(shape, seed, dtype);
-        const ref = sum(integers(shape, seed, "float64"), axes, keepdims);
-        const out = sum(t, axes, keepdims);
-        expect(out.dtype).toBe(dtype);
-        expect(out.shape).toEqual(ref.shape);
-        expect(Array.from(out.data)).toEqual(Array.from(ref.data));
-      }),
+      fc.property(
+        reductionCase,
+        seedArb,
+        fc.constantFrom("int32" as const, "float32" as const),
+        ({ shape, axes, keepdims }, seed, dtype) => {
+          const t = integers(shape, seed, dtype);
+          const ref = sum(integers(shape, seed, "float64"), axes, keepdims);
+          const out = sum(t, axes, keepdims);
+          expect(out.dtype).toBe(dtype);
+          expect(out.shape).toEqual(ref.shape);
+          expect(Array.from(out.data)).toEqual(Array.from(ref.data));
+        },
+      ),
     );
   });
 
@@ -117,7 +136,11 @@ describe("reductions (property)", () => {
 
   it("argmax/argmin give the first extreme index along an axis", () => {
     const argCase = shapeArb(4, 1).chain((shape) =>
-      fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length, max: shape.length - 1 }), keepdims: fc.boolean() }),
+      fc.record({
+        shape: fc.constant(shape),
+        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+        keepdims: fc.boolean(),
+      }),
     );
     fc.assert(
       fc.property(argCase, seedArb, fc.boolean(), ({ shape, axis, keepdims }, seed, isMax) => {

@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { arange, argmax, argmin, logsumexp, max, mean, min, permute, reshape, scalar, sum, tensor, zeros } from "../src/index.js";
+import {
+  arange,
+  argmax,
+  argmin,
+  logsumexp,
+  max,
+  mean,
+  min,
+  permute,
+  reshape,
+  scalar,
+  sum,
+  tensor,
+  zeros,
+} from "../src/index.js";
 
 const grid = reshape(arange(6), [2, 3]); // [[0,1,2],[3,4,5]]
 const cube = reshape(arange(24), [2, 3, 4]);
@@ -22,7 +36,10 @@ describe("sum / mean", () => {
 
   it("reduces middle and interleaved axes", () => {
     // cube[i][j][k] = 12i + 4j + k
-    expect(sum(cube, 1).toArray()).toEqual([[12, 15, 18, 21], [48, 51, 54, 57]]);
+    expect(sum(cube, 1).toArray()).toEqual([
+      [12, 15, 18, 21],
+      [48, 51, 54, 57],
+    ]);
     expect(sum(cube, [0, 2]).toArray()).toEqual([60, 92, 124]);
     expect(sum(cube, [2, 0], true).shape).toEqual([1, 3, 1]);
     expect(sum(cube, [0, 1]).toArray()).toEqual([60, 66, 72, 78]);
@@ -61,15 +78,22 @@ describe("sum / mean", () => {
   });
 
   it("validates axes", () => {
-    expect(() => sum(grid, 2)).toThrow(/^sum: axis 2 is out of range for 2 dimensions \(expected an integer in \[-2, 1\]\)$/);
+    expect(() => sum(grid, 2)).toThrow(
+      /^sum: axis 2 is out of range for 2 dimensions \(expected an integer in \[-2, 1\]\)$/,
+    );
     expect(() => mean(grid, [0, -2])).toThrow(/^mean: axis -2 is repeated in \[0,-2\]$/);
-    expect(() => sum(scalar(1), 0)).toThrow(/sum: axis 0 is out of range for 0 dimensions \(a scalar \(shape \[\]\) has no axes\)/);
+    expect(() => sum(scalar(1), 0)).toThrow(
+      /sum: axis 0 is out of range for 0 dimensions \(a scalar \(shape \[\]\) has no axes\)/,
+    );
     expect(() => sum(grid, 0.5)).toThrow(/sum: axis 0.5 is out of range/);
   });
 });
 
 describe("max / min", () => {
-  const t = tensor([[3, 7, 1], [9, 2, 8]]);
+  const t = tensor([
+    [3, 7, 1],
+    [9, 2, 8],
+  ]);
 
   it("computes hand-checked values", () => {
     expect(max(t).item()).toBe(9);
@@ -84,11 +108,21 @@ describe("max / min", () => {
 
   it("propagates NaN", () => {
     expect(max(tensor([1, NaN, 3])).item()).toBeNaN();
-    expect(min(tensor([[1, 2], [NaN, 0]]), 0).toArray()).toEqual([NaN, 0]);
+    expect(
+      min(
+        tensor([
+          [1, 2],
+          [NaN, 0],
+        ]),
+        0,
+      ).toArray(),
+    ).toEqual([NaN, 0]);
   });
 
   it("throws on an empty axis", () => {
-    expect(() => max(zeros([0]))).toThrow(/^max: cannot reduce an empty axis of shape \[0\]: max of zero elements is undefined$/);
+    expect(() => max(zeros([0]))).toThrow(
+      /^max: cannot reduce an empty axis of shape \[0\]: max of zero elements is undefined$/,
+    );
     expect(() => min(zeros([2, 0]), 1)).toThrow(/min: cannot reduce an empty axis of shape \[2,0\]/);
     expect(max(zeros([0, 3]), 1).shape).toEqual([0]);
   });
@@ -96,7 +130,14 @@ describe("max / min", () => {
 
 describe("logsumexp", () => {
   it("matches log Σ exp for moderate values", () => {
-    const t = tensor([[0, 1, 2], [3, 4, 5]], undefined, "float64");
+    const t = tensor(
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+      undefined,
+      "float64",
+    );
     const expected = (xs: number[]): number => Math.log(xs.reduce((s, x) => s + Math.exp(x), 0));
     const r = logsumexp(t, 1);
     expect(r.data[0]).toBeCloseTo(expected([0, 1, 2]), 14);
@@ -110,7 +151,17 @@ describe("logsumexp", () => {
     expect(big.item()).toBeCloseTo(1e4 + Math.log(2 + Math.exp(-1)), 2);
     const small = logsumexp(tensor([-1e4, -1e4], undefined, "float64"));
     expect(small.item()).toBeCloseTo(-1e4 + Math.log(2), 10);
-    const mixed = logsumexp(tensor([[1e4, -1e4], [-1e4, -1e4]], undefined, "float64"), 1);
+    const mixed = logsumexp(
+      tensor(
+        [
+          [1e4, -1e4],
+          [-1e4, -1e4],
+        ],
+        undefined,
+        "float64",
+      ),
+      1,
+    );
     expect(Array.from(mixed.data)).toEqual([1e4, -1e4 + Math.log(2)]);
   });
 
@@ -123,7 +174,10 @@ describe("logsumexp", () => {
 });
 
 describe("argmax / argmin", () => {
-  const t = tensor([[1, 5, 5], [7, 0, 7]]);
+  const t = tensor([
+    [1, 5, 5],
+    [7, 0, 7],
+  ]);
 
   it("returns int32 indices, first on ties", () => {
     const r = argmax(t, 1);
@@ -145,7 +199,15 @@ describe("argmax / argmin", () => {
 
   it("picks the first NaN", () => {
     expect(argmax(tensor([1, NaN, 3, NaN])).item()).toBe(1);
-    expect(argmin(tensor([[1, 2], [NaN, 0]]), 0).toArray()).toEqual([1, 1]);
+    expect(
+      argmin(
+        tensor([
+          [1, 2],
+          [NaN, 0],
+        ]),
+        0,
+      ).toArray(),
+    ).toEqual([1, 1]);
   });
 
   it("middle axis", () => {
@@ -156,7 +218,9 @@ describe("argmax / argmin", () => {
 
   it("validates axis and empty input", () => {
     expect(() => argmax(t, 2)).toThrow(/^argmax: axis 2 is out of range for 2 dimensions/);
-    expect(() => argmax(t, [0] as unknown as number)).toThrow(/argmax: axis must be a single number or undefined \(all elements\), got an array/);
+    expect(() => argmax(t, [0] as unknown as number)).toThrow(
+      /argmax: axis must be a single number or undefined \(all elements\), got an array/,
+    );
     expect(() => argmin(zeros([0]))).toThrow(/^argmin: cannot take argmin of an empty axis \(shape \[0\]\)$/);
     expect(argmax(zeros([0, 2]), 1).shape).toEqual([0]);
   });

@@ -1,14 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type DType, type Tensor, concat, permute, reshape, slice, stack, transpose } from "../src/index.js";
-import { SEED, dim, dtypeArb, integers, ravel, seedArb, shapeArb, size, unravel } from "./naive.js";
+import { concat, type DType, permute, reshape, slice, stack, type Tensor, transpose } from "../src/index.js";
+import { dim, dtypeArb, integers, ravel, SEED, seedArb, shapeArb, size, unravel } from "./naive.js";
 
 fc.configureGlobal({ seed: SEED, numRuns: 200 });
 
 /** A permutation of 0..rank-1, each entry possibly written negatively (counting from the end). */
 const permArb = (rank: number): fc.Arbitrary<number[]> =>
   fc
-    .shuffledSubarray(Array.from({ length: rank }, (_, i) => i), { minLength: rank, maxLength: rank })
+    .shuffledSubarray(
+      Array.from({ length: rank }, (_, i) => i),
+      { minLength: rank, maxLength: rank },
+    )
     .chain((perm) => fc.tuple(...perm.map((p) => fc.constantFrom(p, p - rank))));
 
 /** out[i0, ..., ik] = t[index of input axis perm[d] = i_d]. */
@@ -120,7 +123,11 @@ describe("slice (property)", () => {
 
   it("the slices [0, k) and [k, end) of an axis concatenate back to the whole", () => {
     const splitCase = shapeArb(4, 1).chain((shape) =>
-      fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: 0, max: shape.length - 1 }), k: fc.integer({ min: -5, max: 5 }) }),
+      fc.record({
+        shape: fc.constant(shape),
+        axis: fc.integer({ min: 0, max: shape.length - 1 }),
+        k: fc.integer({ min: -5, max: 5 }),
+      }),
     );
     fc.assert(
       fc.property(splitCase, seedArb, ({ shape, axis, k }, seed) => {
@@ -158,7 +165,13 @@ describe("concat and stack (property)", () => {
     fc.assert(
       fc.property(concatCase, seedArb, ({ shape, axis, sizes, dtypes }, seed) => {
         const ax = axis < 0 ? axis + shape.length : axis;
-        const parts = sizes.map((n, i) => integers(shape.map((d, k) => (k === ax ? n : d)), seed + i, dtypes[i]!));
+        const parts = sizes.map((n, i) =>
+          integers(
+            shape.map((d, k) => (k === ax ? n : d)),
+            seed + i,
+            dtypes[i]!,
+          ),
+        );
         const outShape = shape.map((d, k) => (k === ax ? sizes.reduce((a, b) => a + b, 0) : d));
         const expected: number[] = [];
         for (let flat = 0; flat < size(outShape); flat++) {
@@ -177,7 +190,11 @@ describe("concat and stack (property)", () => {
 
   it("stack is concat of tensors with a new size-1 axis", () => {
     const stackCase = shapeArb(3).chain((shape) =>
-      fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length - 1, max: shape.length }), count: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({
+        shape: fc.constant(shape),
+        axis: fc.integer({ min: -shape.length - 1, max: shape.length }),
+        count: fc.integer({ min: 1, max: 4 }),
+      }),
     );
     fc.assert(
       fc.property(stackCase, seedArb, ({ shape, axis, count }, seed) => {

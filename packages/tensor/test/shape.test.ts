@@ -1,12 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { arange, cast, flatten, permute, reshape, scalar, squeeze, tensor, transpose, unsqueeze, zeros } from "../src/index.js";
+import {
+  arange,
+  cast,
+  flatten,
+  permute,
+  reshape,
+  scalar,
+  squeeze,
+  tensor,
+  transpose,
+  unsqueeze,
+  zeros,
+} from "../src/index.js";
 
 describe("reshape", () => {
   it("keeps the elements in order and shares storage", () => {
     const t = arange(6);
     const r = reshape(t, [2, 3]);
     expect(r.shape).toEqual([2, 3]);
-    expect(r.toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(r.toArray()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(r.data).toBe(t.data);
   });
 
@@ -22,10 +37,16 @@ describe("reshape", () => {
   });
 
   it("rejects wrong sizes, two -1s, bad entries and uninferable -1", () => {
-    expect(() => reshape(arange(6), [4, 2])).toThrow(/^reshape: cannot reshape \[6\] \(6 elements\) to \[4,2\] \(8 elements\)$/);
-    expect(() => reshape(arange(6), [-1, -1])).toThrow(/reshape: only one -1 is allowed in the target shape, got \[-1,-1\]/);
+    expect(() => reshape(arange(6), [4, 2])).toThrow(
+      /^reshape: cannot reshape \[6\] \(6 elements\) to \[4,2\] \(8 elements\)$/,
+    );
+    expect(() => reshape(arange(6), [-1, -1])).toThrow(
+      /reshape: only one -1 is allowed in the target shape, got \[-1,-1\]/,
+    );
     expect(() => reshape(arange(6), [2.5, 2])).toThrow(/reshape: invalid target shape \[2.5,2\]/);
-    expect(() => reshape(arange(6), [4, -1])).toThrow(/reshape: cannot reshape \[6\] \(6 elements\) to \[4,-1\]: the -1 cannot be inferred/);
+    expect(() => reshape(arange(6), [4, -1])).toThrow(
+      /reshape: cannot reshape \[6\] \(6 elements\) to \[4,-1\]: the -1 cannot be inferred/,
+    );
     expect(() => reshape(zeros([0]), [0, -1])).toThrow(/the -1 cannot be inferred/);
   });
 });
@@ -40,7 +61,9 @@ describe("flatten", () => {
   });
 
   it("rejects an out-of-range startAxis", () => {
-    expect(() => flatten(zeros([2, 3]), 2)).toThrow(/flatten: axis 2 is out of range for 2 dimensions \(expected an integer in \[-2, 1\]\)/);
+    expect(() => flatten(zeros([2, 3]), 2)).toThrow(
+      /flatten: axis 2 is out of range for 2 dimensions \(expected an integer in \[-2, 1\]\)/,
+    );
   });
 });
 
@@ -71,7 +94,18 @@ describe("squeeze / unsqueeze", () => {
 
 describe("transpose / permute", () => {
   it("transposes a matrix", () => {
-    expect(transpose(tensor([[1, 2, 3], [4, 5, 6]])).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(
+      transpose(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
 
   it("transposes large and odd-sized matrices (blocked path)", () => {
@@ -94,12 +128,21 @@ describe("transpose / permute", () => {
     expect(q.shape).toEqual([2, 4, 3]);
     expect((q.toArray() as number[][][])[1]![2]).toEqual([14, 18, 22]);
     const s = permute(t, [2, 0, 1]);
-    expect((s.toArray() as number[][][])[1]).toEqual([[1, 5, 9], [13, 17, 21]]);
+    expect((s.toArray() as number[][][])[1]).toEqual([
+      [1, 5, 9],
+      [13, 17, 21],
+    ]);
   });
 
   it("handles size-1 and size-0 axes", () => {
     const t = reshape(arange(6), [2, 1, 3]);
-    expect(permute(t, [1, 2, 0]).toArray()).toEqual([[[0, 3], [1, 4], [2, 5]]]);
+    expect(permute(t, [1, 2, 0]).toArray()).toEqual([
+      [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ],
+    ]);
     expect(permute(zeros([0, 2]), [1, 0]).shape).toEqual([2, 0]);
     expect(transpose(scalar(4)).item()).toBe(4);
   });
@@ -111,7 +154,9 @@ describe("transpose / permute", () => {
 
   it("rejects bad perms", () => {
     const t = zeros([2, 3]);
-    expect(() => permute(t, [0, 0])).toThrow(/^permute: perm \[0,0\] is not a permutation of the 2 axes of shape \[2,3\]$/);
+    expect(() => permute(t, [0, 0])).toThrow(
+      /^permute: perm \[0,0\] is not a permutation of the 2 axes of shape \[2,3\]$/,
+    );
     expect(() => permute(t, [0])).toThrow(/permute: perm \[0\] is not a permutation/);
     expect(() => transpose(t, [0, 2])).toThrow(/transpose: perm \[0,2\] is not a permutation of the 2 axes/);
   });
@@ -131,6 +176,8 @@ describe("cast", () => {
   });
 
   it("rejects unknown dtypes", () => {
-    expect(() => cast(tensor([1]), "int8" as "int32")).toThrow(/cast: unknown dtype 'int8': expected 'float32', 'float64' or 'int32'/);
+    expect(() => cast(tensor([1]), "int8" as "int32")).toThrow(
+      /cast: unknown dtype 'int8': expected 'float32', 'float64' or 'int32'/,
+    );
   });
 });

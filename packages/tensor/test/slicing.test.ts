@@ -5,8 +5,15 @@ const grid = reshape(arange(12), [3, 4]); // [[0,1,2,3],[4,5,6,7],[8,9,10,11]]
 
 describe("slice", () => {
   it("takes [begin, end) per axis", () => {
-    expect(slice(grid, [1, 1], [3, 3]).toArray()).toEqual([[5, 6], [9, 10]]);
-    expect(slice(grid, [0, 2]).toArray()).toEqual([[2, 3], [6, 7], [10, 11]]);
+    expect(slice(grid, [1, 1], [3, 3]).toArray()).toEqual([
+      [5, 6],
+      [9, 10],
+    ]);
+    expect(slice(grid, [0, 2]).toArray()).toEqual([
+      [2, 3],
+      [6, 7],
+      [10, 11],
+    ]);
   });
 
   it("accepts arrays shorter than the rank", () => {
@@ -16,7 +23,11 @@ describe("slice", () => {
 
   it("counts negative indices from the end and clamps", () => {
     expect(slice(grid, [-1, -2]).toArray()).toEqual([[10, 11]]);
-    expect(slice(grid, [0, 1], [100, -1]).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(slice(grid, [0, 1], [100, -1]).toArray()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
     expect(slice(grid, [-100], [1]).toArray()).toEqual([[0, 1, 2, 3]]);
   });
 
@@ -32,20 +43,38 @@ describe("slice", () => {
 
   it("works on 3-D tensors", () => {
     const t = reshape(arange(24), [2, 3, 4]);
-    expect(slice(t, [1, 1, 1], [2, 3, 3]).toArray()).toEqual([[[17, 18], [21, 22]]]);
+    expect(slice(t, [1, 1, 1], [2, 3, 3]).toArray()).toEqual([
+      [
+        [17, 18],
+        [21, 22],
+      ],
+    ]);
   });
 
   it("validates begin and end", () => {
     expect(() => slice(grid, [0, 0, 0])).toThrow(/^slice: begin has 3 entries but the tensor has 2 axes$/);
     expect(() => slice(grid, [0], [1, 2, 3])).toThrow(/slice: end has 3 entries but the tensor has 2 axes/);
     expect(() => slice(grid, [0.5])).toThrow(/slice: begin \[0.5\] must hold integers/);
-    expect(() => slice(grid, 1 as unknown as number[])).toThrow(/slice: begin must be an array with one entry per axis, got the number 1/);
+    expect(() => slice(grid, 1 as unknown as number[])).toThrow(
+      /slice: begin must be an array with one entry per axis, got the number 1/,
+    );
   });
 });
 
 describe("pad", () => {
   it("zero-pads before and after each axis", () => {
-    expect(pad(tensor([[1, 2], [3, 4]]), [[1, 0], [0, 2]]).toArray()).toEqual([
+    expect(
+      pad(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        [
+          [1, 0],
+          [0, 2],
+        ],
+      ).toArray(),
+    ).toEqual([
       [0, 0, 0, 0],
       [1, 2, 0, 0],
       [3, 4, 0, 0],
@@ -54,23 +83,47 @@ describe("pad", () => {
   });
 
   it("leaves missing trailing axes unpadded and handles empty input", () => {
-    expect(pad(tensor([[1, 2]]), [[1, 1]]).toArray()).toEqual([[0, 0], [1, 2], [0, 0]]);
+    expect(pad(tensor([[1, 2]]), [[1, 1]]).toArray()).toEqual([
+      [0, 0],
+      [1, 2],
+      [0, 0],
+    ]);
     expect(pad(zeros([0, 2]), [[1, 0]]).toArray()).toEqual([[0, 0]]);
   });
 
   it("validates pads", () => {
-    expect(() => pad(tensor([1]), [[-1, 0]])).toThrow(/^pad: pads\[0\] must be \[before, after\] with non-negative integers, got \[-1,0\]$/);
-    expect(() => pad(tensor([1]), [[0, 0], [0, 0]])).toThrow(/pad: pads must be an array of at most 1 \[before, after\] pairs/);
+    expect(() => pad(tensor([1]), [[-1, 0]])).toThrow(
+      /^pad: pads\[0\] must be \[before, after\] with non-negative integers, got \[-1,0\]$/,
+    );
+    expect(() =>
+      pad(tensor([1]), [
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toThrow(/pad: pads must be an array of at most 1 \[before, after\] pairs/);
   });
 });
 
 describe("concat", () => {
   it("joins along an axis", () => {
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = tensor([[5, 6]]);
-    expect(concat([a, b]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(concat([a, tensor([[7], [8]])], 1).toArray()).toEqual([[1, 2, 7], [3, 4, 8]]);
-    expect(concat([a, tensor([[7], [8]])], -1).toArray()).toEqual([[1, 2, 7], [3, 4, 8]]);
+    expect(concat([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(concat([a, tensor([[7], [8]])], 1).toArray()).toEqual([
+      [1, 2, 7],
+      [3, 4, 8],
+    ]);
+    expect(concat([a, tensor([[7], [8]])], -1).toArray()).toEqual([
+      [1, 2, 7],
+      [3, 4, 8],
+    ]);
     expect(concat([a]).toArray()).toEqual(a.toArray());
   });
 
@@ -88,7 +141,9 @@ describe("concat", () => {
     expect(() => concat([zeros([2, 3]), zeros([2, 3, 1])], 1)).toThrow(/concat: tensor 1 has shape \[2,3,1\]/);
     expect(() => concat([zeros([2])], 1)).toThrow(/concat: axis 1 is out of range for 1 dimensions/);
     expect(() => concat([])).toThrow(/concat: expected a non-empty array of tensors/);
-    expect(() => concat([scalar(1), scalar(2)])).toThrow(/concat: axis 0 is out of range for 0 dimensions \(a scalar \(shape \[\]\) has no axes\)/);
+    expect(() => concat([scalar(1), scalar(2)])).toThrow(
+      /concat: axis 0 is out of range for 0 dimensions \(a scalar \(shape \[\]\) has no axes\)/,
+    );
   });
 });
 
@@ -96,14 +151,25 @@ describe("stack", () => {
   it("joins along a new axis", () => {
     const a = tensor([1, 2]);
     const b = tensor([3, 4]);
-    expect(stack([a, b]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(stack([a, b], 1).toArray()).toEqual([[1, 3], [2, 4]]);
-    expect(stack([a, b], -1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(stack([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(stack([a, b], 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    expect(stack([a, b], -1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(stack([scalar(1), scalar(2)]).toArray()).toEqual([1, 2]);
   });
 
   it("rejects different shapes and bad axes", () => {
-    expect(() => stack([zeros([2]), zeros([3])])).toThrow(/^stack: tensor 1 has shape \[3\] but tensor 0 has \[2\]; all must match$/);
+    expect(() => stack([zeros([2]), zeros([3])])).toThrow(
+      /^stack: tensor 1 has shape \[3\] but tensor 0 has \[2\]; all must match$/,
+    );
     expect(() => stack([zeros([2])], 2)).toThrow(/stack: axis 2 is out of range for 2 dimensions/);
   });
 });

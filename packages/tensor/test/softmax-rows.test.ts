@@ -15,7 +15,13 @@ function logits(rows: number, cols: number, spread: number): Float32Array {
   return x;
 }
 
-function run(kernels: typeof jsKernels, rows: number, cols: number, x: Float32Array | Float64Array, scales?: Float64Array) {
+function run(
+  kernels: typeof jsKernels,
+  rows: number,
+  cols: number,
+  x: Float32Array | Float64Array,
+  scales?: Float64Array,
+) {
   const out = x instanceof Float32Array ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
   const stats = new Float64Array(2 * rows);
   kernels.softmaxRows(rows, cols, x, out, stats, scales);
@@ -39,7 +45,17 @@ function exact(rows: number, cols: number, x: Float32Array, scales?: Float64Arra
 }
 
 describe("softmaxRows", () => {
-  const shapes: Array<[number, number]> = [[1, 1], [3, 2], [2, 3], [5, 4], [4, 5], [7, 10], [2, 17], [128, 1000], [1, 1001]];
+  const shapes: Array<[number, number]> = [
+    [1, 1],
+    [3, 2],
+    [2, 3],
+    [5, 4],
+    [4, 5],
+    [7, 10],
+    [2, 17],
+    [128, 1000],
+    [1, 1001],
+  ];
   it.each(shapes)("wasm and TypeScript agree with the float64 definition on [%i,%i]", (rows, cols) => {
     for (const spread of [1, 30, 200]) {
       const x = logits(rows, cols, spread);
@@ -73,10 +89,26 @@ describe("softmaxRows", () => {
 
   it("gives 0 for -Infinity and for values far below the max, NaN for NaN and +Infinity rows", () => {
     const x = new Float32Array([
-      0, -Infinity, -1000, -87.5, -87, // row 0: masked, far below, just under and above underflow
-      1, NaN, 2, 3, 4, // row 1: a NaN
-      Infinity, 0, 0, 0, 0, // row 2: +Infinity − +Infinity is NaN
-      -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, // row 3: all masked
+      0,
+      -Infinity,
+      -1000,
+      -87.5,
+      -87, // row 0: masked, far below, just under and above underflow
+      1,
+      NaN,
+      2,
+      3,
+      4, // row 1: a NaN
+      Infinity,
+      0,
+      0,
+      0,
+      0, // row 2: +Infinity − +Infinity is NaN
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity, // row 3: all masked
     ]);
     for (const kernels of [wasmKernels, jsKernels]) {
       const { out, stats } = run(kernels, 4, 5, x);
@@ -103,13 +135,57 @@ describe("softmaxRows", () => {
   });
 
   it.each([
-    ["a fractional row count", () => wasmKernels.softmaxRows(1.5, 2, new Float32Array(4), new Float32Array(4), new Float64Array(4)), "softmaxRows: rows must be a non-negative integer, got 1.5"],
-    ["short logits", () => wasmKernels.softmaxRows(2, 3, new Float32Array(5), new Float32Array(6), new Float64Array(4)), "softmaxRows: x needs 6 elements (2×3), has 5"],
-    ["short out", () => jsKernels.softmaxRows(2, 3, new Float32Array(6), new Float32Array(5), new Float64Array(4)), "softmaxRows: out needs 6 elements (2×3), has 5"],
-    ["short scales", () => wasmKernels.softmaxRows(2, 3, new Float32Array(6), new Float32Array(6), new Float64Array(4), new Float64Array(1)), "softmaxRows: scales needs 2 elements (1 per row), has 1"],
-    ["float32 scales", () => jsKernels.softmaxRows(1, 1, new Float32Array(1), new Float32Array(1), new Float64Array(2), new Float32Array(1) as unknown as Float64Array), "softmaxRows: scales must be a Float64Array, got Float32Array"],
-    ["short stats", () => wasmKernels.softmaxRows(2, 3, new Float32Array(6), new Float32Array(6), new Float64Array(3)), "softmaxRows: stats needs 4 elements (2 per row), has 3"],
-    ["mixed element types", () => wasmKernels.softmaxRows(1, 2, new Float32Array(2), new Float64Array(2), new Float64Array(2)), "softmaxRows: x and out must share one element type, got Float32Array and Float64Array"],
+    [
+      "a fractional row count",
+      () => wasmKernels.softmaxRows(1.5, 2, new Float32Array(4), new Float32Array(4), new Float64Array(4)),
+      "softmaxRows: rows must be a non-negative integer, got 1.5",
+    ],
+    [
+      "short logits",
+      () => wasmKernels.softmaxRows(2, 3, new Float32Array(5), new Float32Array(6), new Float64Array(4)),
+      "softmaxRows: x needs 6 elements (2×3), has 5",
+    ],
+    [
+      "short out",
+      () => jsKernels.softmaxRows(2, 3, new Float32Array(6), new Float32Array(5), new Float64Array(4)),
+      "softmaxRows: out needs 6 elements (2×3), has 5",
+    ],
+    [
+      "short scales",
+      () =>
+        wasmKernels.softmaxRows(
+          2,
+          3,
+          new Float32Array(6),
+          new Float32Array(6),
+          new Float64Array(4),
+          new Float64Array(1),
+        ),
+      "softmaxRows: scales needs 2 elements (1 per row), has 1",
+    ],
+    [
+      "float32 scales",
+      () =>
+        jsKernels.softmaxRows(
+          1,
+          1,
+          new Float32Array(1),
+          new Float32Array(1),
+          new Float64Array(2),
+          new Float32Array(1) as unknown as Float64Array,
+        ),
+      "softmaxRows: scales must be a Float64Array, got Float32Array",
+    ],
+    [
+      "short stats",
+      () => wasmKernels.softmaxRows(2, 3, new Float32Array(6), new Float32Array(6), new Float64Array(3)),
+      "softmaxRows: stats needs 4 elements (2 per row), has 3",
+    ],
+    [
+      "mixed element types",
+      () => wasmKernels.softmaxRows(1, 2, new Float32Array(2), new Float64Array(2), new Float64Array(2)),
+      "softmaxRows: x and out must share one element type, got Float32Array and Float64Array",
+    ],
   ])("rejects %s", (_what, call, message) => {
     expect(call).toThrow(message);
   });

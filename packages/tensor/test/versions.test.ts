@@ -46,9 +46,15 @@ describe("assign", () => {
   it("broadcasts the source (a number fills), converting float64 into float32", () => {
     const t = zeros([2, 3]);
     assign(t, tensor([[1], [2]]));
-    expect(t.toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(t.toArray()).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     assign(t, 0.5);
-    expect(t.toArray()).toEqual([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+    expect(t.toArray()).toEqual([
+      [0.5, 0.5, 0.5],
+      [0.5, 0.5, 0.5],
+    ]);
     assign(t, tensor([0.1, 0.2, 0.3], undefined, "float64"));
     expect(Array.from(t.data)).toEqual(Array.from(new Float32Array([0.1, 0.2, 0.3, 0.1, 0.2, 0.3])));
     const i = tensor([1, 2], undefined, "int32");
@@ -63,10 +69,18 @@ describe("assign", () => {
   });
 
   it("rejects what does not fit, naming assign", () => {
-    expect(() => assign(zeros([2]), zeros([3]))).toThrow(/^assign: source shape \[3\] does not broadcast to target shape \[2\]$/);
-    expect(() => assign(tensor([1], undefined, "int32"), 0.5)).toThrow(/^assign: cannot copy the number 0.5 into an int32 target \(it would truncate\)/);
-    expect(() => assign(tensor([1], undefined, "int32"), tensor([1]))).toThrow(/^assign: cannot copy a float32 tensor of shape \[1\] into an int32 target/);
-    expect(() => assign([1] as never, 1)).toThrow(/^assign: target must be a Tensor, got an array of length 1 \(make one with tensor\(...\)\)/);
+    expect(() => assign(zeros([2]), zeros([3]))).toThrow(
+      /^assign: source shape \[3\] does not broadcast to target shape \[2\]$/,
+    );
+    expect(() => assign(tensor([1], undefined, "int32"), 0.5)).toThrow(
+      /^assign: cannot copy the number 0.5 into an int32 target \(it would truncate\)/,
+    );
+    expect(() => assign(tensor([1], undefined, "int32"), tensor([1]))).toThrow(
+      /^assign: cannot copy a float32 tensor of shape \[1\] into an int32 target/,
+    );
+    expect(() => assign([1] as never, 1)).toThrow(
+      /^assign: target must be a Tensor, got an array of length 1 \(make one with tensor\(...\)\)/,
+    );
     expect(() => assign(zeros([1]), "1" as never)).toThrow(/^assign: operands must be Tensors or numbers, got "1"/);
   });
 

@@ -18,10 +18,17 @@ function randomArray(n: number, type: "float32" | "float64" = "float32"): FloatA
 
 /** C0 + op(A)·op(B) (or just op(A)·op(B)) in float64, one dot product per element. */
 function reference(
-  m: number, n: number, k: number,
-  a: FloatArray, aOffset: number, transposeA: boolean,
-  b: FloatArray, bOffset: number, transposeB: boolean,
-  c0: FloatArray | null, cOffset: number,
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  aOffset: number,
+  transposeA: boolean,
+  b: FloatArray,
+  bOffset: number,
+  transposeB: boolean,
+  c0: FloatArray | null,
+  cOffset: number,
 ): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
-import { SPARSE_MAX_DENSITY, SPARSE_MIN_COLS, setThreads, wasmEngine, wasmKernels } from "../src/kernels/wasm/index.js";
 import type { GemmKernel, WasmEngine } from "../src/kernels/wasm/index.js";
+import { SPARSE_MAX_DENSITY, SPARSE_MIN_COLS, setThreads, wasmEngine, wasmKernels } from "../src/kernels/wasm/index.js";
 import { sameBits } from "./bits.js";
 
 // The wasm kernel that skips the zeros of op(A) must give, for finite B, exactly the bits of the
@@ -51,14 +51,25 @@ interface Case {
 const [A_OFFSET, B_OFFSET, C_OFFSET] = [3, 5, 7];
 
 /** C (from a copy of c0) by the engine's sgemm with the given kernel; A, B and C at the offsets above. */
-function run(kernel: GemmKernel, { m, n, k, transposeA, accumulate }: Case, a: Float32Array, b: Float32Array, c0: Float32Array): Float32Array {
+function run(
+  kernel: GemmKernel,
+  { m, n, k, transposeA, accumulate }: Case,
+  a: Float32Array,
+  b: Float32Array,
+  c0: Float32Array,
+): Float32Array {
   const c = c0.slice();
   engine().sgemm(m, n, k, a, A_OFFSET, transposeA, b, B_OFFSET, false, c, C_OFFSET, accumulate, kernel);
   return c;
 }
 
 /** C0 (when accumulating) + op(A)·B in float64, leaving out the terms where A's entry is zero. */
-function skippingReference({ m, n, k, transposeA, accumulate }: Case, a: Float32Array, b: Float32Array, c0: Float32Array): Float64Array {
+function skippingReference(
+  { m, n, k, transposeA, accumulate }: Case,
+  a: Float32Array,
+  b: Float32Array,
+  c0: Float32Array,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -74,7 +85,11 @@ function skippingReference({ m, n, k, transposeA, accumulate }: Case, a: Float32
 }
 
 /** Operands for a case: A with the given density, finite B, and C0 with some -0 (which + +0 turns into +0). */
-function operands({ m, n, k }: Case, density: number, integers = false): { a: Float32Array; b: Float32Array; c0: Float32Array } {
+function operands(
+  { m, n, k }: Case,
+  density: number,
+  integers = false,
+): { a: Float32Array; b: Float32Array; c0: Float32Array } {
   const a = integers ? integerArray(A_OFFSET + m * k + 2, density) : sparseArray(A_OFFSET + m * k + 2, density);
   const b = integers ? integerArray(B_OFFSET + k * n + 2, 0.7) : sparseArray(B_OFFSET + k * n + 2, 0.9);
   const c0 = integers ? integerArray(C_OFFSET + m * n + 2, 0.5) : sparseArray(C_OFFSET + m * n + 2, 0.5);
@@ -111,7 +126,10 @@ describe("wasm sgemm skipping the zeros of A", () => {
     for (const c of shapes) {
       for (const density of [0.19, 0.5]) {
         const { a, b, c0 } = operands(c, density);
-        expect(sameBits(run("sparseA", c, a, b, c0), run("dense", c, a, b, c0)), JSON.stringify({ ...c, density })).toBe(true);
+        expect(
+          sameBits(run("sparseA", c, a, b, c0), run("dense", c, a, b, c0)),
+          JSON.stringify({ ...c, density }),
+        ).toBe(true);
       }
     }
   });
@@ -121,7 +139,8 @@ describe("wasm sgemm skipping the zeros of A", () => {
     const { a, b, c0 } = operands(c, 0.3);
     const got = run("sparseA", c, a, b, c0);
     const ref = skippingReference(c, a, b, c0);
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[C_OFFSET + i]! - ref[i]!)).toBeLessThanOrEqual(2e-6 * (c.k + 1));
+    for (let i = 0; i < ref.length; i++)
+      expect(Math.abs(got[C_OFFSET + i]! - ref[i]!)).toBeLessThanOrEqual(2e-6 * (c.k + 1));
     for (let i = 0; i < C_OFFSET; i++) expect(Object.is(got[i], c0[i])).toBe(true);
     for (let i = C_OFFSET + c.m * c.n; i < c0.length; i++) expect(Object.is(got[i], c0[i])).toBe(true);
   });
@@ -129,7 +148,9 @@ describe("wasm sgemm skipping the zeros of A", () => {
   it("with Infinity or NaN in B: a zero of A contributes nothing, instead of dense's NaN", () => {
     // op(A) row 0 is zero at depth 1 and non-zero elsewhere; B's row 1 holds Infinity, -Infinity
     // and NaN, its other rows are finite. Row 1 of op(A) is non-zero at depth 1.
-    const m = 2, n = 3, k = 4;
+    const m = 2,
+      n = 3,
+      k = 4;
     for (const transposeA of [false, true]) {
       const rowsOfA = [
         [0.5, 0, 0.25, 1],
@@ -176,7 +197,9 @@ describe("wasm sgemm skipping the zeros of A", () => {
 
   it("refuses to be forced on a transposed B", () => {
     const x = new Float32Array(4);
-    expect(() => engine().sgemm(2, 2, 1, x, 0, false, x, 0, true, x, 0, false, "sparseA")).toThrow(/needs B not transposed/);
+    expect(() => engine().sgemm(2, 2, 1, x, 0, false, x, 0, true, x, 0, false, "sparseA")).toThrow(
+      /needs B not transposed/,
+    );
   });
 
   it("nonZeros counts what is not ±0, NaN included, at every length", () => {

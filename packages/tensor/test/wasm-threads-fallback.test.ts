@@ -44,12 +44,19 @@ async function freshLoader(): Promise<typeof import("../src/kernels/wasm/index.j
  * Several large products through `loader`: the TypeScript kernels' values, on one thread, over
  * linear memory of the given kind.
  */
-function checkLargeProducts(loader: typeof import("../src/kernels/wasm/index.js"), memory: "SharedArrayBuffer" | "ArrayBuffer"): void {
+function checkLargeProducts(
+  loader: typeof import("../src/kernels/wasm/index.js"),
+  memory: "SharedArrayBuffer" | "ArrayBuffer",
+): void {
   const engine = loader.wasmEngine();
   if (engine instanceof Error) throw engine;
   expect(loader.loadWasmKernels()).toBe(loader.wasmKernels);
   expect(engine.view(4).buffer.constructor.name).toBe(memory);
-  for (const [m, n, k, transposeA] of [[64, 128, 784, false], [784, 128, 64, true], [200, 150, 300, false]] as const) {
+  for (const [m, n, k, transposeA] of [
+    [64, 128, 784, false],
+    [784, 128, 64, true],
+    [200, 150, 300, false],
+  ] as const) {
     const a = randomArray(m * k);
     const b = randomArray(k * n);
     const c = randomArray(m * n);

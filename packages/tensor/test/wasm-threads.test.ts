@@ -4,9 +4,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
-import { WasmEngine, setThreads, wasmEngine, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
-import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves } from "../src/kernels/wasm/threads.js";
+import { setThreads, WasmEngine, wasmEngine, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
 import type { Gemm } from "../src/kernels/wasm/threads.js";
+import { CONTROL_BYTES, GemmWorker, halves, SPLIT_FLOPS } from "../src/kernels/wasm/threads.js";
 import { sameBits } from "./bits.js";
 
 // Two threads must give exactly the bits one thread gives (training runs are reproducible bit for
@@ -24,7 +24,11 @@ function randomArray(n: number): Float32Array {
 // The ES2022 lib has no WebAssembly types: the little these tests use.
 interface TestWebAssembly {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => {
+  Memory: new (descriptor: {
+    initial: number;
+    maximum: number;
+    shared: boolean;
+  }) => {
     readonly buffer: ArrayBufferLike;
     grow(pages: number): number;
   };
@@ -59,7 +63,13 @@ interface Case {
 }
 
 /** C from wasmKernels.gemm with `threads` threads, starting from `c0` (offsets 3, 5 and 7). */
-function gemmWith(threads: 1 | 2, { m, n, k, transposeA, transposeB, accumulate }: Case, a: Float32Array, b: Float32Array, c0: Float32Array): Float32Array {
+function gemmWith(
+  threads: 1 | 2,
+  { m, n, k, transposeA, transposeB, accumulate }: Case,
+  a: Float32Array,
+  b: Float32Array,
+  c0: Float32Array,
+): Float32Array {
   setThreads(threads);
   const c = c0.slice();
   wasmKernels.gemm(m, n, k, a, 3, transposeA, b, 5, transposeB, c, 7, accumulate);
@@ -141,10 +151,18 @@ describe("wasm sgemm on two threads", () => {
       heap.set(randomArray(k * n), b / 4);
       const c0 = randomArray(m * n);
       const whole: Gemm = {
-        m, n, k,
-        a, lda: transA ? m : k, transA: transA ? 1 : 0,
-        b, ldb: transB ? k : n, transB: transB ? 1 : 0,
-        c, ldc: n, accumulate,
+        m,
+        n,
+        k,
+        a,
+        lda: transA ? m : k,
+        transA: transA ? 1 : 0,
+        b,
+        ldb: transB ? k : n,
+        transB: transB ? 1 : 0,
+        c,
+        ldc: n,
+        accumulate,
       };
       const run = (g: Gemm): void =>
         e.exports.sgemm(g.m, g.n, g.k, g.a, g.lda, g.transA, g.b, g.ldb, g.transB, g.c, g.ldc, g.accumulate, scratch);
@@ -153,12 +171,17 @@ describe("wasm sgemm on two threads", () => {
       const once = heap.slice(c / 4, c / 4 + m * n);
       const parts = halves(whole, e.exports.tileRows(), e.exports.tileCols());
       if (parts === null) {
-        expect(m < 2 * e.exports.tileRows() && n < 2 * e.exports.tileCols(), `${m}×${n} is too small to cut`).toBe(true);
+        expect(m < 2 * e.exports.tileRows() && n < 2 * e.exports.tileCols(), `${m}×${n} is too small to cut`).toBe(
+          true,
+        );
         continue;
       }
       heap.set(c0, c / 4);
       parts.forEach(run);
-      expect(sameBits(heap.slice(c / 4, c / 4 + m * n), once), JSON.stringify({ m, n, k, transA, transB, accumulate })).toBe(true);
+      expect(
+        sameBits(heap.slice(c / 4, c / 4 + m * n), once),
+        JSON.stringify({ m, n, k, transA, transB, accumulate }),
+      ).toBe(true);
     }
   });
 

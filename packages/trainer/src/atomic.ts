@@ -34,7 +34,8 @@ export function writeAtomically(path: string, chunks: readonly Uint8Array[], cal
   checkPath(path, caller);
   const previous = lookAt(path);
   if (typeof previous === "string") throw new WriteError(caller, path, previous, "nothing was written");
-  const kept = previous === undefined || previous.isDirectory() ? "nothing was written" : `the previous ${path} is untouched`;
+  const kept =
+    previous === undefined || previous.isDirectory() ? "nothing was written" : `the previous ${path} is untouched`;
   const fail = (why: string, cause?: unknown): Error => new WriteError(caller, path, why, kept, cause);
 
   const problem = prepareFileWrite(path);

@@ -1,4 +1,4 @@
-import { type Tensor, checkOptions } from "@nabla/tensor";
+import { checkOptions, type Tensor } from "@nabla/tensor";
 import type { BatchLog, EpochLog, History } from "./history.js";
 import type { Trainer } from "./trainer.js";
 
@@ -75,12 +75,15 @@ export class EarlyStopping implements Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     checkOptions("EarlyStopping", options, ["monitor", "patience", "minDelta", "mode", "restoreBestWeights"]);
     const { monitor = "valLoss", patience = 0, minDelta = 0, mode = "auto", restoreBestWeights = false } = options;
-    if (typeof monitor !== "string" || monitor === "") throw new Error(`EarlyStopping: monitor must be a log name such as 'valLoss', got ${String(monitor)}`);
-    if (!Number.isInteger(patience) || patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
+    if (typeof monitor !== "string" || monitor === "")
+      throw new Error(`EarlyStopping: monitor must be a log name such as 'valLoss', got ${String(monitor)}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
     if (typeof minDelta !== "number" || !(minDelta >= 0) || !Number.isFinite(minDelta)) {
       throw new Error(`EarlyStopping: minDelta must be a finite number >= 0, got ${minDelta}`);
     }
-    if (mode !== "min" && mode !== "max" && mode !== "auto") throw new Error(`EarlyStopping: mode must be 'min', 'max' or 'auto', got '${String(mode)}'`);
+    if (mode !== "min" && mode !== "max" && mode !== "auto")
+      throw new Error(`EarlyStopping: mode must be 'min', 'max' or 'auto', got '${String(mode)}'`);
     this.monitor = monitor;
     this.patience = patience;
     this.minDelta = minDelta;
@@ -128,7 +131,9 @@ export class EarlyStopping implements Callback {
     s.wait++;
     if (s.wait >= this.patience) {
       s.stoppedEpoch = epoch;
-      trainer.stop(`EarlyStopping: ${this.monitor} has not improved for ${s.wait} epoch${s.wait === 1 ? "" : "s"} (best ${formatValue(s.best)} at epoch ${s.bestEpoch})`);
+      trainer.stop(
+        `EarlyStopping: ${this.monitor} has not improved for ${s.wait} epoch${s.wait === 1 ? "" : "s"} (best ${formatValue(s.best)} at epoch ${s.bestEpoch})`,
+      );
     }
   }
 
@@ -155,7 +160,13 @@ export class EarlyStopping implements Callback {
   }
 
   private initialState(): EarlyStoppingState {
-    return { best: this.mode === "min" ? Infinity : -Infinity, bestEpoch: 0, wait: 0, stoppedEpoch: 0, bestWeights: null };
+    return {
+      best: this.mode === "min" ? Infinity : -Infinity,
+      bestEpoch: 0,
+      wait: 0,
+      stoppedEpoch: 0,
+      bestWeights: null,
+    };
   }
 }
 

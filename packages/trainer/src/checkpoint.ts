@@ -1,9 +1,9 @@
 import { describe } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
-import { type Tensor, checkOptions } from "@nabla/tensor";
+import { checkOptions, type Tensor } from "@nabla/tensor";
 import { writeAtomically } from "./atomic.js";
 import { checkPath, unreadableFile } from "./files.js";
-import { type EpochLog, withUnmeasuredTimings, withoutTimings } from "./history.js";
+import { type EpochLog, withoutTimings, withUnmeasuredTimings } from "./history.js";
 import { encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
 import { fromTorchLayout, toTorchLayout } from "./torch-layout.js";
@@ -84,18 +84,22 @@ export function loadModel(model: Module, path: string, options: LoadModelOptions
 }
 
 function checkLayout(op: string, layout: unknown): asserts layout is Layout {
-  if (layout !== "nabla" && layout !== "torch") throw new Error(`${op}: layout must be "nabla" or "torch", got ${JSON.stringify(layout)}`);
+  if (layout !== "nabla" && layout !== "torch")
+    throw new Error(`${op}: layout must be "nabla" or "torch", got ${JSON.stringify(layout)}`);
 }
 
 /** When a file's keys do not fit, its metadata may tell that it is in the other layout. */
 function layoutHint(layout: Layout, format: string | undefined): string {
-  if (layout === "nabla" && format === "pt") return ' (the file is in PyTorch\'s layout: load it with { layout: "torch" })';
-  if (layout === "torch" && (format === "nabla-model" || format === FORMAT)) return " (the file is in Nabla's layout: load it without layout: \"torch\")";
+  if (layout === "nabla" && format === "pt")
+    return ' (the file is in PyTorch\'s layout: load it with { layout: "torch" })';
+  if (layout === "torch" && (format === "nabla-model" || format === FORMAT))
+    return ' (the file is in Nabla\'s layout: load it without layout: "torch")';
   return "";
 }
 
 function checkModel(model: unknown, caller: string): void {
-  if (!(model instanceof Module)) throw new Error(`${caller}: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
+  if (!(model instanceof Module))
+    throw new Error(`${caller}: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
 }
 
 /** Model state-dict names contain no '/'; a training checkpoint keeps everything else under "<part>/". */
@@ -129,7 +133,15 @@ export interface TrainingState {
 }
 
 const STATE_KEYS = [
-  "lr", "optimizer", "scheduler", "history", "trainLoader", "validationLoader", "generator", "trainerGenerator", "callbacks",
+  "lr",
+  "optimizer",
+  "scheduler",
+  "history",
+  "trainLoader",
+  "validationLoader",
+  "generator",
+  "trainerGenerator",
+  "callbacks",
 ] as const;
 
 /**
@@ -159,11 +171,14 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
         `a weights-only file loads with loadModel`,
     );
   }
-  if (metadata.version !== VERSION) throw new Error(`${path}: checkpoint version ${metadata.version} is not supported (expected ${VERSION})`);
+  if (metadata.version !== VERSION)
+    throw new Error(`${path}: checkpoint version ${metadata.version} is not supported (expected ${VERSION})`);
   const epoch = Number(metadata.epoch);
   const step = Number(metadata.step);
   if (!Number.isInteger(epoch) || epoch < 0 || !Number.isInteger(step) || step < 0) {
-    throw new Error(`${path}: checkpoint epoch/step metadata is invalid (epoch ${metadata.epoch}, step ${metadata.step})`);
+    throw new Error(
+      `${path}: checkpoint epoch/step metadata is invalid (epoch ${metadata.epoch}, step ${metadata.step})`,
+    );
   }
   const parts: Record<string, unknown> = {};
   for (const key of STATE_KEYS) {
@@ -175,5 +190,8 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
     throw new Error(`${path}: checkpoint history, callbacks or lr metadata is malformed`);
   }
   const history = (parts.history as Record<string, number>[]).map(withUnmeasuredTimings);
-  return { weights: weightsOnly(tensors), state: { ...(parts as Omit<TrainingState, "epoch" | "step">), history, epoch, step } };
+  return {
+    weights: weightsOnly(tensors),
+    state: { ...(parts as Omit<TrainingState, "epoch" | "step">), history, epoch, step },
+  };
 }

@@ -1,4 +1,4 @@
-import { type Stats, mkdirSync, statSync } from "node:fs";
+import { mkdirSync, type Stats, statSync } from "node:fs";
 import { dirname, sep } from "node:path";
 import { describe } from "@nabla/autograd";
 
@@ -17,13 +17,17 @@ export function systemReason(e: unknown): string {
 /** systemReason for a failed mkdir or file creation in a folder that exists. */
 export function creationReason(e: unknown, kind: "files" | "folders"): string {
   // ENOENT although the parent folder exists: a file system that takes no new entries (/proc).
-  return (e as { code?: unknown }).code === "ENOENT" ? `the file system takes no new ${kind} there (ENOENT)` : systemReason(e);
+  return (e as { code?: unknown }).code === "ENOENT"
+    ? `the file system takes no new ${kind} there (ENOENT)`
+    : systemReason(e);
 }
 
 /** Throws `${caller}: path must be a non-empty string, got ...` unless it is one. */
 export function checkPath(path: unknown, caller: string): asserts path is string {
   if (typeof path !== "string" || path === "") {
-    throw new Error(`${caller}: path must be a non-empty string, got ${typeof path === "string" ? '""' : describe(path)}`);
+    throw new Error(
+      `${caller}: path must be a non-empty string, got ${typeof path === "string" ? '""' : describe(path)}`,
+    );
   }
 }
 

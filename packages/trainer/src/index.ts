@@ -1,4 +1,17 @@
-export { Trainer } from "./trainer.js";
+export { writeFileAtomic } from "./atomic.js";
+export type { Callback, EarlyStoppingOptions } from "./callbacks.js";
+export { EarlyStopping, LambdaCallback } from "./callbacks.js";
+export type { Layout, LoadModelOptions, SaveModelOptions } from "./checkpoint.js";
+export { loadModel, saveModel } from "./checkpoint.js";
+export { ensureDirectory } from "./files.js";
+export type { BatchLog, EpochLog } from "./history.js";
+export { History, validationKey } from "./history.js";
+export type { Metric, MetricSpec } from "./metrics.js";
+export { Accuracy, countCorrect } from "./metrics.js";
+export type { ProgressMode, ProgressStream, RunningStats } from "./progress.js";
+export { formatMetric, ProgressReporter, resolveProgressMode } from "./progress.js";
+export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js";
+export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
 export type {
   BatchLoader,
   CheckpointOptions,
@@ -8,17 +21,4 @@ export type {
   SchedulerLike,
   TrainerOptions,
 } from "./trainer.js";
-export { History, validationKey } from "./history.js";
-export type { BatchLog, EpochLog } from "./history.js";
-export { EarlyStopping, LambdaCallback } from "./callbacks.js";
-export type { Callback, EarlyStoppingOptions } from "./callbacks.js";
-export { Accuracy, countCorrect } from "./metrics.js";
-export type { Metric, MetricSpec } from "./metrics.js";
-export { ProgressReporter, formatMetric, resolveProgressMode } from "./progress.js";
-export type { ProgressMode, ProgressStream, RunningStats } from "./progress.js";
-export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
-export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js";
-export { loadModel, saveModel } from "./checkpoint.js";
-export type { Layout, LoadModelOptions, SaveModelOptions } from "./checkpoint.js";
-export { writeFileAtomic } from "./atomic.js";
-export { ensureDirectory } from "./files.js";
+export { Trainer } from "./trainer.js";

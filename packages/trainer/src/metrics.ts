@@ -1,4 +1,4 @@
-import { type Tensor, formatShape } from "@nabla/tensor";
+import { formatShape, type Tensor } from "@nabla/tensor";
 
 /**
  * A quantity accumulated over the batches of an epoch (or of one `evaluate` call), Keras-style:
@@ -82,10 +82,16 @@ function argmaxRow(data: ArrayLike<number>, offset: number, n: number): number {
 export function createMetric(spec: MetricSpec): Metric {
   if (spec === "accuracy") return new Accuracy();
   if (
-    typeof spec === "object" && spec !== null && typeof spec.name === "string" &&
-    typeof spec.reset === "function" && typeof spec.update === "function" && typeof spec.result === "function"
+    typeof spec === "object" &&
+    spec !== null &&
+    typeof spec.name === "string" &&
+    typeof spec.reset === "function" &&
+    typeof spec.update === "function" &&
+    typeof spec.result === "function"
   ) {
     return spec;
   }
-  throw new Error(`Trainer: unknown metric ${JSON.stringify(spec)}: expected 'accuracy' or an object with name, reset, update and result`);
+  throw new Error(
+    `Trainer: unknown metric ${JSON.stringify(spec)}: expected 'accuracy' or an object with name, reset, update and result`,
+  );
 }

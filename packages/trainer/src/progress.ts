@@ -81,16 +81,22 @@ export class ProgressReporter {
     // Fit the line to the terminal (one column spare): the bar shrinks first, then the text is cut.
     const width = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns - 1 : Infinity;
     const room = width - prefix.length - text.length - 4;
-    const line = room >= MIN_BAR_WIDTH
-      ? `${prefix}  ${this.bar(stats.batch, Math.min(BAR_WIDTH, room))}  ${text}`
-      : `${prefix}  ${text}`.slice(0, width);
+    const line =
+      room >= MIN_BAR_WIDTH
+        ? `${prefix}  ${this.bar(stats.batch, Math.min(BAR_WIDTH, room))}  ${text}`
+        : `${prefix}  ${text}`.slice(0, width);
     this.stream.write(`\r${line}\x1b[K`);
     this.drawn = true;
   }
 
   epochEnd(log: EpochLog, batches: number, metricNames: readonly string[], validationNames: readonly string[]): void {
     if (this.mode === "none") return;
-    const parts = [this.prefix(), this.counter(batches), `${log.seconds.toFixed(1)}s`, `${formatCount(log.samplesPerSecond)} samples/s`];
+    const parts = [
+      this.prefix(),
+      this.counter(batches),
+      `${log.seconds.toFixed(1)}s`,
+      `${formatCount(log.samplesPerSecond)} samples/s`,
+    ];
     parts.push(`loss ${log.loss.toFixed(4)}`);
     for (const name of metricNames) parts.push(formatMetric(name, log[name]!));
     for (const name of validationNames) {
@@ -150,5 +156,7 @@ function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, "0")}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type DType, Tensor, type TypedArray, checkOptions, formatShape, shapeSize } from "@nabla/tensor";
+import { checkOptions, type DType, formatShape, shapeSize, Tensor, type TypedArray } from "@nabla/tensor";
 import { writeAtomically } from "./atomic.js";
 
 /**
@@ -62,16 +62,23 @@ interface HeaderEntry {
  * little-endian hosts). Each tensor is stored as the dtype it holds (F32, F64, I32), or I64 for
  * int32 with `int64`.
  */
-export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array[] {
+export function encodeSafetensors(
+  tensors: TensorRecord,
+  metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
+): Uint8Array[] {
   checkOptions("saveSafetensors", options, ["int64"]);
   const { int64 = false } = options;
-  if (typeof int64 !== "boolean") throw new Error(`saveSafetensors: int64 must be true or false, got ${JSON.stringify(int64)}`);
+  if (typeof int64 !== "boolean")
+    throw new Error(`saveSafetensors: int64 must be true or false, got ${JSON.stringify(int64)}`);
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   // Entries, not an object literal: a tensor or key named "__proto__" must stay an ordinary name.
   const header: [string, HeaderEntry | Record<string, string>][] = [];
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") {
-      throw new Error(`saveSafetensors: metadata '${k}' is ${typeof v}, expected a string (JSON.stringify structured values)`);
+      throw new Error(
+        `saveSafetensors: metadata '${k}' is ${typeof v}, expected a string (JSON.stringify structured values)`,
+      );
     }
   }
   if (Object.keys(metadata).length > 0) header.push([METADATA, metadata]);
@@ -82,7 +89,14 @@ export function encodeSafetensors(tensors: TensorRecord, metadata: Record<string
     if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: '${name}' is not a Tensor`);
     const wide = int64 && t.dtype === "int32";
     const bytes = wide ? littleEndianBytes(BigInt64Array.from(t.data, BigInt)) : littleEndianBytes(t.data);
-    header.push([name, { dtype: wide ? "I64" : DTYPE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] }]);
+    header.push([
+      name,
+      {
+        dtype: wide ? "I64" : DTYPE_CODES[t.dtype],
+        shape: [...t.shape],
+        data_offsets: [offset, offset + bytes.byteLength],
+      },
+    ]);
     offset += bytes.byteLength;
     chunks.push(bytes);
   }
@@ -108,7 +122,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.byteLength - 8)) {
-    corrupt(source, `header length ${headerLength} goes beyond the end of the file (${bytes.byteLength} bytes): truncated or not a safetensors file`);
+    corrupt(
+      source,
+      `header length ${headerLength} goes beyond the end of the file (${bytes.byteLength} bytes): truncated or not a safetensors file`,
+    );
   }
   const dataStart = 8 + Number(headerLength);
   const dataLength = bytes.byteLength - dataStart;
@@ -133,27 +150,40 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   const planned: { name: string; reader: Reader; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA) {
-      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `'${METADATA}' is not an object`);
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+        corrupt(source, `'${METADATA}' is not an object`);
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== "string") corrupt(source, `metadata '${k}' is ${typeof v}, expected a string`);
         metadata.push([k, v]);
       }
       continue;
     }
-    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) corrupt(source, `tensor '${name}' has no {dtype, shape, data_offsets} entry`);
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      corrupt(source, `tensor '${name}' has no {dtype, shape, data_offsets} entry`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     const reader = typeof dtype === "string" && Object.hasOwn(READERS, dtype) ? READERS[dtype] : undefined;
     if (reader === undefined) {
-      corrupt(source, `tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(READERS).join(", ")}`);
+      corrupt(
+        source,
+        `tensor '${name}' has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(READERS).join(", ")}`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      corrupt(source, `tensor '${name}' has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`);
+      corrupt(
+        source,
+        `tensor '${name}' has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`,
+      );
     }
     if (
-      !Array.isArray(offsets) || offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
     ) {
-      corrupt(source, `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}, expected [begin, end] with 0 <= begin <= end`);
+      corrupt(
+        source,
+        `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}, expected [begin, end] with 0 <= begin <= end`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const s = shape as number[];
@@ -165,7 +195,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
       );
     }
     if (end > dataLength) {
-      corrupt(source, `tensor '${name}' has data_offsets [${begin},${end}] outside the data section (${dataLength} bytes): truncated file?`);
+      corrupt(
+        source,
+        `tensor '${name}' has data_offsets [${begin},${end}] outside the data section (${dataLength} bytes): truncated file?`,
+      );
     }
     planned.push({ name, reader, shape: s, begin, end });
   }
@@ -175,7 +208,12 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
   let cursor = 0;
   for (const p of sorted) {
     if (p.begin !== cursor) {
-      corrupt(source, p.begin < cursor ? `tensor '${p.name}' overlaps another tensor's data` : `the data section has a gap before tensor '${p.name}'`);
+      corrupt(
+        source,
+        p.begin < cursor
+          ? `tensor '${p.name}' overlaps another tensor's data`
+          : `the data section has a gap before tensor '${p.name}'`,
+      );
     }
     cursor = p.end;
   }
@@ -200,7 +238,12 @@ function corrupt(source: string, what: string): never {
 }
 
 /** Writes tensors (and string metadata) to `path` in the safetensors format, atomically. */
-export function saveSafetensors(path: string, tensors: TensorRecord, metadata: Record<string, string> = {}, options: EncodeOptions = {}): void {
+export function saveSafetensors(
+  path: string,
+  tensors: TensorRecord,
+  metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
+): void {
   writeAtomically(path, encodeSafetensors(tensors, metadata, options), "saveSafetensors");
 }
 
@@ -264,7 +307,9 @@ function narrowInt64(values: BigInt64Array): Int32Array {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < INT32_MIN || v > INT32_MAX) {
-      throw new Error(`holds the I64 value ${v} at index ${i}, which does not fit in int32 (Nabla's integer dtype, ${INT32_MIN} to ${INT32_MAX})`);
+      throw new Error(
+        `holds the I64 value ${v} at index ${i}, which does not fit in int32 (Nabla's integer dtype, ${INT32_MIN} to ${INT32_MAX})`,
+      );
     }
     out[i] = Number(v);
   }

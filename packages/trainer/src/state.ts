@@ -27,7 +27,9 @@ function encode(value: unknown, path: string, tensors: Map<string, Tensor>, pref
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
   if (typeof value === "number") {
     // JSON has no NaN or Infinity (they would become null) and writes -0 as 0: spell those out.
-    return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: Object.is(value, -0) ? "-0" : String(value) };
+    return Number.isFinite(value) && !Object.is(value, -0)
+      ? value
+      : { $number: Object.is(value, -0) ? "-0" : String(value) };
   }
   if (value === undefined) return { $undefined: true };
   const child = (k: string | number): string => (path === prefix ? `${prefix}${k}` : `${path}.${k}`);
@@ -41,17 +43,25 @@ function encode(value: unknown, path: string, tensors: Map<string, Tensor>, pref
   }
   if (Array.isArray(value)) return value.map((v, i) => encode(v, child(i), tensors, prefix));
   if (value instanceof Map) {
-    return { $map: [...value].map(([k, v], i) => [encode(k, child(`key${i}`), tensors, prefix), encode(v, child(i), tensors, prefix)]) };
+    return {
+      $map: [...value].map(([k, v], i) => [
+        encode(k, child(`key${i}`), tensors, prefix),
+        encode(v, child(i), tensors, prefix),
+      ]),
+    };
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: { [k: string]: Json } = {};
     for (const [k, v] of Object.entries(value)) {
-      if (k.startsWith("$")) throw new Error(`checkpoint: state key '${k}' at ${path} starts with '$', which is reserved`);
+      if (k.startsWith("$"))
+        throw new Error(`checkpoint: state key '${k}' at ${path} starts with '$', which is reserved`);
       out[k] = encode(v, child(k), tensors, prefix);
     }
     return out;
   }
-  throw new Error(`checkpoint: cannot save ${Object.prototype.toString.call(value)} at ${path}: expected numbers, strings, arrays, plain objects, Maps or Tensors`);
+  throw new Error(
+    `checkpoint: cannot save ${Object.prototype.toString.call(value)} at ${path}: expected numbers, strings, arrays, plain objects, Maps or Tensors`,
+  );
 }
 
 function decode(value: unknown, tensors: ReadonlyMap<string, Tensor>, what: string): unknown {

@@ -1,5 +1,18 @@
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Embedding, GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell } from "@nabla/layers";
-import { type Tensor, formatShape, transpose } from "@nabla/tensor";
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dense,
+  Embedding,
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  type Module,
+  RNN,
+  RNNCell,
+} from "@nabla/layers";
+import { formatShape, type Tensor, transpose } from "@nabla/tensor";
 
 /**
  * PyTorch's names and layouts for a model's state dict, so that `nn.Module.load_state_dict` takes
@@ -50,10 +63,20 @@ function torchEntries(model: Module): Map<string, TorchEntry> {
     const name = (k: string): string => (prefix === "" ? k : `${prefix}.${k}`);
     for (const [k, p] of params) {
       const transposed = isDense && k === "weight";
-      out.set(name(k), { nablaName: name(k), value: p.value, shape: transposed ? [...p.shape].reverse() : [...p.shape], transposed });
+      out.set(name(k), {
+        nablaName: name(k),
+        value: p.value,
+        shape: transposed ? [...p.shape].reverse() : [...p.shape],
+        transposed,
+      });
     }
     for (const [k, b] of buffers) {
-      out.set(name(TORCH_BUFFER_NAMES[k] ?? k), { nablaName: name(k), value: b, shape: [...b.shape], transposed: false });
+      out.set(name(TORCH_BUFFER_NAMES[k] ?? k), {
+        nablaName: name(k),
+        value: b,
+        shape: [...b.shape],
+        transposed: false,
+      });
     }
   }
   return out;
@@ -81,7 +104,9 @@ export function fromTorchLayout(model: Module, tensors: ReadonlyMap<string, Tens
     if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
       mismatches.push(`'${k}' has shape ${formatShape(t.shape)}, expected ${formatShape(e.shape)}`);
     } else if ((t.dtype === "int32") !== (e.value.dtype === "int32")) {
-      mismatches.push(`'${k}' holds ${t.dtype === "int32" ? "integers" : "floating-point numbers"}, expected ${e.value.dtype === "int32" ? "integers" : "floating-point numbers"}`);
+      mismatches.push(
+        `'${k}' holds ${t.dtype === "int32" ? "integers" : "floating-point numbers"}, expected ${e.value.dtype === "int32" ? "integers" : "floating-point numbers"}`,
+      );
     }
   }
   const problems: string[] = [];

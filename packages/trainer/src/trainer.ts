@@ -1,13 +1,13 @@
-import { Variable, noGrad } from "@nabla/autograd";
+import { noGrad, Variable } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { type Generator, Tensor, allocate, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
+import { allocate, checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { WriteError } from "./atomic.js";
 import type { Callback } from "./callbacks.js";
-import { type TrainingState, readCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { readCheckpoint, saveCheckpoint, type TrainingState } from "./checkpoint.js";
 import { prepareFileWrite, unreadableFile } from "./files.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
-import { type Metric, type MetricSpec, createMetric } from "./metrics.js";
+import { createMetric, type Metric, type MetricSpec } from "./metrics.js";
 import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
 import { decodeState, encodeState } from "./state.js";
 
@@ -105,19 +105,24 @@ export class Trainer {
   private inEpoch = false;
 
   constructor(options: TrainerOptions) {
-    if (typeof options !== "object" || options === null) throw new Error("Trainer: expected options { model, loss, optimizer }");
+    if (typeof options !== "object" || options === null)
+      throw new Error("Trainer: expected options { model, loss, optimizer }");
     checkOptions("Trainer", options, TRAINER_OPTIONS);
     const { model, loss, optimizer, metrics = ["accuracy"], scheduler, nanGuard = true, generator } = options;
-    if (!(model instanceof Module)) throw new Error(`Trainer: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
-    if (typeof loss !== "function") throw new Error(`Trainer: loss must be a function (prediction, target) => Variable, got ${describe(loss)}`);
+    if (!(model instanceof Module))
+      throw new Error(`Trainer: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
+    if (typeof loss !== "function")
+      throw new Error(`Trainer: loss must be a function (prediction, target) => Variable, got ${describe(loss)}`);
     if (!hasMethods(optimizer, ["step", "zeroGrad", "stateDict", "loadStateDict"])) {
       throw new Error(`Trainer: optimizer must be an Optimizer (SGD, Adam, ...), got ${describe(optimizer)}`);
     }
     if (scheduler !== undefined && !hasMethods(scheduler, ["step", "stateDict", "loadStateDict"])) {
       throw new Error(`Trainer: scheduler must be a learning-rate schedule (StepLR, ...), got ${describe(scheduler)}`);
     }
-    if (!Array.isArray(metrics)) throw new Error(`Trainer: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
-    if (typeof nanGuard !== "boolean") throw new Error(`Trainer: nanGuard must be a boolean, got ${describe(nanGuard)}`);
+    if (!Array.isArray(metrics))
+      throw new Error(`Trainer: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
+    if (typeof nanGuard !== "boolean")
+      throw new Error(`Trainer: nanGuard must be a boolean, got ${describe(nanGuard)}`);
     if (generator !== undefined && !hasMethods(generator, ["getState", "setState"])) {
       throw new Error(`Trainer: generator must be a Generator from @nabla/tensor, got ${describe(generator)}`);
     }
@@ -128,7 +133,8 @@ export class Trainer {
     this.metrics = metrics.map(createMetric);
     const names = this.metrics.map((m) => m.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i || n === "loss");
-    if (duplicate !== undefined) throw new Error(`Trainer: metric name '${duplicate}' is used twice (or clashes with 'loss')`);
+    if (duplicate !== undefined)
+      throw new Error(`Trainer: metric name '${duplicate}' is used twice (or clashes with 'loss')`);
     this.nanGuard = nanGuard;
     this.generator = generator;
   }
@@ -171,7 +177,15 @@ export class Trainer {
   }
 
   private async run(train: BatchLoader, options: FitOptions): Promise<History> {
-    const { epochs, validation, callbacks = [], checkpoint, resumeFrom, progress = "auto", output = process.stdout } = options;
+    const {
+      epochs,
+      validation,
+      callbacks = [],
+      checkpoint,
+      resumeFrom,
+      progress = "auto",
+      output = process.stdout,
+    } = options;
     const every = checkpoint?.every ?? 1;
     const reporter = new ProgressReporter(progress, output);
     const named = this.model.namedParameters();
@@ -181,7 +195,8 @@ export class Trainer {
     if (checkpoint !== undefined) {
       // Before training, rather than after the first epoch's work.
       const problem = prepareFileWrite(checkpoint.path);
-      if (problem !== undefined) throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
+      if (problem !== undefined)
+        throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
     }
 
     let history = new History();
@@ -211,7 +226,14 @@ export class Trainer {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, this);
         const started = performance.now();
         const lr = this.optimizer.lr;
-        const { batches, samples, loss, trainSeconds, metrics } = await this.trainEpoch(train, epoch, epochs, callbacks, reporter, named);
+        const { batches, samples, loss, trainSeconds, metrics } = await this.trainEpoch(
+          train,
+          epoch,
+          epochs,
+          callbacks,
+          reporter,
+          named,
+        );
         const log = { epoch, loss } as EpochLog;
         for (const [name, value] of metrics) log[name] = value;
         if (validation !== undefined) {
@@ -222,7 +244,12 @@ export class Trainer {
         log.seconds = (performance.now() - started) / 1000;
         log.samplesPerSecond = samples / trainSeconds;
         history.epochs.push(log);
-        reporter.epochEnd(log, batches, this.metrics.map((m) => m.name), validation === undefined ? [] : ["loss", ...this.metrics.map((m) => m.name)].map(validationKey));
+        reporter.epochEnd(
+          log,
+          batches,
+          this.metrics.map((m) => m.name),
+          validation === undefined ? [] : ["loss", ...this.metrics.map((m) => m.name)].map(validationKey),
+        );
         for (const cb of callbacks) await cb.onEpochEnd?.(epoch, log, this);
         if (this.stopReason !== null) reporter.message(this.stopReason);
         if (checkpoint !== undefined && (epoch % every === 0 || epoch === epochs || this.stopReason !== null)) {
@@ -240,7 +267,10 @@ export class Trainer {
 
   /** Mean loss and metrics over `loader`, without gradients and in eval mode (the previous mode is restored). */
   evaluate(loader: BatchLoader): Evaluation {
-    if (!isIterable(loader)) throw new Error(`Trainer.evaluate: expected a DataLoader or an iterable of [input, target] batches, got ${describe(loader)}`);
+    if (!isIterable(loader))
+      throw new Error(
+        `Trainer.evaluate: expected a DataLoader or an iterable of [input, target] batches, got ${describe(loader)}`,
+      );
     if (this.inEpoch) {
       throw new Error(
         "Trainer.evaluate: called in the middle of a fit's epoch (from onBatchEnd, or code that ran between its batches), " +
@@ -277,8 +307,10 @@ export class Trainer {
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     const { batchSize = 256 } = options;
     if (!(x instanceof Tensor)) throw new Error(`Trainer.predict: x must be a Tensor, got ${describe(x)}`);
-    if (x.rank === 0 || x.shape[0] === 0) throw new Error(`Trainer.predict: x has shape ${formatShape(x.shape)}, expected [rows, ...] with rows > 0`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Trainer.predict: batchSize must be a positive integer, got ${batchSize}`);
+    if (x.rank === 0 || x.shape[0] === 0)
+      throw new Error(`Trainer.predict: x has shape ${formatShape(x.shape)}, expected [rows, ...] with rows > 0`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`Trainer.predict: batchSize must be a positive integer, got ${batchSize}`);
     const rows = x.shape[0]!;
     const rowSize = x.size / rows;
     const wasTraining = this.model.training;
@@ -351,7 +383,10 @@ export class Trainer {
       }
       const now = performance.now();
       if (reporter.wantsBatch(now)) {
-        reporter.batch({ batch, samples, loss: lossSum / samples, metrics: metrics.map((m) => [m.name, m.result()] as const) }, now);
+        reporter.batch(
+          { batch, samples, loss: lossSum / samples, metrics: metrics.map((m) => [m.name, m.result()] as const) },
+          now,
+        );
       }
     }
     if (batch === 0) throw new Error("Trainer.fit: the training loader yielded no batches");
@@ -367,7 +402,8 @@ export class Trainer {
 
   private forward(x: Tensor, op: string): Variable {
     const output: unknown = this.model.forward(new Variable(x));
-    if (!(output instanceof Variable)) throw new Error(`${op}: model.forward returned ${describe(output)}, expected a Variable`);
+    if (!(output instanceof Variable))
+      throw new Error(`${op}: model.forward returned ${describe(output)}, expected a Variable`);
     return output;
   }
 
@@ -376,7 +412,12 @@ export class Trainer {
    * survives the sum. Four accumulators break the add latency chain (about 80 µs for 100k
    * parameters, ~1% of an MLP step). The element is searched for only on failure.
    */
-  private checkGradients(named: readonly [string, Variable][], epoch: number, batch: number, total: number | undefined): void {
+  private checkGradients(
+    named: readonly [string, Variable][],
+    epoch: number,
+    batch: number,
+    total: number | undefined,
+  ): void {
     for (const [name, p] of named) {
       const g = p.grad;
       if (g === null) continue;
@@ -397,7 +438,12 @@ export class Trainer {
       if (p0 + p1 + p2 + p3 === 0) continue;
       let i = 0;
       while (Number.isFinite(d[i]!)) i++;
-      throw this.nanError(`the gradient of '${name}' ${formatShape(g.shape)} has ${d[i]} at element ${i}`, epoch, batch, total);
+      throw this.nanError(
+        `the gradient of '${name}' ${formatShape(g.shape)} has ${d[i]} at element ${i}`,
+        epoch,
+        batch,
+        total,
+      );
     }
   }
 
@@ -444,7 +490,10 @@ export class Trainer {
             ? `${path} still holds epoch ${last.epoch}`
             : `the last checkpoint saved is ${last.path} (epoch ${last.epoch})`;
       const why = e instanceof WriteError ? e.why : (e as Error).message;
-      throw new Error(`Trainer.fit: training stopped after epoch ${epoch}: its checkpoint could not be written to ${path}: ${why}; ${kept}`, { cause: e });
+      throw new Error(
+        `Trainer.fit: training stopped after epoch ${epoch}: its checkpoint could not be written to ${path}: ${why}; ${kept}`,
+        { cause: e },
+      );
     }
     this.lastCheckpoint = { path, epoch };
   }
@@ -512,37 +561,57 @@ function unpack(batch: readonly Tensor[], op: string): [Tensor, Tensor] {
     throw new Error(`${op}: each batch must be [input, target, ...] Tensors, got ${describe(batch)}`);
   }
   const [x, y] = batch as [Tensor, Tensor];
-  if (x.rank === 0 || x.shape[0] === 0) throw new Error(`${op}: a batch input has shape ${formatShape(x.shape)}, expected [batch, ...] with batch > 0`);
+  if (x.rank === 0 || x.shape[0] === 0)
+    throw new Error(`${op}: a batch input has shape ${formatShape(x.shape)}, expected [batch, ...] with batch > 0`);
   if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-    throw new Error(`${op}: batch input ${formatShape(x.shape)} and target ${formatShape(y.shape)} differ in their first (batch) dimension`);
+    throw new Error(
+      `${op}: batch input ${formatShape(x.shape)} and target ${formatShape(y.shape)} differ in their first (batch) dimension`,
+    );
   }
   return [x, y];
 }
 
 function scalarLoss(loss: unknown, op: string): number {
-  if (!(loss instanceof Variable)) throw new Error(`${op}: the loss function returned ${describe(loss)}, expected a scalar Variable`);
+  if (!(loss instanceof Variable))
+    throw new Error(`${op}: the loss function returned ${describe(loss)}, expected a scalar Variable`);
   if (loss.size !== 1) {
-    throw new Error(`${op}: the loss has shape ${formatShape(loss.shape)}, expected a scalar (use reduction 'mean' or 'sum')`);
+    throw new Error(
+      `${op}: the loss has shape ${formatShape(loss.shape)}, expected a scalar (use reduction 'mean' or 'sum')`,
+    );
   }
   return loss.value.data[0]!;
 }
 
 function checkFitOptions(train: BatchLoader, options: FitOptions): void {
-  if (!isIterable(train)) throw new Error(`Trainer.fit: expected a DataLoader or an iterable of [input, target] batches, got ${describe(train)}`);
+  if (!isIterable(train))
+    throw new Error(
+      `Trainer.fit: expected a DataLoader or an iterable of [input, target] batches, got ${describe(train)}`,
+    );
   if (typeof options !== "object" || options === null) throw new Error("Trainer.fit: expected options { epochs, ... }");
   checkOptions("Trainer.fit", options, FIT_OPTIONS);
   const { epochs, validation, callbacks, checkpoint, resumeFrom, progress } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Trainer.fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  if (validation !== undefined && !isIterable(validation)) throw new Error(`Trainer.fit: validation must be a DataLoader, got ${describe(validation)}`);
-  if (callbacks !== undefined && (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null))) {
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new Error(`Trainer.fit: epochs must be a positive integer, got ${describe(epochs)}`);
+  if (validation !== undefined && !isIterable(validation))
+    throw new Error(`Trainer.fit: validation must be a DataLoader, got ${describe(validation)}`);
+  if (
+    callbacks !== undefined &&
+    (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null))
+  ) {
     throw new Error("Trainer.fit: callbacks must be an array of callback objects");
   }
   if (checkpoint !== undefined) {
-    if (typeof checkpoint !== "object" || checkpoint === null || typeof checkpoint.path !== "string" || checkpoint.path === "") {
+    if (
+      typeof checkpoint !== "object" ||
+      checkpoint === null ||
+      typeof checkpoint.path !== "string" ||
+      checkpoint.path === ""
+    ) {
       throw new Error("Trainer.fit: checkpoint must be { path: string, every?: number }");
     }
     const { every = 1 } = checkpoint;
-    if (!Number.isInteger(every) || every < 1) throw new Error(`Trainer.fit: checkpoint.every must be a positive integer, got ${describe(every)}`);
+    if (!Number.isInteger(every) || every < 1)
+      throw new Error(`Trainer.fit: checkpoint.every must be a positive integer, got ${describe(every)}`);
   }
   if (resumeFrom !== undefined && (typeof resumeFrom !== "string" || resumeFrom === "")) {
     throw new Error(`Trainer.fit: resumeFrom must be a checkpoint path, got ${describe(resumeFrom)}`);
@@ -553,11 +622,15 @@ function checkFitOptions(train: BatchLoader, options: FitOptions): void {
 }
 
 function isIterable(x: unknown): x is Iterable<unknown> {
-  return typeof x === "object" && x !== null && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+  return (
+    typeof x === "object" && x !== null && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === "function"
+  );
 }
 
 function hasMethods(x: unknown, names: readonly string[]): boolean {
-  return typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function");
+  return (
+    typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function")
+  );
 }
 
 function describe(x: unknown): string {

@@ -8,7 +8,7 @@ import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, StepLR } from "@nabla/optim";
 import { manualSeed } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EarlyStopping, type History, Trainer, loadSafetensors } from "../src/index.js";
+import { EarlyStopping, type History, loadSafetensors, Trainer } from "../src/index.js";
 import { blobs } from "./helpers.js";
 
 let dir: string;
@@ -24,11 +24,22 @@ async function run(seed: number, path: string, options: { epochs: number; resume
   manualSeed(seed);
   const model = new Sequential(new Dense(4, 12), new BatchNorm1d(12), new ReLU(), new Dropout(0.2), new Dense(12, 3));
   const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
-  const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer, scheduler: new StepLR(optimizer, { stepSize: 1, gamma: 0.5 }) });
+  const trainer = new Trainer({
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer,
+    scheduler: new StepLR(optimizer, { stepSize: 1, gamma: 0.5 }),
+  });
   const { x, y } = blobs(60);
   const train = new DataLoader(new TensorDataset(x, y), { batchSize: 16, shuffle: true });
   const validation = new DataLoader(new TensorDataset(x, y), { batchSize: 30 });
-  return trainer.fit(train, { ...options, validation, checkpoint: { path }, callbacks: [new EarlyStopping({ monitor: "valLoss" })], progress: "none" });
+  return trainer.fit(train, {
+    ...options,
+    validation,
+    checkpoint: { path },
+    callbacks: [new EarlyStopping({ monitor: "valLoss" })],
+    progress: "none",
+  });
 }
 
 const sha256 = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");

@@ -3,13 +3,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DataLoader, TensorDataset, loadMnist } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
 import { Dense, Dropout, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD, StepLR } from "@nabla/optim";
-import { Generator, Tensor, manualSeed, randn } from "@nabla/tensor";
+import { Generator, manualSeed, randn, type Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Callback, EarlyStopping, type History, Trainer, loadModel, loadSafetensors, saveModel } from "../src/index.js";
+import {
+  type Callback,
+  EarlyStopping,
+  type History,
+  loadModel,
+  loadSafetensors,
+  saveModel,
+  Trainer,
+} from "../src/index.js";
 import { blobs, loader, mlp } from "./helpers.js";
 
 let dir: string;
@@ -43,7 +51,10 @@ describe("resume", () => {
     const model = new Sequential(new Dense(784, 24), new ReLU(), new Dropout(0.25), new Dense(24, 10));
     const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
     const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: 0.8 });
-    const train = new DataLoader(new TensorDataset(mnist.train.images, mnist.train.labels), { batchSize: 32, shuffle: true });
+    const train = new DataLoader(new TensorDataset(mnist.train.images, mnist.train.labels), {
+      batchSize: 32,
+      shuffle: true,
+    });
     const validation = new DataLoader(new TensorDataset(mnist.test.images, mnist.test.labels), { batchSize: 100 });
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer, scheduler });
     const losses: number[] = [];
@@ -52,12 +63,25 @@ describe("resume", () => {
     return { model, optimizer, scheduler, train, validation, trainer, losses, callbacks: [recorder, early], early };
   }
 
-  const exact = (h: History) => h.epochs.map(({ epoch, loss, accuracy, valLoss, valAccuracy, lr }) => ({ epoch, loss, accuracy, valLoss, valAccuracy, lr }));
+  const exact = (h: History) =>
+    h.epochs.map(({ epoch, loss, accuracy, valLoss, valAccuracy, lr }) => ({
+      epoch,
+      loss,
+      accuracy,
+      valLoss,
+      valAccuracy,
+      lr,
+    }));
 
   it("a run stopped after epoch k and resumed equals the uninterrupted run, bit for bit", async () => {
     const epochs = 4;
     const a = build(11);
-    const full = await a.trainer.fit(a.train, { epochs, validation: a.validation, callbacks: a.callbacks, progress: "none" });
+    const full = await a.trainer.fit(a.train, {
+      epochs,
+      validation: a.validation,
+      callbacks: a.callbacks,
+      progress: "none",
+    });
 
     // The same run again is identical (reproducible), and it crashes after writing epoch 2's checkpoint.
     const path = join(dir, "resume.safetensors");
@@ -68,7 +92,13 @@ describe("resume", () => {
       },
     };
     await expect(
-      b.trainer.fit(b.train, { epochs, validation: b.validation, callbacks: [...b.callbacks, crash], checkpoint: { path }, progress: "none" }),
+      b.trainer.fit(b.train, {
+        epochs,
+        validation: b.validation,
+        callbacks: [...b.callbacks, crash],
+        checkpoint: { path },
+        progress: "none",
+      }),
     ).rejects.toThrow("killed");
     expect(b.losses).toEqual(a.losses.slice(0, b.losses.length));
 
@@ -91,7 +121,8 @@ describe("resume", () => {
     for (const [i, entry] of Object.entries(sa.state)) {
       const other = sc.state[Number(i)]!;
       expect(other.step).toBe(entry.step);
-      for (const k of ["expAvg", "expAvgSq"]) expect(bytes(other[k] as Tensor).equals(bytes(entry[k] as Tensor))).toBe(true);
+      for (const k of ["expAvg", "expAvgSq"])
+        expect(bytes(other[k] as Tensor).equals(bytes(entry[k] as Tensor))).toBe(true);
     }
     expect(c.scheduler.stateDict()).toEqual(a.scheduler.stateDict());
     expect(c.trainer.step).toBe(a.trainer.step);
@@ -115,12 +146,22 @@ describe("resume", () => {
     const { x, y } = blobs(40);
     const first = new Generator(5);
     const model = mlp();
-    const t1 = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), generator: first });
+    const t1 = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      generator: first,
+    });
     await t1.fit(loader(x, y, 10), { epochs: 1, checkpoint: { path }, progress: "none" });
     const next = first.random();
     const second = new Generator(77);
     const copy = mlp();
-    const t2 = new Trainer({ model: copy, loss: softmaxCrossEntropy, optimizer: new SGD(copy.parameters(), { lr: 0.1 }), generator: second });
+    const t2 = new Trainer({
+      model: copy,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(copy.parameters(), { lr: 0.1 }),
+      generator: second,
+    });
     await t2.fit(loader(x, y, 10), { epochs: 1, resumeFrom: path, progress: "none" });
     expect(second.random()).toBe(next);
   });
@@ -170,8 +211,15 @@ describe("resume", () => {
     manualSeed(2);
     const same = new Sequential(new Dense(784, 24), new ReLU(), new Dropout(0.25), new Dense(24, 10));
     const sameBefore = same.stateDict();
-    const grouped = new Adam([{ params: same.parameters().slice(0, 2) }, { params: same.parameters().slice(2) }], { lr: 1e-3 });
-    const t2 = new Trainer({ model: same, loss: softmaxCrossEntropy, optimizer: grouped, scheduler: new StepLR(grouped, { stepSize: 1 }) });
+    const grouped = new Adam([{ params: same.parameters().slice(0, 2) }, { params: same.parameters().slice(2) }], {
+      lr: 1e-3,
+    });
+    const t2 = new Trainer({
+      model: same,
+      loss: softmaxCrossEntropy,
+      optimizer: grouped,
+      scheduler: new StepLR(grouped, { stepSize: 1 }),
+    });
     await expect(t2.fit(data, { epochs: 2, resumeFrom: path, progress: "none" })).rejects.toThrow(
       /cannot resume from .*: Adam\.loadStateDict: the state has 1 param groups, this optimizer has 2/,
     );
@@ -189,7 +237,9 @@ describe("resume", () => {
     writeFileSync(truncated, full.subarray(0, full.length - 100));
     const t4 = build(1);
     await expect(t4.trainer.fit(t4.train, { epochs: 2, resumeFrom: truncated, progress: "none" })).rejects.toThrow(
-      new RegExp(`^Trainer\\.fit: cannot resume from ${truncated}: loadSafetensors: ${truncated}: tensor '.*' has data_offsets .* outside the data section`),
+      new RegExp(
+        `^Trainer\\.fit: cannot resume from ${truncated}: loadSafetensors: ${truncated}: tensor '.*' has data_offsets .* outside the data section`,
+      ),
     );
     const weights = join(dir, "weights.safetensors");
     saveModel(a.model, weights);
@@ -203,7 +253,11 @@ describe("saveModel / loadModel", () => {
   it("round-trips the weights: a reloaded model predicts exactly the same", async () => {
     const { x, y } = blobs(100);
     const model = mlp(3);
-    const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
+    const trainer = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+    });
     await trainer.fit(loader(x, y, 10), { epochs: 2, progress: "none" });
     const path = join(dir, "model.safetensors");
     saveModel(model, path, { metadata: { note: "blobs" } });
@@ -213,7 +267,11 @@ describe("saveModel / loadModel", () => {
 
     const copy = mlp(99);
     loadModel(copy, path);
-    const other = new Trainer({ model: copy, loss: softmaxCrossEntropy, optimizer: new SGD(copy.parameters(), { lr: 0.1 }) });
+    const other = new Trainer({
+      model: copy,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(copy.parameters(), { lr: 0.1 }),
+    });
     expect(bytes(other.predict(x)).equals(bytes(trainer.predict(x)))).toBe(true);
   });
 
@@ -222,13 +280,21 @@ describe("saveModel / loadModel", () => {
     const path = join(dir, "process.safetensors");
     saveModel(model, path);
     const x = randn([5, 4], { generator: new Generator(3) });
-    const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
+    const trainer = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+    });
     const expected = [...trainer.predict(x).data];
     const here = fileURLToPath(new URL(".", import.meta.url));
-    const out = execFileSync(process.execPath, ["--import", "tsx", join(here, "predict-child.ts"), path, JSON.stringify([...x.data])], {
-      encoding: "utf8",
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(here, "tsconfig.source.json") },
-    });
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(here, "predict-child.ts"), path, JSON.stringify([...x.data])],
+      {
+        encoding: "utf8",
+        env: { ...process.env, TSX_TSCONFIG_PATH: join(here, "tsconfig.source.json") },
+      },
+    );
     expect(JSON.parse(out)).toEqual(expected);
   });
 

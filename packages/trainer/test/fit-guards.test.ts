@@ -20,11 +20,16 @@ const batches = () => loader(data.x, data.y, 8, 5); // 12 batches per epoch
 
 function setup() {
   const model = mlp(3);
-  const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new Adam(model.parameters(), { lr: 0.01 }) });
+  const trainer = new Trainer({
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new Adam(model.parameters(), { lr: 0.01 }),
+  });
   return { model, trainer };
 }
 
-const weights = (model: ReturnType<typeof mlp>): Buffer[] => model.parameters().map((p) => Buffer.from(p.value.data.slice().buffer));
+const weights = (model: ReturnType<typeof mlp>): Buffer[] =>
+  model.parameters().map((p) => Buffer.from(p.value.data.slice().buffer));
 
 const ALREADY_RUNNING =
   "Trainer.fit: a fit is already running on this Trainer; await it before starting another (two at once would interleave their steps on one model and optimizer), " +
@@ -65,8 +70,12 @@ describe("one fit at a time", () => {
         if (batch === 3) throw new Error("callback failed");
       },
     };
-    await expect(trainer.fit(batches(), { epochs: 1, progress: "none", callbacks: [failing] })).rejects.toThrow("callback failed");
-    await expect(trainer.fit(batches(), { epochs: 0, progress: "none" })).rejects.toThrow("Trainer.fit: epochs must be a positive integer, got 0");
+    await expect(trainer.fit(batches(), { epochs: 1, progress: "none", callbacks: [failing] })).rejects.toThrow(
+      "callback failed",
+    );
+    await expect(trainer.fit(batches(), { epochs: 0, progress: "none" })).rejects.toThrow(
+      "Trainer.fit: epochs must be a positive integer, got 0",
+    );
     const history = await trainer.fit(batches(), { epochs: 1, progress: "none" });
     expect(history.length).toBe(1);
     expect(trainer.step).toBe(12);
@@ -106,10 +115,16 @@ describe("evaluate and predict during fit", () => {
       onBatchEnd: (_batch, _logs, t) => void (predictions += t.predict(data.x).shape[0]!),
       onEpochEnd: (_epoch, _logs, t) => void evaluations.push(t.evaluate(batches()).accuracy!),
     };
-    const history = await trainer.fit(batches(), { epochs: 2, validation: batches(), progress: "none", callbacks: [looking] });
+    const history = await trainer.fit(batches(), {
+      epochs: 2,
+      validation: batches(),
+      progress: "none",
+      callbacks: [looking],
+    });
     expect(evaluations).toHaveLength(4);
     expect(predictions).toBe(24 * 96);
-    const exact = (h: typeof history) => h.epochs.map(({ loss, accuracy, valLoss, valAccuracy }) => ({ loss, accuracy, valLoss, valAccuracy }));
+    const exact = (h: typeof history) =>
+      h.epochs.map(({ loss, accuracy, valLoss, valAccuracy }) => ({ loss, accuracy, valLoss, valAccuracy }));
     expect(exact(history)).toEqual(exact(plainHistory));
     expect(weights(model)).toEqual(weights(plain.model));
     expect(model.training).toBe(true);

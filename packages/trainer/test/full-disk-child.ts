@@ -1,17 +1,18 @@
 // Run by files.test.ts on a 100 KiB tmpfs at argv[2]: each file written below takes 17 of its 25
 // pages, so the first copy fits and a second one beside it does not. Prints what happened as JSON.
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DataLoader, TensorDataset } from "@nabla/data";
 import { Dense, Sequential } from "@nabla/layers";
 import { mse } from "@nabla/losses";
 import { SGD } from "@nabla/optim";
-import { Generator, type Tensor, randn } from "@nabla/tensor";
-import { Trainer, loadModel, saveModel } from "../src/index.js";
+import { Generator, randn, type Tensor } from "@nabla/tensor";
+import { loadModel, saveModel, Trainer } from "../src/index.js";
 
 const dir = process.argv[2]!;
 const build = () => new Sequential(new Dense(128, 128, { generator: new Generator(1) }));
-const bytes = (tensors: Map<string, Tensor>): Buffer[] => [...tensors.values()].map((t) => Buffer.from(t.data.slice().buffer));
+const bytes = (tensors: Map<string, Tensor>): Buffer[] =>
+  [...tensors.values()].map((t) => Buffer.from(t.data.slice().buffer));
 const report: Record<string, unknown> = {};
 
 const path = join(dir, "model.safetensors");
@@ -32,7 +33,9 @@ rmSync(path);
 const checkpoint = join(dir, "run.ckpt");
 const trainer = new Trainer({ model, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }), metrics: [] });
 const g = new Generator(2);
-const data = new DataLoader(new TensorDataset(randn([8, 128], { generator: g }), randn([8, 128], { generator: g })), { batchSize: 4 });
+const data = new DataLoader(new TensorDataset(randn([8, 128], { generator: g }), randn([8, 128], { generator: g })), {
+  batchSize: 4,
+});
 let afterEpoch1: Buffer[] = [];
 try {
   await trainer.fit(data, {

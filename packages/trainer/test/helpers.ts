@@ -1,4 +1,4 @@
-import { type Variable, record } from "@nabla/autograd";
+import { record, type Variable } from "@nabla/autograd";
 import { DataLoader, TensorDataset } from "@nabla/data";
 import { Dense, type Module, ReLU, Sequential } from "@nabla/layers";
 import { Generator, Tensor } from "@nabla/tensor";
@@ -40,7 +40,10 @@ export function mlp(seed = 1): Module {
 }
 
 export function loader(x: Tensor, y: Tensor, batchSize: number, seed?: number): DataLoader {
-  return new DataLoader(new TensorDataset(x, y), seed === undefined ? { batchSize } : { batchSize, shuffle: true, seed });
+  return new DataLoader(
+    new TensorDataset(x, y),
+    seed === undefined ? { batchSize } : { batchSize, shuffle: true, seed },
+  );
 }
 
 /** A stream that records what progress writes. */
@@ -64,7 +67,11 @@ export function lossWithNaNGradient(prediction: Variable): Variable {
 }
 
 /** A safetensors file made by hand from a header object (or its exact text) and a data section. */
-export function handMade(header: unknown, data: Uint8Array = new Uint8Array(0), headerText = JSON.stringify(header)): Uint8Array {
+export function handMade(
+  header: unknown,
+  data: Uint8Array = new Uint8Array(0),
+  headerText = JSON.stringify(header),
+): Uint8Array {
   return handMadeFromBytes(Buffer.from(headerText, "utf8"), data);
 }
 

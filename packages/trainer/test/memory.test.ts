@@ -1,5 +1,5 @@
 import { Variable } from "@nabla/autograd";
-import { DataLoader, TensorDataset, loadMnist } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
 import { Dense, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam } from "@nabla/optim";
@@ -50,8 +50,16 @@ describe("memory", () => {
   it("a training step leaves nothing behind: the heap stays flat over ten epochs", async () => {
     const { train } = loadMnist({ limitTrain: 2000, limitTest: 1 });
     const net = model();
-    const trainer = new Trainer({ model: net, loss: softmaxCrossEntropy, optimizer: new Adam(net.parameters(), { lr: 1e-3 }) });
-    const loader = new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 64, shuffle: true, seed: 0 });
+    const trainer = new Trainer({
+      model: net,
+      loss: softmaxCrossEntropy,
+      optimizer: new Adam(net.parameters(), { lr: 1e-3 }),
+    });
+    const loader = new DataLoader(new TensorDataset(train.images, train.labels), {
+      batchSize: 64,
+      shuffle: true,
+      seed: 0,
+    });
     await trainer.fit(loader, { epochs: 1, progress: "none" }); // warm: optimizer state, kernel buffers
     await collect();
     const before = inUse();

@@ -1,8 +1,9 @@
 // Run by checkpoint.test.ts in a fresh process: loads a saved model and prints its predictions.
-import { Tensor } from "@nabla/tensor";
-import { SGD } from "@nabla/optim";
+
 import { softmaxCrossEntropy } from "@nabla/losses";
-import { Trainer, loadModel } from "../src/index.js";
+import { SGD } from "@nabla/optim";
+import { Tensor } from "@nabla/tensor";
+import { loadModel, Trainer } from "../src/index.js";
 import { mlp } from "./helpers.js";
 
 const [path, input] = process.argv.slice(2) as [string, string];

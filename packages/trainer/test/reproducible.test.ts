@@ -1,4 +1,4 @@
-import { DataLoader, TensorDataset, loadMnist } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
 import { Dense, Dropout, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam } from "@nabla/optim";
@@ -12,10 +12,18 @@ const { train } = loadMnist({ limitTrain: 600, limitTest: 1 });
 async function run(seed: number): Promise<{ losses: number[]; weights: Float32Array[] }> {
   manualSeed(seed);
   const model = new Sequential(new Dense(784, 32), new ReLU(), new Dropout(0.2), new Dense(32, 10));
-  const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new Adam(model.parameters(), { lr: 1e-3 }) });
+  const trainer = new Trainer({
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new Adam(model.parameters(), { lr: 1e-3 }),
+  });
   const loader = new DataLoader(new TensorDataset(train.images, train.labels), { batchSize: 50, shuffle: true });
   const losses: number[] = [];
-  await trainer.fit(loader, { epochs: 2, progress: "none", callbacks: [{ onBatchEnd: (_, logs) => void losses.push(logs.batchLoss) }] });
+  await trainer.fit(loader, {
+    epochs: 2,
+    progress: "none",
+    callbacks: [{ onBatchEnd: (_, logs) => void losses.push(logs.batchLoss) }],
+  });
   return { losses, weights: model.parameters().map((p) => Float32Array.from(p.value.data)) };
 }
 

@@ -5,9 +5,16 @@ import { DataLoader, TensorDataset } from "@nabla/data";
 import { BatchNorm1d, Dense, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD } from "@nabla/optim";
-import { Tensor, manualSeed } from "@nabla/tensor";
+import { manualSeed, Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Trainer, decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, saveSafetensors } from "../src/index.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadModel,
+  loadSafetensors,
+  saveSafetensors,
+  Trainer,
+} from "../src/index.js";
 import { blobs } from "./helpers.js";
 
 let dir: string;
@@ -36,22 +43,42 @@ describe("safetensors files whose tensors are not aligned to their element size"
     const path = join(dir, `bn64-${_name.replace(/ /g, "-")}.safetensors`);
 
     const straight = float64BatchNormModel(1);
-    await new Trainer({ model: straight, loss: softmaxCrossEntropy, optimizer: optimizerFor(straight) }).fit(data, { epochs: 2, progress: "none" });
+    await new Trainer({ model: straight, loss: softmaxCrossEntropy, optimizer: optimizerFor(straight) }).fit(data, {
+      epochs: 2,
+      progress: "none",
+    });
 
     const first = float64BatchNormModel(1);
-    await new Trainer({ model: first, loss: softmaxCrossEntropy, optimizer: optimizerFor(first) }).fit(data, { epochs: 1, checkpoint: { path }, progress: "none" });
+    await new Trainer({ model: first, loss: softmaxCrossEntropy, optimizer: optimizerFor(first) }).fit(data, {
+      epochs: 1,
+      checkpoint: { path },
+      progress: "none",
+    });
     const resumed = float64BatchNormModel(2);
-    await new Trainer({ model: resumed, loss: softmaxCrossEntropy, optimizer: optimizerFor(resumed) }).fit(data, { epochs: 2, resumeFrom: path, progress: "none" });
+    await new Trainer({ model: resumed, loss: softmaxCrossEntropy, optimizer: optimizerFor(resumed) }).fit(data, {
+      epochs: 2,
+      resumeFrom: path,
+      progress: "none",
+    });
 
-    for (const [k, t] of straight.stateDict()) expect(bytes(resumed.stateDict().get(k)!).equals(bytes(t)), k).toBe(true);
+    for (const [k, t] of straight.stateDict())
+      expect(bytes(resumed.stateDict().get(k)!).equals(bytes(t)), k).toBe(true);
   });
 
   it("loadModel reads the weights of a float64 BatchNorm model's training checkpoint", async () => {
     const { x, y } = blobs(16);
     const path = join(dir, "bn64-weights.safetensors");
     const model = float64BatchNormModel(3);
-    const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }) });
-    await trainer.fit(new DataLoader(new TensorDataset(x, y), { batchSize: 8 }), { epochs: 1, checkpoint: { path }, progress: "none" });
+    const trainer = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }),
+    });
+    await trainer.fit(new DataLoader(new TensorDataset(x, y), { batchSize: 8 }), {
+      epochs: 1,
+      checkpoint: { path },
+      progress: "none",
+    });
     const copy = float64BatchNormModel(4);
     loadModel(copy, path);
     for (const [k, t] of model.stateDict()) expect(bytes(copy.stateDict().get(k)!).equals(bytes(t)), k).toBe(true);
@@ -71,7 +98,10 @@ describe("safetensors files whose tensors are not aligned to their element size"
     const f64 = new Float64Array([0.1, -2.5e300]);
     const f32 = new Float32Array([7.5]);
     for (let padding = 0; padding < 8; padding++) {
-      const header = JSON.stringify({ b: { dtype: "F32", shape: [1], data_offsets: [16, 20] }, a: { dtype: "F64", shape: [2], data_offsets: [0, 16] } });
+      const header = JSON.stringify({
+        b: { dtype: "F32", shape: [1], data_offsets: [16, 20] },
+        a: { dtype: "F64", shape: [2], data_offsets: [0, 16] },
+      });
       const json = Buffer.from(header + " ".repeat(padding), "utf8");
       const file = Buffer.alloc(8 + json.length + 20);
       file.writeBigUInt64LE(BigInt(json.length));
@@ -87,7 +117,9 @@ describe("safetensors files whose tensors are not aligned to their element size"
   });
 
   it("decodes from a Buffer that starts at any byte offset of its memory", () => {
-    const encoded = Buffer.concat(encodeSafetensors({ x: new Tensor(new Float64Array([1.25, -3]), [2]), i: new Tensor(new Int32Array([-7]), [1]) }));
+    const encoded = Buffer.concat(
+      encodeSafetensors({ x: new Tensor(new Float64Array([1.25, -3]), [2]), i: new Tensor(new Int32Array([-7]), [1]) }),
+    );
     for (let shift = 0; shift < 8; shift++) {
       const holder = Buffer.alloc(encoded.length + shift);
       holder.set(encoded, shift);

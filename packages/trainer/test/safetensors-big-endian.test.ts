@@ -64,7 +64,11 @@ describe("safetensors on a big-endian host (simulated)", () => {
   });
 
   it("writes I64 values with their 8 bytes reversed", () => {
-    const chunks = st.encodeSafetensors({ i: new nt.Tensor(new Int32Array([-3, 0x01020304]), [2]) }, {}, { int64: true });
+    const chunks = st.encodeSafetensors(
+      { i: new nt.Tensor(new Int32Array([-3, 0x01020304]), [2]) },
+      {},
+      { int64: true },
+    );
     expect([...chunks[2]!]).toEqual(reversed(new BigInt64Array([-3n, 0x01020304n]), 8));
   });
 

@@ -33,7 +33,9 @@ describe("safetensors dtypes other writers use", () => {
   });
 
   it("F16 values PyTorch writes for 1, -2, 65504, 2^-24, 2^-14 and 1/3", () => {
-    const t = decode(single("F16", [6], bytesOf(Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x3555)))).tensors.get("t")!;
+    const t = decode(
+      single("F16", [6], bytesOf(Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x3555))),
+    ).tensors.get("t")!;
     expect([...t.data]).toEqual([1, -2, 65504, 2 ** -24, 2 ** -14, 0.333251953125]);
   });
 
@@ -43,7 +45,9 @@ describe("safetensors dtypes other writers use", () => {
     expect(t.dtype).toBe("float32");
     expect(t.shape).toEqual([256, 256]);
     const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, 65536);
-    for (let h = 0; h < 65536; h++) if (bits[h] !== h << 16 >>> 0) expect.fail(`bfloat16 0x${h.toString(16)} read as bits 0x${bits[h]!.toString(16)}`);
+    for (let h = 0; h < 65536; h++)
+      if (bits[h] !== (h << 16) >>> 0)
+        expect.fail(`bfloat16 0x${h.toString(16)} read as bits 0x${bits[h]!.toString(16)}`);
     const known = decode(single("BF16", [3], bytesOf(Uint16Array.of(0x3f80, 0xc0a0, 0x3eab)))).tensors.get("t")!;
     expect([...known.data]).toEqual([1, -5, 0.333984375]);
   });
@@ -65,7 +69,11 @@ describe("safetensors dtypes other writers use", () => {
   ])("I64 value %s that does not fit int32 is refused, naming the tensor, the value and its index", (value, index) => {
     const values = BigInt64Array.of(1n, 2n, 3n, 4n);
     values[index] = value;
-    const file = handMade(null, bytesOf(values), JSON.stringify({ "1.num_batches_tracked": { dtype: "I64", shape: [4], data_offsets: [0, 32] } }));
+    const file = handMade(
+      null,
+      bytesOf(values),
+      JSON.stringify({ "1.num_batches_tracked": { dtype: "I64", shape: [4], data_offsets: [0, 32] } }),
+    );
     expect(() => decode(file)).toThrow(
       `loadSafetensors: d.safetensors: tensor '1.num_batches_tracked' holds the I64 value ${value} at index ${index}, ` +
         "which does not fit in int32 (Nabla's integer dtype, -2147483648 to 2147483647)",
@@ -96,14 +104,20 @@ describe("safetensors dtypes other writers use", () => {
       counts: { dtype: "I64", shape: [3], data_offsets: [0, 24] },
       weights: { dtype: "F32", shape: [1], data_offsets: [24, 28] },
     });
-    expect([...new BigInt64Array(file.buffer.slice(file.byteOffset + 8 + n, file.byteOffset + 8 + n + 24))]).toEqual([3n, -2147483648n, 2147483647n]);
+    expect([...new BigInt64Array(file.buffer.slice(file.byteOffset + 8 + n, file.byteOffset + 8 + n + 24))]).toEqual([
+      3n,
+      -2147483648n,
+      2147483647n,
+    ]);
     const back = decodeSafetensors(file).tensors;
     expect(back.get("counts")!.data).toEqual(counts.data);
     expect(back.get("weights")!.data).toEqual(weights.data);
   });
 
   it("refuses options it does not know", () => {
-    expect(() => encodeSafetensors({}, {}, { int64: "yes" as unknown as boolean })).toThrow('saveSafetensors: int64 must be true or false, got "yes"');
+    expect(() => encodeSafetensors({}, {}, { int64: "yes" as unknown as boolean })).toThrow(
+      'saveSafetensors: int64 must be true or false, got "yes"',
+    );
     expect(() => encodeSafetensors({}, {}, { int_64: true } as unknown as { int64: boolean })).toThrow(
       "saveSafetensors: unknown option 'int_64' (did you mean 'int64'?); expected one of int64",
     );

@@ -20,15 +20,26 @@ describe("safetensors header checks", () => {
     ["an empty array", "[]"],
     ["an array", '[{"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}]'],
   ])("refuses a header that is %s rather than an object", (_what, text) => {
-    expect(() => decode(handMade(null, new Uint8Array(0), text))).toThrow("loadSafetensors: h.safetensors: header is not a JSON object");
+    expect(() => decode(handMade(null, new Uint8Array(0), text))).toThrow(
+      "loadSafetensors: h.safetensors: header is not a JSON object",
+    );
   });
 
   it("refuses a header that is not valid UTF-8, even inside a JSON string", () => {
     const text = Buffer.from('{"w\xff": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}}', "latin1");
-    expect(() => decode(handMadeFromBytes(text))).toThrow(/^loadSafetensors: h\.safetensors: header is not valid UTF-8/);
+    expect(() => decode(handMadeFromBytes(text))).toThrow(
+      /^loadSafetensors: h\.safetensors: header is not valid UTF-8/,
+    );
     // An overlong encoding and a lone surrogate are invalid too.
-    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
-      const bytes = Buffer.concat([Buffer.from('{"w'), Buffer.from(bad), Buffer.from('": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}}')]);
+    for (const bad of [
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+    ]) {
+      const bytes = Buffer.concat([
+        Buffer.from('{"w'),
+        Buffer.from(bad),
+        Buffer.from('": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}}'),
+      ]);
       expect(() => decode(handMadeFromBytes(bytes))).toThrow(/header is not valid UTF-8/);
     }
   });
@@ -65,7 +76,9 @@ describe("safetensors header checks", () => {
     ["beyond 2^53", [0, 2 ** 60]],
   ])("refuses data_offsets that are %s", (_what, offsets) => {
     const bytes = handMade({ w: { dtype: "F32", shape: [1], data_offsets: offsets } }, f32([1]));
-    expect(() => decode(bytes)).toThrow(`tensor 'w' has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
+    expect(() => decode(bytes)).toThrow(
+      `tensor 'w' has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`,
+    );
   });
 
   it.each([
@@ -74,18 +87,31 @@ describe("safetensors header checks", () => {
     ["a string", ["1"]],
   ])("refuses a shape that is %s", (_what, shape) => {
     const bytes = handMade({ w: { dtype: "F32", shape, data_offsets: [0, 4] } }, f32([1]));
-    expect(() => decode(bytes)).toThrow(`tensor 'w' has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`);
+    expect(() => decode(bytes)).toThrow(
+      `tensor 'w' has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`,
+    );
   });
 
   it("refuses a dtype that is not a string, and an entry that is null or an array", () => {
-    expect(() => decode(handMade({ w: { dtype: 5, shape: [1], data_offsets: [0, 4] } }, f32([1])))).toThrow(/tensor 'w' has dtype 5, expected one of /);
-    expect(() => decode(handMade({ w: { dtype: "toString", shape: [1], data_offsets: [0, 4] } }, f32([1])))).toThrow(/tensor 'w' has dtype "toString"/);
+    expect(() => decode(handMade({ w: { dtype: 5, shape: [1], data_offsets: [0, 4] } }, f32([1])))).toThrow(
+      /tensor 'w' has dtype 5, expected one of /,
+    );
+    expect(() => decode(handMade({ w: { dtype: "toString", shape: [1], data_offsets: [0, 4] } }, f32([1])))).toThrow(
+      /tensor 'w' has dtype "toString"/,
+    );
     expect(() => decode(handMade({ w: null }))).toThrow("tensor 'w' has no {dtype, shape, data_offsets} entry");
-    expect(() => decode(handMade({ w: ["F32", [0], [0, 0]] }))).toThrow("tensor 'w' has no {dtype, shape, data_offsets} entry");
+    expect(() => decode(handMade({ w: ["F32", [0], [0, 0]] }))).toThrow(
+      "tensor 'w' has no {dtype, shape, data_offsets} entry",
+    );
   });
 
   it("keeps a tensor or a metadata key named __proto__ as an ordinary name, both ways", () => {
-    const file = Buffer.concat(encodeSafetensors(new Map([["__proto__", new Tensor(Float32Array.of(1.5), [1])]]), Object.fromEntries([["__proto__", "m"]])));
+    const file = Buffer.concat(
+      encodeSafetensors(
+        new Map([["__proto__", new Tensor(Float32Array.of(1.5), [1])]]),
+        Object.fromEntries([["__proto__", "m"]]),
+      ),
+    );
     const { tensors, metadata } = decode(file);
     expect([...tensors.keys()]).toEqual(["__proto__"]);
     expect(tensors.get("__proto__")!.item()).toBe(1.5);
@@ -97,7 +123,10 @@ describe("safetensors header checks", () => {
       ["before the tensor at that offset in the header", ["e", "a"]],
       ["after it in the header", ["a", "e"]],
     ])("an empty tensor at the start of another, listed %s", (_where, order) => {
-      const entries = { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, e: { dtype: "F64", shape: [0, 3], data_offsets: [0, 0] } };
+      const entries = {
+        a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        e: { dtype: "F64", shape: [0, 3], data_offsets: [0, 0] },
+      };
       const header = Object.fromEntries(order.map((k) => [k, entries[k as keyof typeof entries]]));
       const { tensors } = decode(handMade(header, f32([1.5, -2])));
       expect([...tensors.keys()]).toEqual(order);
@@ -122,7 +151,11 @@ describe("safetensors header checks", () => {
     });
 
     it("but a non-empty tensor may not start inside another", () => {
-      const header = { e: { dtype: "F32", shape: [0], data_offsets: [4, 4] }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } };
+      const header = {
+        e: { dtype: "F32", shape: [0], data_offsets: [4, 4] },
+        a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        b: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
+      };
       expect(() => decode(handMade(header, f32([1, 2])))).toThrow(/tensor '.' overlaps another tensor's data/);
     });
   });

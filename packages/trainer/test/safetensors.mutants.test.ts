@@ -15,7 +15,10 @@ describe("safetensors: what the mutation run found untested", () => {
   });
 
   it("gives the span of data_offsets that do not start at 0 as end − begin", () => {
-    const bytes = handMade({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 12] } }, new Uint8Array(12));
+    const bytes = handMade(
+      { a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [4, 12] } },
+      new Uint8Array(12),
+    );
     expect(() => decodeSafetensors(bytes, "s.safetensors")).toThrow(
       "loadSafetensors: s.safetensors: tensor 'b' has shape [1] F32 (4 bytes) but data_offsets [4,12] span 8 bytes",
     );
@@ -40,7 +43,9 @@ describe("safetensors: what the mutation run found untested", () => {
 
   // Survivors of the rerun: the length checks at their exact boundaries.
   it("reads an 8-byte file as a header length with an empty header, not as a file too short", () => {
-    expect(() => decodeSafetensors(new Uint8Array(8), "e.safetensors")).toThrow("loadSafetensors: e.safetensors: header is not valid JSON");
+    expect(() => decodeSafetensors(new Uint8Array(8), "e.safetensors")).toThrow(
+      "loadSafetensors: e.safetensors: header is not valid JSON",
+    );
   });
 
   it("refuses a header length one byte beyond the end of the file", () => {
@@ -53,7 +58,9 @@ describe("safetensors: what the mutation run found untested", () => {
 
   it("refuses a dtype that is not a string, even one that prints as a known code", () => {
     const bytes = handMade({ a: { dtype: ["F32"], shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4));
-    expect(() => decodeSafetensors(bytes, "d.safetensors")).toThrow(`loadSafetensors: d.safetensors: tensor 'a' has dtype ["F32"], expected one of`);
+    expect(() => decodeSafetensors(bytes, "d.safetensors")).toThrow(
+      `loadSafetensors: d.safetensors: tensor 'a' has dtype ["F32"], expected one of`,
+    );
   });
 
   it("pads the header with spaces so the data section starts 8-byte aligned, whatever the header's length", () => {
@@ -62,7 +69,9 @@ describe("safetensors: what the mutation run found untested", () => {
       const length = Number(new DataView(prefix!.buffer, prefix!.byteOffset, 8).getBigUint64(0, true));
       expect(length).toBe(header!.byteLength);
       expect((8 + length) % 8).toBe(0);
-      expect(new TextDecoder().decode(header).trimEnd()).toBe(JSON.stringify({ [name]: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }));
+      expect(new TextDecoder().decode(header).trimEnd()).toBe(
+        JSON.stringify({ [name]: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }),
+      );
     }
   });
 });

@@ -5,11 +5,11 @@ import { DataLoader, TensorDataset } from "@nabla/data";
 import { BatchNorm1d, Dense, type Module, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD } from "@nabla/optim";
-import { Generator, Tensor, manualSeed, randn } from "@nabla/tensor";
+import { Generator, manualSeed, randn, Tensor } from "@nabla/tensor";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, Trainer } from "../src/index.js";
 import { decodeState, encodeState } from "../src/state.js";
-import { Trainer, decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors } from "../src/index.js";
 import { halfValue } from "./helpers.js";
 
 fc.configureGlobal({ seed: 20261202, numRuns: 150 });
@@ -27,12 +27,19 @@ const bytesOf = (t: Tensor): Uint8Array => new Uint8Array(t.data.buffer, t.data.
 const sorted = (keys: Iterable<string>): string[] => [...keys].sort();
 const sameBits = (a: Tensor, b: Tensor): boolean => Buffer.from(bytesOf(a)).equals(Buffer.from(bytesOf(b)));
 
-const FILE_DTYPES = { F32: { dtype: "float32", width: 4 }, F64: { dtype: "float64", width: 8 }, I32: { dtype: "int32", width: 4 } } as const;
+const FILE_DTYPES = {
+  F32: { dtype: "float32", width: 4 },
+  F64: { dtype: "float64", width: 8 },
+  I32: { dtype: "int32", width: 4 },
+} as const;
 type FileDType = keyof typeof FILE_DTYPES;
 
 /** A tensor as Nabla stores it: a dtype code, a shape (zero-size allowed) and raw bytes (any bit pattern: NaN payloads, -0, subnormals). */
 const storedTensor = fc
-  .record({ code: fc.constantFrom<FileDType>("F32", "F64", "I32"), shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }) })
+  .record({
+    code: fc.constantFrom<FileDType>("F32", "F64", "I32"),
+    shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+  })
   .chain(({ code, shape }) => {
     const n = shape.reduce((a, b) => a * b, 1) * FILE_DTYPES[code].width;
     return fc.uint8Array({ minLength: n, maxLength: n }).map((raw) => ({ code, shape, raw }));
@@ -47,7 +54,11 @@ const FOREIGN_DTYPES = {
   F64: { dtype: "float64", width: 8, value: (v: DataView, i: number) => v.getFloat64(8 * i, true) },
   I32: { dtype: "int32", width: 4, value: (v: DataView, i: number) => v.getInt32(4 * i, true) },
   F16: { dtype: "float32", width: 2, value: (v: DataView, i: number) => halfValue(v.getUint16(2 * i, true)) },
-  BF16: { dtype: "float32", width: 2, value: (v: DataView, i: number) => new Float32Array(Uint32Array.of(v.getUint16(2 * i, true) << 16).buffer)[0]! },
+  BF16: {
+    dtype: "float32",
+    width: 2,
+    value: (v: DataView, i: number) => new Float32Array(Uint32Array.of(v.getUint16(2 * i, true) << 16).buffer)[0]!,
+  },
   I64: { dtype: "int32", width: 8, value: (v: DataView, i: number) => Number(v.getBigInt64(8 * i, true)) },
   I16: { dtype: "int32", width: 2, value: (v: DataView, i: number) => v.getInt16(2 * i, true) },
   U16: { dtype: "int32", width: 2, value: (v: DataView, i: number) => v.getUint16(2 * i, true) },
@@ -65,13 +76,21 @@ const foreignTensor = fc
     const count = shape.reduce((a, b) => a * b, 1);
     const raw =
       code === "I64"
-        ? fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count }).map((v) => new Uint8Array(BigInt64Array.from(v, BigInt).buffer))
-        : fc.uint8Array({ minLength: count * FOREIGN_DTYPES[code].width, maxLength: count * FOREIGN_DTYPES[code].width });
+        ? fc
+            .array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: count, maxLength: count })
+            .map((v) => new Uint8Array(BigInt64Array.from(v, BigInt).buffer))
+        : fc.uint8Array({
+            minLength: count * FOREIGN_DTYPES[code].width,
+            maxLength: count * FOREIGN_DTYPES[code].width,
+          });
     return raw.map((bytes) => ({ code, shape, raw: bytes }));
   });
 
 const names = fc.uniqueArray(
-  fc.oneof(fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__"), fc.constant("__proto__")),
+  fc.oneof(
+    fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== "__metadata__"),
+    fc.constant("__proto__"),
+  ),
   { maxLength: 6 },
 );
 const metadataRecord = fc.dictionary(fc.oneof(fc.string(), fc.constant("__proto__")), fc.string(), { maxKeys: 3 });
@@ -134,7 +153,8 @@ describe("safetensors, property-based", () => {
           expect(got.dtype).toBe(dtype);
           expect(got.shape).toEqual(t.shape);
           const view = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
-          if (t.code === "F32" || t.code === "F64" || t.code === "I32") expect(Buffer.from(bytesOf(got)).equals(Buffer.from(t.raw))).toBe(true);
+          if (t.code === "F32" || t.code === "F64" || t.code === "I32")
+            expect(Buffer.from(bytesOf(got)).equals(Buffer.from(t.raw))).toBe(true);
           else got.data.forEach((v, i) => expect(v, `${t.code} element ${i}`).toBe(value(view, i)));
         }
         expect(decoded.metadata).toEqual(metadata);
@@ -172,7 +192,10 @@ describe("safetensors, property-based", () => {
  */
 const modelSpec = fc.record({
   dtype: fc.constantFrom("float32" as const, "float64" as const),
-  hidden: fc.array(fc.record({ width: fc.integer({ min: 1, max: 6 }), batchNorm: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+  hidden: fc.array(fc.record({ width: fc.integer({ min: 1, max: 6 }), batchNorm: fc.boolean() }), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   optimizer: fc.constantFrom("sgd-momentum" as const, "adam" as const),
   seed: fc.nat(),
 });
@@ -193,14 +216,24 @@ function build(spec: ModelSpec, seed: number): { model: Module; trainer: Trainer
   }
   layers.push(new Dense(width, CLASSES));
   const model = new Sequential(...layers).to(spec.dtype);
-  const optimizer = spec.optimizer === "adam" ? new Adam(model.parameters(), { lr: 1e-2 }) : new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-  return { model, trainer: new Trainer({ model, loss: softmaxCrossEntropy, optimizer }), stateOf: () => optimizer.stateDict() };
+  const optimizer =
+    spec.optimizer === "adam"
+      ? new Adam(model.parameters(), { lr: 1e-2 })
+      : new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  return {
+    model,
+    trainer: new Trainer({ model, loss: softmaxCrossEntropy, optimizer }),
+    stateOf: () => optimizer.stateDict(),
+  };
 }
 
 function data(spec: ModelSpec): DataLoader {
   const g = new Generator(spec.seed);
   const x = randn([12, FEATURES], { generator: g, dtype: spec.dtype });
-  const y = new Tensor(Int32Array.from({ length: 12 }, () => g.int(0, CLASSES)), [12]);
+  const y = new Tensor(
+    Int32Array.from({ length: 12 }, () => g.int(0, CLASSES)),
+    [12],
+  );
   return new DataLoader(new TensorDataset(x, y), { batchSize: 4, shuffle: true, seed: spec.seed });
 }
 
@@ -233,7 +266,8 @@ describe("checkpoints of random models, property-based", () => {
 
         const resumed = build(spec, spec.seed + 2);
         await resumed.trainer.fit(data(spec), { epochs: 2, resumeFrom: path, progress: "none" });
-        for (const [k, t] of straight.model.stateDict()) expect(sameBits(resumed.model.stateDict().get(k)!, t), k).toBe(true);
+        for (const [k, t] of straight.model.stateDict())
+          expect(sameBits(resumed.model.stateDict().get(k)!, t), k).toBe(true);
         const a = tensorsIn(straight.stateOf());
         const b = tensorsIn(resumed.stateOf());
         for (const [k, t] of a) expect(sameBits(b.get(k)!, t), k).toBe(true);

@@ -50,7 +50,11 @@ describe("safetensors", () => {
 
   it("writes the standard layout: u64 LE header length, space-padded JSON header, raw LE data", () => {
     const path = join(dir, "layout.safetensors");
-    saveSafetensors(path, { w: new Tensor(new Float32Array([1, 2]), [2]), i: new Tensor(new Int32Array([5]), [1]) }, { k: "v" });
+    saveSafetensors(
+      path,
+      { w: new Tensor(new Float32Array([1, 2]), [2]), i: new Tensor(new Int32Array([5]), [1]) },
+      { k: "v" },
+    );
     const bytes = readFileSync(path);
     const n = Number(bytes.readBigUInt64LE(0));
     expect((8 + n) % 8).toBe(0);
@@ -73,7 +77,10 @@ describe("safetensors", () => {
     const view = new DataView(data.buffer);
     view.setInt32(0, -9, true);
     view.setFloat64(4, 2.5, true);
-    const bytes = handMade({ b: { dtype: "F64", shape: [], data_offsets: [4, 12] }, a: { dtype: "I32", shape: [1], data_offsets: [0, 4] } }, data);
+    const bytes = handMade(
+      { b: { dtype: "F64", shape: [], data_offsets: [4, 12] }, a: { dtype: "I32", shape: [1], data_offsets: [0, 4] } },
+      data,
+    );
     const { tensors, metadata } = decodeSafetensors(bytes, "other.safetensors");
     expect(tensors.get("a")!.data[0]).toBe(-9);
     expect(tensors.get("b")!.item()).toBe(2.5);
@@ -82,7 +89,9 @@ describe("safetensors", () => {
 
   it("refuses what it cannot write faithfully", () => {
     expect(() => encodeSafetensors({ __metadata__: new Tensor(new Float32Array(1), [1]) })).toThrow(/reserved/);
-    expect(() => encodeSafetensors({}, { n: 3 as unknown as string })).toThrow(/metadata 'n' is number, expected a string/);
+    expect(() => encodeSafetensors({}, { n: 3 as unknown as string })).toThrow(
+      /metadata 'n' is number, expected a string/,
+    );
     expect(() => encodeSafetensors({ x: [1, 2] as unknown as Tensor })).toThrow(/'x' is not a Tensor/);
   });
 
@@ -91,58 +100,103 @@ describe("safetensors", () => {
 
     it("a file shorter than the 8-byte length", () => {
       const path = write("short.safetensors", new Uint8Array([1, 2, 3]));
-      expect(() => loadSafetensors(path)).toThrow(`loadSafetensors: ${path}: file is 3 bytes, too short to hold the 8-byte header length (truncated?)`);
+      expect(() => loadSafetensors(path)).toThrow(
+        `loadSafetensors: ${path}: file is 3 bytes, too short to hold the 8-byte header length (truncated?)`,
+      );
     });
 
     it("a header length beyond the end of the file", () => {
       const bytes = good().slice(0, 40);
       const path = write("cut-header.safetensors", bytes);
-      expect(() => loadSafetensors(path)).toThrow(new RegExp(`^loadSafetensors: ${escape(path)}: header length \\d+ goes beyond the end of the file \\(40 bytes\\)`));
+      expect(() => loadSafetensors(path)).toThrow(
+        new RegExp(
+          `^loadSafetensors: ${escape(path)}: header length \\d+ goes beyond the end of the file \\(40 bytes\\)`,
+        ),
+      );
     });
 
     it("a file truncated in its data section", () => {
       const bytes = good();
       const path = write("cut-data.safetensors", bytes.slice(0, bytes.length - 3));
-      expect(() => loadSafetensors(path)).toThrow(/cut-data\.safetensors: tensor 'scalar' has data_offsets \[\d+,\d+\] outside the data section \(\d+ bytes\): truncated file\?/);
+      expect(() => loadSafetensors(path)).toThrow(
+        /cut-data\.safetensors: tensor 'scalar' has data_offsets \[\d+,\d+\] outside the data section \(\d+ bytes\): truncated file\?/,
+      );
     });
 
     it("a header that is not JSON", () => {
       const path = write("json.safetensors", handMade(null, new Uint8Array(0), '{"a": {"dtype": "F32",'));
-      expect(() => loadSafetensors(path)).toThrow(new RegExp(`^loadSafetensors: ${escape(path)}: header is not valid JSON`));
+      expect(() => loadSafetensors(path)).toThrow(
+        new RegExp(`^loadSafetensors: ${escape(path)}: header is not valid JSON`),
+      );
       const notObject = write("array.safetensors", handMade([1, 2]));
       expect(() => loadSafetensors(notObject)).toThrow(/array\.safetensors: header is not a JSON object/);
     });
 
     it("offsets outside the data", () => {
-      const path = write("offsets.safetensors", handMade({ w: { dtype: "F32", shape: [2], data_offsets: [8, 16] } }, new Uint8Array(8)));
-      expect(() => loadSafetensors(path)).toThrow(/offsets\.safetensors: tensor 'w' has data_offsets \[8,16\] outside the data section \(8 bytes\)/);
-      const reversed = write("reversed.safetensors", handMade({ w: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(8)));
-      expect(() => loadSafetensors(reversed)).toThrow(/tensor 'w' has data_offsets \[8,4\], expected \[begin, end\] with 0 <= begin <= end/);
+      const path = write(
+        "offsets.safetensors",
+        handMade({ w: { dtype: "F32", shape: [2], data_offsets: [8, 16] } }, new Uint8Array(8)),
+      );
+      expect(() => loadSafetensors(path)).toThrow(
+        /offsets\.safetensors: tensor 'w' has data_offsets \[8,16\] outside the data section \(8 bytes\)/,
+      );
+      const reversed = write(
+        "reversed.safetensors",
+        handMade({ w: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(8)),
+      );
+      expect(() => loadSafetensors(reversed)).toThrow(
+        /tensor 'w' has data_offsets \[8,4\], expected \[begin, end\] with 0 <= begin <= end/,
+      );
     });
 
     it("an unknown dtype", () => {
-      const path = write("dtype.safetensors", handMade({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)));
-      expect(() => loadSafetensors(path)).toThrow(`loadSafetensors: ${path}: tensor 'w' has dtype "F8_E4M3", expected one of F32, F64, I32, F16, BF16, I64, I16, U16, I8, U8`);
+      const path = write(
+        "dtype.safetensors",
+        handMade({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
+      );
+      expect(() => loadSafetensors(path)).toThrow(
+        `loadSafetensors: ${path}: tensor 'w' has dtype "F8_E4M3", expected one of F32, F64, I32, F16, BF16, I64, I16, U16, I8, U8`,
+      );
     });
 
     it("a shape that disagrees with the offsets", () => {
-      const path = write("shape.safetensors", handMade({ w: { dtype: "F32", shape: [2, 3], data_offsets: [0, 20] } }, new Uint8Array(20)));
+      const path = write(
+        "shape.safetensors",
+        handMade({ w: { dtype: "F32", shape: [2, 3], data_offsets: [0, 20] } }, new Uint8Array(20)),
+      );
       expect(() => loadSafetensors(path)).toThrow(
         `loadSafetensors: ${path}: tensor 'w' has shape [2,3] F32 (24 bytes) but data_offsets [0,20] span 20 bytes`,
       );
-      const badShape = write("shape2.safetensors", handMade({ w: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } }));
-      expect(() => loadSafetensors(badShape)).toThrow(/tensor 'w' has shape \[-1\], expected an array of non-negative integers/);
+      const badShape = write(
+        "shape2.safetensors",
+        handMade({ w: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } }),
+      );
+      expect(() => loadSafetensors(badShape)).toThrow(
+        /tensor 'w' has shape \[-1\], expected an array of non-negative integers/,
+      );
     });
 
     it("overlapping tensors, gaps and trailing bytes", () => {
-      const overlap = write("overlap.safetensors", handMade({
-        a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
-        b: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
-      }, new Uint8Array(8)));
+      const overlap = write(
+        "overlap.safetensors",
+        handMade(
+          {
+            a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+            b: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
+          },
+          new Uint8Array(8),
+        ),
+      );
       expect(() => loadSafetensors(overlap)).toThrow(/tensor 'b' overlaps another tensor's data/);
-      const gap = write("gap.safetensors", handMade({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)));
+      const gap = write(
+        "gap.safetensors",
+        handMade({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+      );
       expect(() => loadSafetensors(gap)).toThrow(/the data section has a gap before tensor 'a'/);
-      const trailing = write("trailing.safetensors", handMade({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array(12)));
+      const trailing = write(
+        "trailing.safetensors",
+        handMade({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array(12)),
+      );
       expect(() => loadSafetensors(trailing)).toThrow(/the data section has 8 bytes after the last tensor/);
     });
 

@@ -11,7 +11,10 @@ describe("checkpoint state encoding", () => {
       lr: 0.1 + 0.2,
       special: [NaN, Infinity, -Infinity, -0, undefined, null, true, "text"],
       groups: [{ params: [0, 1], betas: [0.9, 0.999] }],
-      map: new Map<unknown, unknown>([[1, "a"], ["k", weights]]),
+      map: new Map<unknown, unknown>([
+        [1, "a"],
+        ["k", weights],
+      ]),
       nested: { weights, buffer },
     };
     const tensors = new Map<string, Tensor>();
@@ -29,11 +32,13 @@ describe("checkpoint state encoding", () => {
   });
 
   it("names what it cannot save or find", () => {
-    expect(() => encodeState({ when: new Date(0) }, "x/", new Map())).toThrow("checkpoint: cannot save [object Date] at x/when");
-    expect(() => encodeState({ $tensor: 1 }, "x/", new Map())).toThrow(/state key '\$tensor' at x\/ starts with '\$'/);
-    expect(() => decodeState('{"a": {"$tensor": "x/a"}}', new Map(), "file.safetensors: checkpoint 'optimizer'")).toThrow(
-      "file.safetensors: checkpoint 'optimizer' refers to tensor 'x/a', which is not in the file",
+    expect(() => encodeState({ when: new Date(0) }, "x/", new Map())).toThrow(
+      "checkpoint: cannot save [object Date] at x/when",
     );
+    expect(() => encodeState({ $tensor: 1 }, "x/", new Map())).toThrow(/state key '\$tensor' at x\/ starts with '\$'/);
+    expect(() =>
+      decodeState('{"a": {"$tensor": "x/a"}}', new Map(), "file.safetensors: checkpoint 'optimizer'"),
+    ).toThrow("file.safetensors: checkpoint 'optimizer' refers to tensor 'x/a', which is not in the file");
     expect(() => decodeState("{", new Map(), "here")).toThrow(/^here is not valid JSON/);
   });
 });

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Variable, noGrad, reshape } from "@nabla/autograd";
+import { noGrad, reshape, type Variable } from "@nabla/autograd";
 import { Dense, Embedding, GRU, LSTM, LSTMCell, Module, RNN } from "@nabla/layers";
-import { Tensor, manualSeed } from "@nabla/tensor";
+import { manualSeed, Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel, loadSafetensors, saveModel } from "../src/index.js";
 
@@ -40,7 +40,8 @@ interface Case {
 }
 
 const predict = (model: SeqNet, ids: Tensor): Tensor => noGrad(() => model.forward(ids).value);
-const rows = (y: Tensor): number[][] => Array.from({ length: y.shape[0]! }, (_, r) => [...y.data.subarray(r * y.shape[1]!, (r + 1) * y.shape[1]!)]);
+const rows = (y: Tensor): number[][] =>
+  Array.from({ length: y.shape[0]! }, (_, r) => [...y.data.subarray(r * y.shape[1]!, (r + 1) * y.shape[1]!)]);
 
 let dir: string;
 beforeAll(() => {
@@ -50,7 +51,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("recurrent layers and Embedding in PyTorch's layout", () => {
   it("a state dict PyTorch wrote (nn.Embedding, nn.RNN, a bidirectional nn.LSTM, nn.GRU) gives PyTorch's outputs", () => {
-    const { cases } = JSON.parse(readFileSync(join(REFERENCE, "torch.json"), "utf8")) as { cases: Record<string, Case> };
+    const { cases } = JSON.parse(readFileSync(join(REFERENCE, "torch.json"), "utf8")) as {
+      cases: Record<string, Case>;
+    };
     const c = cases["seqnet_f32.safetensors"]!;
     const model = seqNet(1);
     loadModel(model, join(REFERENCE, "torch", "seqnet_f32.safetensors"), { layout: "torch" });
@@ -83,7 +86,12 @@ describe("recurrent layers and Embedding in PyTorch's layout", () => {
     }
     const path = join(dir, "cell.safetensors");
     saveModel(new Stepper(), path, { layout: "torch" });
-    expect([...loadSafetensors(path).tensors.keys()].sort()).toEqual(["cell.bias_hh", "cell.bias_ih", "cell.weight_hh", "cell.weight_ih"]);
+    expect([...loadSafetensors(path).tensors.keys()].sort()).toEqual([
+      "cell.bias_hh",
+      "cell.bias_ih",
+      "cell.weight_hh",
+      "cell.weight_ih",
+    ]);
   });
 
   /** generate.py loads this file into PyTorch's SeqNet with strict load_state_dict and compares outputs; UPDATE_FIXTURES=1 rewrites it. */
@@ -99,7 +107,10 @@ describe("recurrent layers and Embedding in PyTorch's layout", () => {
       writeFileSync(fixture, readFileSync(path));
       writeFileSync(outputs, listing);
     }
-    expect(readFileSync(path).equals(readFileSync(fixture)), "seqnet.safetensors differs from the committed fixture").toBe(true);
+    expect(
+      readFileSync(path).equals(readFileSync(fixture)),
+      "seqnet.safetensors differs from the committed fixture",
+    ).toBe(true);
     expect(JSON.parse(readFileSync(outputs, "utf8"))).toEqual(JSON.parse(listing));
   });
 });

@@ -1,10 +1,21 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Variable, noGrad, variable } from "@nabla/autograd";
-import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Flatten, MaxPool2d, Module, Parameter, ReLU, Sequential } from "@nabla/layers";
-import { Generator, Tensor, manualSeed, randn } from "@nabla/tensor";
+import { noGrad, type Variable, variable } from "@nabla/autograd";
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dense,
+  Flatten,
+  MaxPool2d,
+  Module,
+  Parameter,
+  ReLU,
+  Sequential,
+} from "@nabla/layers";
+import { Generator, manualSeed, randn, Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel, loadSafetensors, saveModel } from "../src/index.js";
 
@@ -31,7 +42,14 @@ function build(architecture: Architecture, seed = 0): Sequential {
     case "mlp":
       return new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
     case "cnn_bn":
-      return new Sequential(new Conv2d(1, 3, 3, { padding: 1 }), new BatchNorm2d(3), new ReLU(), new MaxPool2d(2), new Flatten(), new Dense(27, 4));
+      return new Sequential(
+        new Conv2d(1, 3, 3, { padding: 1 }),
+        new BatchNorm2d(3),
+        new ReLU(),
+        new MaxPool2d(2),
+        new Flatten(),
+        new Dense(27, 4),
+      );
     case "mlp_bn1d":
       return new Sequential(new Dense(5, 6), new BatchNorm1d(6), new ReLU(), new Dense(6, 2));
   }
@@ -91,7 +109,8 @@ describe("PyTorch -> Nabla: files written by PyTorch load into the equivalent mo
     const mlp = build("mlp_bn1d");
     loadModel(mlp, join(REFERENCE, "torch", "mlp_bn1d_bf16.safetensors"), { layout: "torch" });
     // bfloat16 keeps 8 significant bits: the low 16 bits of each widened float32 are zero.
-    for (const v of new Uint32Array(Float32Array.from((mlp.at(0) as Dense).weight.value.data).buffer)) expect(v & 0xffff).toBe(0);
+    for (const v of new Uint32Array(Float32Array.from((mlp.at(0) as Dense).weight.value.data).buffer))
+      expect(v & 0xffff).toBe(0);
   });
 
   it("a counter that does not fit int32 is refused by name, and the model is unchanged", () => {
@@ -119,12 +138,18 @@ describe("PyTorch -> Nabla: files written by PyTorch load into the equivalent mo
     const path = join(REFERENCE, "torch", "mlp_f32.safetensors");
     const weights = join(dir, "pt.safetensors");
     saveModel(build("mlp"), weights, { layout: "torch" });
-    expect(() => loadModel(build("mlp"), weights)).toThrow(/loadStateDict: .*'0\.weight' has shape \[8,4\], expected \[4,8\].* \(the file is in PyTorch's layout: load it with \{ layout: "torch" \}\)$/);
+    expect(() => loadModel(build("mlp"), weights)).toThrow(
+      /loadStateDict: .*'0\.weight' has shape \[8,4\], expected \[4,8\].* \(the file is in PyTorch's layout: load it with \{ layout: "torch" \}\)$/,
+    );
     // A file without Nabla's metadata gets no guess.
-    expect(() => loadModel(build("mlp"), path)).toThrow(/expected \[4,8\]; '2\.weight' has shape \[3,8\], expected \[8,3\]$/);
+    expect(() => loadModel(build("mlp"), path)).toThrow(
+      /expected \[4,8\]; '2\.weight' has shape \[3,8\], expected \[8,3\]$/,
+    );
     const nabla = join(dir, "nabla.safetensors");
     saveModel(build("mlp_bn1d"), nabla);
-    expect(() => loadModel(build("mlp_bn1d"), nabla, { layout: "torch" })).toThrow(/missing keys '1\.running_mean'.* \(the file is in Nabla's layout: load it without layout: "torch"\)$/);
+    expect(() => loadModel(build("mlp_bn1d"), nabla, { layout: "torch" })).toThrow(
+      /missing keys '1\.running_mean'.* \(the file is in Nabla's layout: load it without layout: "torch"\)$/,
+    );
   });
 });
 
@@ -134,7 +159,8 @@ function trainedNabla(architecture: Architecture, seed: number): Sequential {
   const g = new Generator(seed);
   model.train();
   noGrad(() => {
-    for (let i = 0; i < 3; i++) model.forward(variable(randn([8, ...INPUT_SHAPES[architecture].slice(1)], { generator: g, std: 2, mean: 0.5 })));
+    for (let i = 0; i < 3; i++)
+      model.forward(variable(randn([8, ...INPUT_SHAPES[architecture].slice(1)], { generator: g, std: 2, mean: 0.5 })));
   });
   return model.eval();
 }
@@ -151,7 +177,15 @@ describe("Nabla -> PyTorch: saveModel(model, path, { layout: 'torch' })", () => 
     const header = JSON.parse(raw.subarray(8, 8 + n).toString()) as Record<string, { dtype: string; shape: number[] }>;
     expect(header.__metadata__).toEqual({ format: "pt", note: "x" });
     expect(Object.keys(header).filter((k) => k !== "__metadata__")).toEqual([
-      "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked", "3.weight", "3.bias",
+      "0.weight",
+      "0.bias",
+      "1.weight",
+      "1.bias",
+      "1.running_mean",
+      "1.running_var",
+      "1.num_batches_tracked",
+      "3.weight",
+      "3.bias",
     ]);
     expect(header["0.weight"]).toMatchObject({ dtype: "F32", shape: [6, 5] });
     expect(header["3.weight"]).toMatchObject({ dtype: "F32", shape: [2, 6] });
@@ -201,10 +235,15 @@ describe("Nabla -> PyTorch: saveModel(model, path, { layout: 'torch' })", () => 
         architecture,
         input: [...x.data],
         inputShape: [...x.shape],
-        output: Array.from({ length: rows }, (_, r) => [...y.data.subarray((r * y.size) / rows, ((r + 1) * y.size) / rows)]),
+        output: Array.from({ length: rows }, (_, r) => [
+          ...y.data.subarray((r * y.size) / rows, ((r + 1) * y.size) / rows),
+        ]),
       };
       if (update) writeFileSync(join(out, file), readFileSync(path));
-      expect(readFileSync(path).equals(readFileSync(join(out, file))), `${file} differs from the committed fixture`).toBe(true);
+      expect(
+        readFileSync(path).equals(readFileSync(join(out, file))),
+        `${file} differs from the committed fixture`,
+      ).toBe(true);
     });
     const listing = `${JSON.stringify({ cases }, null, 1)}\n`;
     if (update) writeFileSync(join(out, "outputs.json"), listing);
@@ -229,8 +268,12 @@ describe("layout options", () => {
   it("checks the layout and the option names", () => {
     const model = build("mlp");
     const path = join(dir, "options.safetensors");
-    expect(() => saveModel(model, path, { layout: "pytorch" as "torch" })).toThrow('saveModel: layout must be "nabla" or "torch", got "pytorch"');
-    expect(() => loadModel(model, path, { layout: "onnx" as "torch" })).toThrow('loadModel: layout must be "nabla" or "torch", got "onnx"');
+    expect(() => saveModel(model, path, { layout: "pytorch" as "torch" })).toThrow(
+      'saveModel: layout must be "nabla" or "torch", got "pytorch"',
+    );
+    expect(() => loadModel(model, path, { layout: "onnx" as "torch" })).toThrow(
+      'loadModel: layout must be "nabla" or "torch", got "onnx"',
+    );
     expect(() => saveModel(model, path, { note: "x" } as unknown as { metadata: Record<string, string> })).toThrow(
       "saveModel: unknown option 'note'; expected one of layout, metadata",
     );

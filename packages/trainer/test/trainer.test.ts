@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Variable } from "@nabla/autograd";
+import { Dense, Sequential } from "@nabla/layers";
 import { mse, softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD } from "@nabla/optim";
-import { Dense, Sequential } from "@nabla/layers";
 import { Generator, Tensor } from "@nabla/tensor";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Callback, EarlyStopping, LambdaCallback, type Metric, Trainer } from "../src/index.js";
@@ -38,7 +38,16 @@ describe("Trainer.fit / evaluate / predict", () => {
     expect(history.length).toBe(15);
     const first = history.epochs[0]!;
     const last = history.last!;
-    expect(Object.keys(last)).toEqual(["epoch", "loss", "accuracy", "valLoss", "valAccuracy", "lr", "seconds", "samplesPerSecond"]);
+    expect(Object.keys(last)).toEqual([
+      "epoch",
+      "loss",
+      "accuracy",
+      "valLoss",
+      "valAccuracy",
+      "lr",
+      "seconds",
+      "samplesPerSecond",
+    ]);
     expect(history.get("epoch")).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(last.loss).toBeLessThan(first.loss / 3);
     expect(last.accuracy).toBeGreaterThan(0.93);
@@ -83,13 +92,23 @@ describe("Trainer.fit / evaluate / predict", () => {
       },
     };
     const model = mlp();
-    const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), metrics: ["accuracy", batches] });
+    const trainer = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      metrics: ["accuracy", batches],
+    });
     const history = await trainer.fit(loader(x, y, 10), { epochs: 1, validation: loader(x, y, 50), progress: "none" });
     expect(history.last!.rows).toBe(64);
     expect(history.last!.valRows).toBe(64);
     expect(history.last!.valAccuracy).toBeGreaterThanOrEqual(0);
 
-    const regression = new Trainer({ model, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }), metrics: [] });
+    const regression = new Trainer({
+      model,
+      loss: mse,
+      optimizer: new SGD(model.parameters(), { lr: 0.01 }),
+      metrics: [],
+    });
     const target = new Tensor(new Float32Array(64 * 3), [64, 3]);
     const h = await regression.fit(loader(x, target, 16), { epochs: 1, progress: "none" });
     expect(Object.keys(h.last!)).toEqual(["epoch", "loss", "lr", "seconds", "samplesPerSecond"]);
@@ -101,14 +120,28 @@ describe("Trainer.fit / evaluate / predict", () => {
     expect(() => new Trainer({ model, loss: softmaxCrossEntropy, optimizer, lr: 1 } as never)).toThrow(
       "Trainer: unknown option 'lr'; expected one of model, loss, optimizer, metrics, scheduler, nanGuard, generator",
     );
-    expect(() => new Trainer({ model: {} as never, loss: softmaxCrossEntropy, optimizer })).toThrow(/Trainer: model must be a Module/);
-    expect(() => new Trainer({ model, loss: softmaxCrossEntropy, optimizer, metrics: ["f1" as never] })).toThrow(/unknown metric "f1"/);
+    expect(() => new Trainer({ model: {} as never, loss: softmaxCrossEntropy, optimizer })).toThrow(
+      /Trainer: model must be a Module/,
+    );
+    expect(() => new Trainer({ model, loss: softmaxCrossEntropy, optimizer, metrics: ["f1" as never] })).toThrow(
+      /unknown metric "f1"/,
+    );
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer });
-    await expect(trainer.fit(loader(x, y, 4), { epochs: 0 })).rejects.toThrow("Trainer.fit: epochs must be a positive integer, got 0");
-    await expect(trainer.fit(loader(x, y, 4), { epochs: 1, verbose: true } as never)).rejects.toThrow(/unknown option 'verbose'/);
-    await expect(trainer.fit([[x]] as never, { epochs: 1, progress: "none" })).rejects.toThrow(/each batch must be \[input, target, \.\.\.\] Tensors/);
-    await expect(trainer.fit(loader(x, y, 4), { epochs: 1, progress: "fancy" as never })).rejects.toThrow(/progress must be one of auto, bar, line, none/);
-    expect(() => trainer.predict(new Tensor(new Float32Array(0), [0, 4]))).toThrow(/expected \[rows, \.\.\.\] with rows > 0/);
+    await expect(trainer.fit(loader(x, y, 4), { epochs: 0 })).rejects.toThrow(
+      "Trainer.fit: epochs must be a positive integer, got 0",
+    );
+    await expect(trainer.fit(loader(x, y, 4), { epochs: 1, verbose: true } as never)).rejects.toThrow(
+      /unknown option 'verbose'/,
+    );
+    await expect(trainer.fit([[x]] as never, { epochs: 1, progress: "none" })).rejects.toThrow(
+      /each batch must be \[input, target, \.\.\.\] Tensors/,
+    );
+    await expect(trainer.fit(loader(x, y, 4), { epochs: 1, progress: "fancy" as never })).rejects.toThrow(
+      /progress must be one of auto, bar, line, none/,
+    );
+    expect(() => trainer.predict(new Tensor(new Float32Array(0), [0, 4]))).toThrow(
+      /expected \[rows, \.\.\.\] with rows > 0/,
+    );
   });
 });
 
@@ -134,7 +167,12 @@ describe("callbacks", () => {
       onTrainEnd: (history) => void events.push(`trainEnd ${history.length}`),
     };
     const second = new LambdaCallback({ onEpochEnd: (epoch) => void events.push(`lambda ${epoch}`) });
-    await trainer.fit(loader(x, y, 10), { epochs: 2, validation: loader(x, y, 24), callbacks: [recorder, second], progress: "none" });
+    await trainer.fit(loader(x, y, 10), {
+      epochs: 2,
+      validation: loader(x, y, 24),
+      callbacks: [recorder, second],
+      progress: "none",
+    });
     expect(events).toEqual([
       "trainBegin",
       "epochBegin 1",
@@ -151,13 +189,17 @@ describe("callbacks", () => {
       "lambda 2",
       "trainEnd 2",
     ]);
-    expect(() => new LambdaCallback({ onEpochEnded: () => {} } as never)).toThrow(/LambdaCallback: unknown option 'onEpochEnded'/);
+    expect(() => new LambdaCallback({ onEpochEnded: () => {} } as never)).toThrow(
+      /LambdaCallback: unknown option 'onEpochEnded'/,
+    );
   });
 
   it("a callback can stop training after the current epoch", async () => {
     const { x, y } = blobs(24);
     const { trainer } = setup();
-    const stopper = new LambdaCallback({ onBatchEnd: (batch, _logs, t) => (batch === 2 ? t.stop("enough") : undefined) });
+    const stopper = new LambdaCallback({
+      onBatchEnd: (batch, _logs, t) => (batch === 2 ? t.stop("enough") : undefined),
+    });
     const output = capture(false);
     const history = await trainer.fit(loader(x, y, 10), { epochs: 5, callbacks: [stopper], output, progress: "line" });
     expect(history.length).toBe(1);
@@ -213,7 +255,9 @@ describe("EarlyStopping", () => {
   it("names the missing monitor", async () => {
     const { x, y } = blobs(16);
     const { trainer } = setup();
-    await expect(trainer.fit(loader(x, y, 8), { epochs: 2, callbacks: [new EarlyStopping()], progress: "none" })).rejects.toThrow(
+    await expect(
+      trainer.fit(loader(x, y, 8), { epochs: 2, callbacks: [new EarlyStopping()], progress: "none" }),
+    ).rejects.toThrow(
       "EarlyStopping: 'valLoss' is not in the epoch logs (they have epoch, loss, accuracy, lr, seconds, samplesPerSecond); pass validation to fit for 'valLoss', or choose another monitor",
     );
     expect(() => new EarlyStopping({ patience: -1 })).toThrow(/patience must be a non-negative integer, got -1/);
@@ -259,7 +303,12 @@ describe("nanGuard", () => {
     const { x, y } = blobs(20);
     x.data[0] = Infinity;
     const model = mlp();
-    const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), nanGuard: false });
+    const trainer = new Trainer({
+      model,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      nanGuard: false,
+    });
     const history = await trainer.fit(loader(x, y, 10), { epochs: 1, progress: "none" });
     expect(Number.isNaN(history.last!.loss)).toBe(true);
   });
@@ -277,7 +326,9 @@ describe("progress", () => {
     expect(output.text).not.toContain("\r");
     lines.slice(0, -1).forEach((line, i) => {
       expect(line).toMatch(
-        new RegExp(`^Epoch ${i + 1}/3  8/8  \\d+\\.\\ds  [\\d,]+ samples/s  loss \\d\\.\\d{4}  acc \\d+\\.\\d\\d%  val loss \\d\\.\\d{4}  val acc \\d+\\.\\d\\d%$`),
+        new RegExp(
+          `^Epoch ${i + 1}/3  8/8  \\d+\\.\\ds  [\\d,]+ samples/s  loss \\d\\.\\d{4}  acc \\d+\\.\\d\\d%  val loss \\d\\.\\d{4}  val acc \\d+\\.\\d\\d%$`,
+        ),
       );
     });
   });
@@ -302,14 +353,19 @@ describe("progress", () => {
     expect(bar.text.split("\n")).toHaveLength(3);
     const redraws = bar.text.split("\r").filter((s) => s.includes("█") || s.includes("░"));
     expect(redraws.length).toBeGreaterThan(2);
-    expect(redraws[0]).toMatch(/^Epoch 1\/2  [█░]{24}  \d\/8  loss \d\.\d{4}  acc \d+\.\d\d%  [\d,]+ samples\/s  ETA \d+s\x1b\[K$/);
-    expect(bar.text).toMatch(/\rEpoch 2\/2  8\/8  .*\x1b\[K\n$/);
+    expect(redraws[0]).toMatch(
+      /^Epoch 1\/2 {2}[█░]{24} {2}\d\/8 {2}loss \d\.\d{4} {2}acc \d+\.\d\d% {2}[\d,]+ samples\/s {2}ETA \d+s\x1b\[K$/,
+    );
+    expect(bar.text).toMatch(/\rEpoch 2\/2 {2}8\/8 {2}.*\x1b\[K\n$/);
 
     // On a narrow terminal the bar shrinks, then the text is cut, so that \r can always redraw the line.
     for (const columns of [80, 40]) {
       const narrow = Object.assign(capture(true), { columns });
       await setup().trainer.fit(loader(x, y, 8), { epochs: 1, output: narrow, progress: "bar", callbacks: [slow] });
-      const live = narrow.text.split("\r").filter((s) => s.endsWith("\x1b[K")).map((s) => s.slice(0, -3));
+      const live = narrow.text
+        .split("\r")
+        .filter((s) => s.endsWith("\x1b[K"))
+        .map((s) => s.slice(0, -3));
       expect(live.length).toBeGreaterThan(0);
       for (const l of live) expect(l.length).toBeLessThanOrEqual(columns - 1);
       if (columns === 40) expect(live[0]).not.toContain("░");

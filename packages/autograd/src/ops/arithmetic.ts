@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, asVariables, record } from "../variable.js";
+import { asVariable, asVariables, type Input, record, type Variable } from "../variable.js";
 
 // Broadcast operands receive full-shape gradients here; the engine sums them back to each shape.
 
@@ -15,20 +15,26 @@ export function sub(a: Input, b: Input): Variable {
 
 export function mul(a: Input, b: Input): Variable {
   const [x, y] = asVariables(a, b, "mul");
-  return record("mul", [x, y], T.mul(x.value, y.value), (g) => [
-    x.requiresGrad ? T.mul(g, y.value) : null,
-    y.requiresGrad ? T.mul(g, x.value) : null,
-  ], [x.value, y.value]);
+  return record(
+    "mul",
+    [x, y],
+    T.mul(x.value, y.value),
+    (g) => [x.requiresGrad ? T.mul(g, y.value) : null, y.requiresGrad ? T.mul(g, x.value) : null],
+    [x.value, y.value],
+  );
 }
 
 /** d(x/y) = g/y and -g·x/y². */
 export function div(a: Input, b: Input): Variable {
   const [x, y] = asVariables(a, b, "div");
   const out = T.div(x.value, y.value);
-  return record("div", [x, y], out, (g) => [
-    x.requiresGrad ? T.div(g, y.value) : null,
-    y.requiresGrad ? T.neg(T.div(T.mul(g, out), y.value)) : null,
-  ], [y.value, out]);
+  return record(
+    "div",
+    [x, y],
+    out,
+    (g) => [x.requiresGrad ? T.div(g, y.value) : null, y.requiresGrad ? T.neg(T.div(T.mul(g, out), y.value)) : null],
+    [y.value, out],
+  );
 }
 
 export function neg(a: Input): Variable {

@@ -4,7 +4,9 @@ import type { Shape } from "@nabla/tensor";
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (rank === 0) throw new Error(`${op}: a scalar (shape []) has no axis ${axis}`);
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new Error(`${op}: axis ${axis} is out of range for ${rank} dimensions (expected an integer in [${-rank}, ${rank - 1}])`);
+    throw new Error(
+      `${op}: axis ${axis} is out of range for ${rank} dimensions (expected an integer in [${-rank}, ${rank - 1}])`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }

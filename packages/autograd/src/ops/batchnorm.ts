@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 
 export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones (default false: use the running ones). */
@@ -38,13 +38,21 @@ export function batchNorm(
   T.checkOptions("batchNorm", options, ["training", "momentum", "eps"]);
   const { training = false, momentum = 0.1, eps = 1e-5 } = options;
   const x = asVariable(input, undefined, "batchNorm");
-  if (x.rank < 2) throw new Error(`batchNorm: input must be [N,C,...] with at least 2 axes, got shape ${T.formatShape(x.shape)}`);
+  if (x.rank < 2)
+    throw new Error(`batchNorm: input must be [N,C,...] with at least 2 axes, got shape ${T.formatShape(x.shape)}`);
   const C = x.shape[1]!;
   const w = weight === null ? null : asVariable(weight, undefined, "batchNorm");
   const b = bias === null ? null : asVariable(bias, undefined, "batchNorm");
-  for (const [what, t] of [["weight", w?.value], ["bias", b?.value], ["runningMean", runningMean], ["runningVar", runningVar]] as const) {
+  for (const [what, t] of [
+    ["weight", w?.value],
+    ["bias", b?.value],
+    ["runningMean", runningMean],
+    ["runningVar", runningVar],
+  ] as const) {
     if (t !== null && t !== undefined && (t.rank !== 1 || t.shape[0] !== C)) {
-      throw new Error(`batchNorm: ${what} must have shape [${C}] for input ${T.formatShape(x.shape)} (channels on axis 1), got ${T.formatShape(t.shape)}`);
+      throw new Error(
+        `batchNorm: ${what} must have shape [${C}] for input ${T.formatShape(x.shape)} (channels on axis 1), got ${T.formatShape(t.shape)}`,
+      );
     }
   }
   if ((runningMean === null) !== (runningVar === null)) {
@@ -53,13 +61,16 @@ export function batchNorm(
   if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) {
     throw new Error(`batchNorm: momentum must be in [0, 1], got ${T.formatValue(momentum)}`);
   }
-  if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`batchNorm: eps must be a non-negative number, got ${T.formatValue(eps)}`);
+  if (typeof eps !== "number" || !(eps >= 0))
+    throw new Error(`batchNorm: eps must be a non-negative number, got ${T.formatValue(eps)}`);
   const N = x.shape[0]!;
   const S = x.size / Math.max(N * C, 1);
   const M = N * S;
   const useBatch = training || runningMean === null;
   if (useBatch && M <= 1) {
-    throw new Error(`batchNorm: batch statistics need more than one value per channel, got input shape ${T.formatShape(x.shape)} (training with a batch of one?)`);
+    throw new Error(
+      `batchNorm: batch statistics need more than one value per channel, got input shape ${T.formatShape(x.shape)} (training with a batch of one?)`,
+    );
   }
 
   const dtype = [x, w, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";
@@ -113,49 +124,55 @@ export function batchNorm(
   }
 
   const inputs = [x, ...(w === null ? [] : [w]), ...(b === null ? [] : [b])];
-  return record("batchNorm", inputs, new T.Tensor(out, x.shape), (grad) => {
-    const gd = grad.data;
-    const dx = x.requiresGrad ? T.allocate(dtype, x.size) : null;
-    const dw = T.allocate(dtype, C);
-    const db = T.allocate(dtype, C);
-    for (let c = 0; c < C; c++) {
-      const mu = mean[c]!;
-      const is = invstd[c]!;
-      let sumG = 0;
-      let sumGX = 0;
-      for (let n = 0; n < N; n++) {
-        const base = (n * C + c) * S;
-        for (let i = 0; i < S; i++) {
-          const gi = gd[base + i]!;
-          sumG += gi;
-          sumGX += gi * (xd[base + i]! - mu) * is;
-        }
-      }
-      dw[c] = sumGX;
-      db[c] = sumG;
-      if (dx === null) continue;
-      const k = (wd === null ? 1 : wd[c]!) * is;
-      if (useBatch) {
-        // dx = k/M·(M·g − Σg − x̂·Σg·x̂) = k·g − k·Σg/M − x̂·k·Σg·x̂/M.
-        const meanG = sumG / M;
-        const meanGX = sumGX / M;
+  return record(
+    "batchNorm",
+    inputs,
+    new T.Tensor(out, x.shape),
+    (grad) => {
+      const gd = grad.data;
+      const dx = x.requiresGrad ? T.allocate(dtype, x.size) : null;
+      const dw = T.allocate(dtype, C);
+      const db = T.allocate(dtype, C);
+      for (let c = 0; c < C; c++) {
+        const mu = mean[c]!;
+        const is = invstd[c]!;
+        let sumG = 0;
+        let sumGX = 0;
         for (let n = 0; n < N; n++) {
           const base = (n * C + c) * S;
           for (let i = 0; i < S; i++) {
-            const xhat = (xd[base + i]! - mu) * is;
-            dx[base + i] = k * (gd[base + i]! - meanG - xhat * meanGX);
+            const gi = gd[base + i]!;
+            sumG += gi;
+            sumGX += gi * (xd[base + i]! - mu) * is;
           }
         }
-      } else {
-        for (let n = 0; n < N; n++) {
-          const base = (n * C + c) * S;
-          for (let i = 0; i < S; i++) dx[base + i] = k * gd[base + i]!;
+        dw[c] = sumGX;
+        db[c] = sumG;
+        if (dx === null) continue;
+        const k = (wd === null ? 1 : wd[c]!) * is;
+        if (useBatch) {
+          // dx = k/M·(M·g − Σg − x̂·Σg·x̂) = k·g − k·Σg/M − x̂·k·Σg·x̂/M.
+          const meanG = sumG / M;
+          const meanGX = sumGX / M;
+          for (let n = 0; n < N; n++) {
+            const base = (n * C + c) * S;
+            for (let i = 0; i < S; i++) {
+              const xhat = (xd[base + i]! - mu) * is;
+              dx[base + i] = k * (gd[base + i]! - meanG - xhat * meanGX);
+            }
+          }
+        } else {
+          for (let n = 0; n < N; n++) {
+            const base = (n * C + c) * S;
+            for (let i = 0; i < S; i++) dx[base + i] = k * gd[base + i]!;
+          }
         }
       }
-    }
-    const grads: (T.Tensor | null)[] = [dx === null ? null : new T.Tensor(dx, x.shape)];
-    if (w !== null) grads.push(w.requiresGrad ? new T.Tensor(dw, [C]) : null);
-    if (b !== null) grads.push(b.requiresGrad ? new T.Tensor(db, [C]) : null);
-    return grads;
-  }, w === null ? [x.value] : [x.value, w.value]);
+      const grads: (T.Tensor | null)[] = [dx === null ? null : new T.Tensor(dx, x.shape)];
+      if (w !== null) grads.push(w.requiresGrad ? new T.Tensor(dw, [C]) : null);
+      if (b !== null) grads.push(b.requiresGrad ? new T.Tensor(db, [C]) : null);
+      return grads;
+    },
+    w === null ? [x.value] : [x.value, w.value],
+  );
 }

@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 
 /** One value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -33,7 +33,8 @@ export interface Geometry {
 
 /** A Pair as [height, width], or an error naming `who`, `what` and the smallest value allowed. */
 export function pair(who: string, what: string, v: Pair | undefined, fallback: number, min: number): [number, number] {
-  const p: readonly unknown[] = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
+  const p: readonly unknown[] =
+    v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : Array.isArray(v) ? v : [v];
   if (p.length !== 2 || !p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= min)) {
     const expected = min === 0 ? "non-negative integer" : "positive integer";
     throw new Error(`${who}: ${what} must be a ${expected} or a pair [height, width] of them, got ${T.formatValue(v)}`);
@@ -105,11 +106,15 @@ function convGeometry(
   const dilation = pair(who, "dilation", options.dilation, 1, 1);
   checkNCHW(who, inputShape);
   if (weightShape.length !== 4 || weightShape.some((d) => d === 0)) {
-    throw new Error(`${who}: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape ${T.formatShape(weightShape)}`);
+    throw new Error(
+      `${who}: weight must be 4-D [out,in,kH,kW] with no empty axis, got shape ${T.formatShape(weightShape)}`,
+    );
   }
   const [outC, inC, kH, kW] = weightShape as [number, number, number, number];
   if (inputShape[1] !== inC) {
-    throw new Error(`${who}: input has ${inputShape[1]} channels, expected ${inC} (input shape ${T.formatShape(inputShape)})`);
+    throw new Error(
+      `${who}: input has ${inputShape[1]} channels, expected ${inC} (input shape ${T.formatShape(inputShape)})`,
+    );
   }
   const g = windowGeometry(who, inputShape, [kH, kW], stride, padding, dilation);
   return { g, outC, shape: [g.n, outC, g.oH, g.oW] };
@@ -228,7 +233,9 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
   const b = bias === undefined || bias === null ? null : asVariable(bias, undefined, "conv2d");
   const { g, outC, shape } = convGeometry("conv2d", x.shape, wt.shape, options);
   if (b !== null && (b.rank !== 1 || b.shape[0] !== outC)) {
-    throw new Error(`conv2d: bias must have shape [${outC}] for weight ${T.formatShape(wt.shape)}, got ${T.formatShape(b.shape)}`);
+    throw new Error(
+      `conv2d: bias must have shape [${outC}] for weight ${T.formatShape(wt.shape)}, got ${T.formatShape(b.shape)}`,
+    );
   }
   // gemm needs one element type: promote like the elementwise ops (int32 → float32).
   const dtype = [x, wt, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";
@@ -239,7 +246,8 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
   const P = g.oH * g.oW;
   const inPlane = g.c * g.h * g.w;
   const outPlane = outC * P;
-  const wb = b === null ? wd : appendBias(wd, floatData(b.value, dtype), outC, K, T.allocate(dtype, outC * Kb) as Float);
+  const wb =
+    b === null ? wd : appendBias(wd, floatData(b.value, dtype), outC, K, T.allocate(dtype, outC * Kb) as Float);
   /** col for sample n, with the row of ones when there is a bias. */
   const columns = (n: number): Float => {
     const col = scratch(dtype, Kb * P);
@@ -249,39 +257,47 @@ export function conv2d(input: Input, weight: Input, bias?: Input | null, options
   };
 
   const out = T.allocate(dtype, g.n * outPlane, "conv2d", shape) as Float;
-  for (let n = 0; n < g.n; n++) T.kernels.gemm(outC, P, Kb, wb, 0, false, columns(n), 0, false, out, n * outPlane, false);
+  for (let n = 0; n < g.n; n++)
+    T.kernels.gemm(outC, P, Kb, wb, 0, false, columns(n), 0, false, out, n * outPlane, false);
 
   const inputs = b === null ? [x, wt] : [x, wt, b];
-  return record("conv2d", inputs, new T.Tensor(out, shape), (grad) => {
-    const gd = floatData(grad, dtype);
-    let dw: Float | null = null;
-    let db: Float | null = null;
-    if (wt.requiresGrad || b?.requiresGrad) {
-      const dwb = T.allocate(dtype, outC * Kb) as Float;
-      for (let n = 0; n < g.n; n++) T.kernels.gemm(outC, Kb, P, gd, n * outPlane, false, columns(n), 0, true, dwb, 0, n > 0);
-      if (b === null) dw = dwb;
-      else {
-        dw = T.allocate(dtype, outC * K) as Float;
-        db = T.allocate(dtype, outC) as Float;
-        for (let o = 0; o < outC; o++) {
-          for (let k = 0; k < K; k++) dw[o * K + k] = dwb[o * Kb + k]!;
-          db[o] = dwb[o * Kb + K]!;
+  return record(
+    "conv2d",
+    inputs,
+    new T.Tensor(out, shape),
+    (grad) => {
+      const gd = floatData(grad, dtype);
+      let dw: Float | null = null;
+      let db: Float | null = null;
+      if (wt.requiresGrad || b?.requiresGrad) {
+        const dwb = T.allocate(dtype, outC * Kb) as Float;
+        for (let n = 0; n < g.n; n++)
+          T.kernels.gemm(outC, Kb, P, gd, n * outPlane, false, columns(n), 0, true, dwb, 0, n > 0);
+        if (b === null) dw = dwb;
+        else {
+          dw = T.allocate(dtype, outC * K) as Float;
+          db = T.allocate(dtype, outC) as Float;
+          for (let o = 0; o < outC; o++) {
+            for (let k = 0; k < K; k++) dw[o * K + k] = dwb[o * Kb + k]!;
+            db[o] = dwb[o * Kb + K]!;
+          }
         }
       }
-    }
-    let dx: Float | null = null;
-    if (x.requiresGrad) {
-      dx = T.allocate(dtype, g.n * inPlane) as Float;
-      const col = scratch(dtype, K * P);
-      for (let n = 0; n < g.n; n++) {
-        T.kernels.gemm(K, P, outC, wd, 0, true, gd, n * outPlane, false, col, 0, false);
-        col2im(col, g, dx, n * inPlane);
+      let dx: Float | null = null;
+      if (x.requiresGrad) {
+        dx = T.allocate(dtype, g.n * inPlane) as Float;
+        const col = scratch(dtype, K * P);
+        for (let n = 0; n < g.n; n++) {
+          T.kernels.gemm(K, P, outC, wd, 0, true, gd, n * outPlane, false, col, 0, false);
+          col2im(col, g, dx, n * inPlane);
+        }
       }
-    }
-    return [
-      dx === null ? null : new T.Tensor(dx, x.shape),
-      wt.requiresGrad ? new T.Tensor(dw!, wt.shape) : null,
-      b?.requiresGrad ? new T.Tensor(db!, [outC]) : null,
-    ];
-  }, [x.value, wt.value]);
+      return [
+        dx === null ? null : new T.Tensor(dx, x.shape),
+        wt.requiresGrad ? new T.Tensor(dw!, wt.shape) : null,
+        b?.requiresGrad ? new T.Tensor(db!, [outC]) : null,
+      ];
+    },
+    [x.value, wt.value],
+  );
 }

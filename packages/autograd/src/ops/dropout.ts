@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 
 export interface DropoutOptions {
   /** Source of the mask; default the global generator (see manualSeed). */

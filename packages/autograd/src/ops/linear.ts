@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 
 /**
  * x·W + b as ONE graph node (Dense's op): x [..., in], weight [in, out], bias [out] → [..., out].
@@ -16,7 +16,9 @@ export function linear(input: Input, weight: Input, bias?: Input): Variable {
     throw new Error(`linear: inner dimensions differ: ${T.formatShape(x.shape)} @ ${T.formatShape(w.shape)}`);
   }
   if (b !== null && (b.rank !== 1 || b.shape[0] !== outF)) {
-    throw new Error(`linear: bias must have shape [${outF}] for weight ${T.formatShape(w.shape)}, got ${T.formatShape(b.shape)}`);
+    throw new Error(
+      `linear: bias must have shape [${outF}] for weight ${T.formatShape(w.shape)}, got ${T.formatShape(b.shape)}`,
+    );
   }
   // gemm needs one element type: promote like the elementwise ops (int32 → float32).
   const dtype: T.DType = [x, w, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";
@@ -32,15 +34,34 @@ export function linear(input: Input, weight: Input, bias?: Input): Variable {
     const bd = as(b).data;
     for (let r = 0; r < rows; r++) out.set(bd, r * outF);
   }
-  T.kernels.gemm(rows, outF, inF, x2.data as T.FloatArray, 0, false, wv.data as T.FloatArray, 0, false, out, 0, b !== null);
+  T.kernels.gemm(
+    rows,
+    outF,
+    inF,
+    x2.data as T.FloatArray,
+    0,
+    false,
+    wv.data as T.FloatArray,
+    0,
+    false,
+    out,
+    0,
+    b !== null,
+  );
 
   const inputs = b === null ? [x, w] : [x, w, b];
-  return record("linear", inputs, new T.Tensor(out, outShape), (g) => {
-    const g2 = T.reshape(g, [rows, outF]);
-    return [
-      x.requiresGrad ? T.reshape(T.matmul(g2, wv, { transposeB: true }), x.shape) : null,
-      w.requiresGrad ? T.matmul(x2, g2, { transposeA: true }) : null,
-      b?.requiresGrad ? T.sum(g2, 0) : null,
-    ];
-  }, [xv, wv]);
+  return record(
+    "linear",
+    inputs,
+    new T.Tensor(out, outShape),
+    (g) => {
+      const g2 = T.reshape(g, [rows, outF]);
+      return [
+        x.requiresGrad ? T.reshape(T.matmul(g2, wv, { transposeB: true }), x.shape) : null,
+        w.requiresGrad ? T.matmul(x2, g2, { transposeA: true }) : null,
+        b?.requiresGrad ? T.sum(g2, 0) : null,
+      ];
+    },
+    [xv, wv],
+  );
 }

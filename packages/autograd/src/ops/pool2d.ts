@@ -1,6 +1,6 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
-import { type Geometry, type Pair, checkNCHW, pair, windowGeometry } from "./conv2d.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
+import { checkNCHW, type Geometry, type Pair, pair, windowGeometry } from "./conv2d.js";
 
 export interface Pool2dOptions {
   /** Step between windows; defaults to the kernel size (non-overlapping windows), as in PyTorch. */
@@ -33,7 +33,9 @@ function poolGeometry(who: string, inputShape: readonly number[], kernelSize: Pa
   const stride = pair(who, "stride", options.stride ?? kernel, 1, 1);
   const padding = pair(who, "padding", options.padding, 0, 0);
   if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
-    throw new Error(`${who}: padding ${padding[0]}×${padding[1]} must be at most half the kernel ${kernel[0]}×${kernel[1]}`);
+    throw new Error(
+      `${who}: padding ${padding[0]}×${padding[1]} must be at most half the kernel ${kernel[0]}×${kernel[1]}`,
+    );
   }
   checkNCHW(who, inputShape);
   return windowGeometry(who, inputShape, kernel, stride, padding, [1, 1]);
@@ -219,11 +221,17 @@ export function maxPool2d(input: Input, kernelSize: Pair, options: Pool2dOptions
   const out = T.allocate(xv.dtype, g.n * g.c * g.oH * g.oW) as Float;
   const argmax = windowOffsets(g, out.length);
   maxPoolForward(xv.data as Float, g, out, argmax);
-  return record("maxPool2d", [x], new T.Tensor(out, [g.n, g.c, g.oH, g.oW]), (grad) => {
-    const dx = T.allocate(xv.dtype, xv.size) as Float;
-    maxPoolBackward(grad.data as Float, g, argmax, dx);
-    return [new T.Tensor(dx, x.shape)];
-  }, []);
+  return record(
+    "maxPool2d",
+    [x],
+    new T.Tensor(out, [g.n, g.c, g.oH, g.oW]),
+    (grad) => {
+      const dx = T.allocate(xv.dtype, xv.size) as Float;
+      maxPoolBackward(grad.data as Float, g, argmax, dx);
+      return [new T.Tensor(dx, x.shape)];
+    },
+    [],
+  );
 }
 
 /**
@@ -240,9 +248,15 @@ export function avgPool2d(input: Input, kernelSize: Pair, options: AvgPool2dOpti
   const scale = avgPoolScale(g, countIncludePad);
   const out = T.allocate(xv.dtype, g.n * g.c * g.oH * g.oW) as Float;
   avgPoolForward(xv.data as Float, g, scale, out);
-  return record("avgPool2d", [x], new T.Tensor(out, [g.n, g.c, g.oH, g.oW]), (grad) => {
-    const dx = T.allocate(xv.dtype, xv.size) as Float;
-    avgPoolBackward(grad.data as Float, g, scale, dx);
-    return [new T.Tensor(dx, x.shape)];
-  }, []);
+  return record(
+    "avgPool2d",
+    [x],
+    new T.Tensor(out, [g.n, g.c, g.oH, g.oW]),
+    (grad) => {
+      const dx = T.allocate(xv.dtype, xv.size) as Float;
+      avgPoolBackward(grad.data as Float, g, scale, dx);
+      return [new T.Tensor(dx, x.shape)];
+    },
+    [],
+  );
 }

@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, describe, record } from "../variable.js";
+import { asVariable, describe, type Input, record, type Variable } from "../variable.js";
 
 /** Which recurrence: an LSTM, a GRU, or an Elman RNN with tanh or relu. */
 export type RecurrenceMode = "lstm" | "gru" | "rnnTanh" | "rnnRelu";
@@ -45,12 +45,15 @@ function checkBatchSizes(batchSizes: readonly number[] | Int32Array, steps: numb
   if (!Array.isArray(batchSizes) && !(batchSizes instanceof Int32Array)) {
     throw new Error(`recurrence: batchSizes must be an array of ${steps} counts, got ${describe(batchSizes)}`);
   }
-  if (batchSizes.length !== steps) throw new Error(`recurrence: batchSizes must have one count per step (${steps}), got ${batchSizes.length}`);
+  if (batchSizes.length !== steps)
+    throw new Error(`recurrence: batchSizes must have one count per step (${steps}), got ${batchSizes.length}`);
   let previous = batch;
   for (let t = 0; t < steps; t++) {
     const n = batchSizes[t]!;
     if (!Number.isInteger(n) || n < 0 || n > previous) {
-      throw new Error(`recurrence: batchSizes must be non-increasing integers in [0, ${batch}], got ${n} at step ${t} after ${previous}`);
+      throw new Error(
+        `recurrence: batchSizes must be non-increasing integers in [0, ${batch}], got ${n} at step ${t} after ${previous}`,
+      );
     }
     previous = n;
   }
@@ -62,7 +65,8 @@ function fillRows(out: T.FloatArray, rows: number, row: T.TypedArray): void {
   const total = rows * row.length;
   if (total === 0) return;
   out.set(row);
-  for (let filled = row.length; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
+  for (let filled = row.length; filled < total; filled *= 2)
+    out.copyWithin(filled, 0, Math.min(filled, total - filled));
 }
 
 /**
@@ -76,10 +80,19 @@ function fillRows(out: T.FloatArray, rows: number, row: T.TypedArray): void {
  * Backward: per step (last first) the gate kernel's backward and one gemm dGates·W_hh for the
  * previous h; after the loop dx, dW_ih, dW_hh and the biases are one gemm or sum each over all steps.
  */
-export function recurrence(mode: RecurrenceMode, input: Input, weights: RecurrenceWeights, options: RecurrenceOptions = {}): Variable {
+export function recurrence(
+  mode: RecurrenceMode,
+  input: Input,
+  weights: RecurrenceWeights,
+  options: RecurrenceOptions = {},
+): Variable {
   T.checkOptions("recurrence", options, ["h0", "c0", "batchSizes", "reverse"]);
-  if (!(mode in recurrenceGates)) throw new Error(`recurrence: mode must be "lstm", "gru", "rnnTanh" or "rnnRelu", got ${JSON.stringify(mode)}`);
-  if (weights === null || typeof weights !== "object") throw new Error(`recurrence: weights must be an object { weightIH, weightHH, biasIH?, biasHH? }, got ${describe(weights)}`);
+  if (!(mode in recurrenceGates))
+    throw new Error(`recurrence: mode must be "lstm", "gru", "rnnTanh" or "rnnRelu", got ${JSON.stringify(mode)}`);
+  if (weights === null || typeof weights !== "object")
+    throw new Error(
+      `recurrence: weights must be an object { weightIH, weightHH, biasIH?, biasHH? }, got ${describe(weights)}`,
+    );
   const x = asVariable(input, undefined, "recurrence");
   const wih = asVariable(weights.weightIH, undefined, "recurrence");
   const whh = asVariable(weights.weightHH, undefined, "recurrence");
@@ -87,10 +100,12 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
   const bhh = weights.biasHH === undefined ? null : asVariable(weights.biasHH, undefined, "recurrence");
   const h0 = options.h0 === undefined ? null : asVariable(options.h0, undefined, "recurrence");
   const c0 = options.c0 === undefined ? null : asVariable(options.c0, undefined, "recurrence");
-  if (c0 !== null && mode !== "lstm") throw new Error(`recurrence: c0 is an LSTM's cell state; mode "${mode}" has none`);
+  if (c0 !== null && mode !== "lstm")
+    throw new Error(`recurrence: c0 is an LSTM's cell state; mode "${mode}" has none`);
   if (x.rank !== 3) throw new Error(`recurrence: input must be [T, B, I], got shape ${T.formatShape(x.shape)}`);
   const [steps, batch, inputSize] = x.shape as [number, number, number];
-  if (whh.rank !== 2) throw new Error(`recurrence: weightHH must be 2-D [G·H, H], got shape ${T.formatShape(whh.shape)}`);
+  if (whh.rank !== 2)
+    throw new Error(`recurrence: weightHH must be 2-D [G·H, H], got shape ${T.formatShape(whh.shape)}`);
   const hidden = whh.shape[1]!;
   const G = recurrenceGates[mode];
   const GH = G * hidden;
@@ -105,7 +120,8 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
 
   const operands = [x, wih, whh, bih, bhh, h0, c0];
   const dtype: T.DType = operands.some((v) => v?.dtype === "float64") ? "float64" : "float32";
-  const data = (v: Variable): T.FloatArray => (v.dtype === dtype ? v.value : T.cast(v.value, dtype)).data as T.FloatArray;
+  const data = (v: Variable): T.FloatArray =>
+    (v.dtype === dtype ? v.value : T.cast(v.value, dtype)).data as T.FloatArray;
   const xd = data(x);
   const wihd = data(wih);
   const whhd = data(whh);
@@ -124,7 +140,7 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
   // Pre-activations of all steps: x·W_ihᵀ + b_ih (+ b_hh, except for the GRU, whose r multiplies
   // W_hn·h + b_hn). The step's gemm adds h·W_hhᵀ in place; the gate kernel then activates them.
   const pre = T.allocate(dtype, steps * batch * GH) as T.FloatArray;
-  const folded = mode === "gru" ? bih : bih ?? bhh;
+  const folded = mode === "gru" ? bih : (bih ?? bhh);
   if (folded !== null) {
     const bias = T.allocate(dtype, GH) as T.FloatArray;
     bias.set(data(folded));
@@ -166,7 +182,14 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
     } else {
       k.gemm(rows, GH, H, states, from, false, whhd, 0, true, pre, g, true);
       if (mode === "lstm") {
-        k.lstmCell(rows, H, pre.subarray(g, g + n), cells!.subarray(from, from + rows * H), cells!.subarray(to, to + rows * H), hOut);
+        k.lstmCell(
+          rows,
+          H,
+          pre.subarray(g, g + n),
+          cells!.subarray(from, from + rows * H),
+          cells!.subarray(to, to + rows * H),
+          hOut,
+        );
       } else {
         k.rnnCell(rows, H, mode === "rnnTanh" ? "tanh" : "relu", pre.subarray(g, g + n), hOut);
       }
@@ -195,11 +218,36 @@ export function recurrence(mode: RecurrenceMode, input: Input, weights: Recurren
       for (let j = 0; j < m; j++) dh[j] = dh[j]! + gd[t * BH + j]!;
       const dhRows = dh.subarray(0, m);
       if (mode === "lstm") {
-        k.lstmCellBackward(rows, H, pre.subarray(g, g + n), cells!.subarray(from, from + m), cells!.subarray(to, to + m), dhRows, dc!.subarray(0, m), dPre.subarray(g, g + n));
+        k.lstmCellBackward(
+          rows,
+          H,
+          pre.subarray(g, g + n),
+          cells!.subarray(from, from + m),
+          cells!.subarray(to, to + m),
+          dhRows,
+          dc!.subarray(0, m),
+          dPre.subarray(g, g + n),
+        );
       } else if (mode === "gru") {
-        k.gruCellBackward(rows, H, pre.subarray(g, g + n), hg!.subarray(g, g + n), states.subarray(from, from + m), dhRows, dPre.subarray(g, g + n), dHg.subarray(g, g + n));
+        k.gruCellBackward(
+          rows,
+          H,
+          pre.subarray(g, g + n),
+          hg!.subarray(g, g + n),
+          states.subarray(from, from + m),
+          dhRows,
+          dPre.subarray(g, g + n),
+          dHg.subarray(g, g + n),
+        );
       } else {
-        k.rnnCellBackward(rows, H, mode === "rnnTanh" ? "tanh" : "relu", states.subarray(to, to + m), dhRows, dPre.subarray(g, g + n));
+        k.rnnCellBackward(
+          rows,
+          H,
+          mode === "rnnTanh" ? "tanh" : "relu",
+          states.subarray(to, to + m),
+          dhRows,
+          dPre.subarray(g, g + n),
+        );
       }
       // dL/dh of the previous step: through W_hh, plus (GRU) the direct path z·dh left in dh.
       k.gemm(rows, H, GH, dHg, g, false, whhd, 0, false, dh, 0, mode === "gru");

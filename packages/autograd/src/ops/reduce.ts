@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 import { keptShape } from "./axes.js";
 
 // `axes` undefined reduces everything; the gradient is reshaped to the keepdims shape and
@@ -59,14 +59,20 @@ export function max(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "max");
   const out = T.max(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("max", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [x.value, out]);
+  return record("max", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [
+    x.value,
+    out,
+  ]);
 }
 
 export function min(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "min");
   const out = T.min(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("min", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [x.value, out]);
+  return record("min", [x], out, (g) => [toFirstExtreme(x.value, T.reshape(out, kept), T.reshape(g, kept))], [
+    x.value,
+    out,
+  ]);
 }
 
 /**
@@ -78,8 +84,14 @@ export function logsumexp(a: Input, axes?: T.Axes, keepdims = false): Variable {
   const x = asVariable(a, undefined, "logsumexp");
   const out = T.logsumexp(x.value, axes, keepdims);
   const kept = keptShape(x.shape, axes);
-  return record("logsumexp", [x], out, (g) => {
-    const e = T.exp(T.sub(x.value, T.reshape(out, kept)));
-    return [T.mul(T.reshape(g, kept), T.div(e, T.sum(e, axes, true)))];
-  }, [x.value, out]);
+  return record(
+    "logsumexp",
+    [x],
+    out,
+    (g) => {
+      const e = T.exp(T.sub(x.value, T.reshape(out, kept)));
+      return [T.mul(T.reshape(g, kept), T.div(e, T.sum(e, axes, true)))];
+    },
+    [x.value, out],
+  );
 }

@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, describe, record } from "../variable.js";
+import { asVariable, describe, type Input, record, type Variable } from "../variable.js";
 import { axisLayout, normalizeAxis } from "./axes.js";
 
 // Reshape-like ops move no numbers, so their gradient is the output gradient reshaped back.
@@ -61,17 +61,24 @@ function clampedBegin(begin: number | undefined, dim: number): number {
 export function slice(a: Input, begin: readonly number[], end?: readonly number[]): Variable {
   const x = asVariable(a, undefined, "slice");
   const out = T.slice(x.value, begin, end);
-  return record("slice", [x], out, (g) => {
-    const pads = x.shape.map((dim, d): [number, number] => {
-      const b = clampedBegin(begin[d], dim);
-      return [b, dim - b - out.shape[d]!];
-    });
-    return [T.pad(g, pads)];
-  }, []);
+  return record(
+    "slice",
+    [x],
+    out,
+    (g) => {
+      const pads = x.shape.map((dim, d): [number, number] => {
+        const b = clampedBegin(begin[d], dim);
+        return [b, dim - b - out.shape[d]!];
+      });
+      return [T.pad(g, pads)];
+    },
+    [],
+  );
 }
 
 function inputList(op: string, inputs: readonly Input[]): readonly Input[] {
-  if (!Array.isArray(inputs)) throw new Error(`${op}: expected an array of Variables or Tensors, got ${describe(inputs)}`);
+  if (!Array.isArray(inputs))
+    throw new Error(`${op}: expected an array of Variables or Tensors, got ${describe(inputs)}`);
   return inputs;
 }
 
@@ -83,17 +90,23 @@ export function concat(inputs: readonly Input[], axis = 0): Variable {
     axis,
   );
   const ax = normalizeAxis("concat", axis, out.rank);
-  return record("concat", xs, out, (g) => {
-    let offset = 0;
-    return xs.map((v) => {
-      const begin = new Array<number>(g.rank).fill(0);
-      const end = [...g.shape];
-      begin[ax] = offset;
-      end[ax] = offset + v.shape[ax]!;
-      offset = end[ax]!;
-      return v.requiresGrad ? T.slice(g, begin, end) : null;
-    });
-  }, []);
+  return record(
+    "concat",
+    xs,
+    out,
+    (g) => {
+      let offset = 0;
+      return xs.map((v) => {
+        const begin = new Array<number>(g.rank).fill(0);
+        const end = [...g.shape];
+        begin[ax] = offset;
+        end[ax] = offset + v.shape[ax]!;
+        offset = end[ax]!;
+        return v.requiresGrad ? T.slice(g, begin, end) : null;
+      });
+    },
+    [],
+  );
 }
 
 /** The gradient of input i is slice i of the output gradient along the new axis. */
@@ -104,15 +117,19 @@ export function stack(inputs: readonly Input[], axis = 0): Variable {
     axis,
   );
   const ax = normalizeAxis("stack", axis, out.rank);
-  return record("stack", xs, out, (g) =>
-    xs.map((v, i) => {
-      if (!v.requiresGrad) return null;
-      const begin = new Array<number>(g.rank).fill(0);
-      const end = [...g.shape];
-      begin[ax] = i;
-      end[ax] = i + 1;
-      return T.reshape(T.slice(g, begin, end), v.shape);
-    }),
+  return record(
+    "stack",
+    xs,
+    out,
+    (g) =>
+      xs.map((v, i) => {
+        if (!v.requiresGrad) return null;
+        const begin = new Array<number>(g.rank).fill(0);
+        const end = [...g.shape];
+        begin[ax] = i;
+        end[ax] = i + 1;
+        return T.reshape(T.slice(g, begin, end), v.shape);
+      }),
     [],
   );
 }
@@ -127,29 +144,47 @@ export function gather(a: Input, indices: T.Indices, axis = 0): Variable {
   // A private copy: the caller may reuse its index buffer before backward runs.
   const idx = indices instanceof T.Tensor ? Int32Array.from(indices.data) : Int32Array.from(indices);
   const ax = normalizeAxis("gather", axis, x.rank);
-  return record("gather", [x], out, (g) => {
-    const { outer, n, inner } = axisLayout(x.shape, ax);
-    const m = idx.length;
-    const gd = g.data;
-    const dx = T.allocate(g.dtype, x.size);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const row = idx[j]! < 0 ? idx[j]! + n : idx[j]!;
-        const src = (o * m + j) * inner;
-        const dst = (o * n + row) * inner;
-        for (let k = 0; k < inner; k++) dx[dst + k] += gd[src + k]!;
+  return record(
+    "gather",
+    [x],
+    out,
+    (g) => {
+      const { outer, n, inner } = axisLayout(x.shape, ax);
+      const m = idx.length;
+      const gd = g.data;
+      const dx = T.allocate(g.dtype, x.size);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < m; j++) {
+          const row = idx[j]! < 0 ? idx[j]! + n : idx[j]!;
+          const src = (o * m + j) * inner;
+          const dst = (o * n + row) * inner;
+          for (let k = 0; k < inner; k++) dx[dst + k] += gd[src + k]!;
+        }
       }
-    }
-    return [new T.Tensor(dx, x.shape)];
-  }, []);
+      return [new T.Tensor(dx, x.shape)];
+    },
+    [],
+  );
 }
 
 /** Zero padding; the gradient is the interior of the output gradient. */
 export function pad(a: Input, pads: readonly (readonly [number, number])[]): Variable {
   const x = asVariable(a, undefined, "pad");
   const out = T.pad(x.value, pads);
-  return record("pad", [x], out, (g) => {
-    const begin = x.shape.map((_, d) => pads[d]?.[0] ?? 0);
-    return [T.slice(g, begin, begin.map((b, d) => b + x.shape[d]!))];
-  }, []);
+  return record(
+    "pad",
+    [x],
+    out,
+    (g) => {
+      const begin = x.shape.map((_, d) => pads[d]?.[0] ?? 0);
+      return [
+        T.slice(
+          g,
+          begin,
+          begin.map((b, d) => b + x.shape[d]!),
+        ),
+      ];
+    },
+    [],
+  );
 }

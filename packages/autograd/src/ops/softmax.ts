@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, record } from "../variable.js";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 import { axisLayout, normalizeAxis } from "./axes.js";
 
 // Element j of slice (o, i) along the axis sits at base + j·inner, base = o·n·inner + i.
@@ -32,22 +32,28 @@ export function softmax(a: Input, axis = -1): Variable {
     }
   }
   const out = new T.Tensor(y, xv.shape);
-  return record("softmax", [x], out, (g) => {
-    const gd = g.data;
-    const dx = T.allocate(g.dtype, g.size);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let dot = 0;
-        for (let j = 0; j < n; j++) dot += gd[base + j * inner]! * y[base + j * inner]!;
-        for (let j = 0; j < n; j++) {
-          const k = base + j * inner;
-          dx[k] = y[k]! * (gd[k]! - dot);
+  return record(
+    "softmax",
+    [x],
+    out,
+    (g) => {
+      const gd = g.data;
+      const dx = T.allocate(g.dtype, g.size);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * n * inner + i;
+          let dot = 0;
+          for (let j = 0; j < n; j++) dot += gd[base + j * inner]! * y[base + j * inner]!;
+          for (let j = 0; j < n; j++) {
+            const k = base + j * inner;
+            dx[k] = y[k]! * (gd[k]! - dot);
+          }
         }
       }
-    }
-    return [new T.Tensor(dx, g.shape)];
-  }, [out]);
+      return [new T.Tensor(dx, g.shape)];
+    },
+    [out],
+  );
 }
 
 /** x - max - log Σ exp(x - max) along `axis`, never log(softmax). Backward: dx = g - softmax·Σ g. */
@@ -69,20 +75,26 @@ export function logSoftmax(a: Input, axis = -1): Variable {
     }
   }
   const out = new T.Tensor(y, xv.shape);
-  return record("logSoftmax", [x], out, (g) => {
-    const gd = g.data;
-    const dx = T.allocate(g.dtype, g.size);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let total = 0;
-        for (let j = 0; j < n; j++) total += gd[base + j * inner]!;
-        for (let j = 0; j < n; j++) {
-          const k = base + j * inner;
-          dx[k] = gd[k]! - Math.exp(y[k]!) * total;
+  return record(
+    "logSoftmax",
+    [x],
+    out,
+    (g) => {
+      const gd = g.data;
+      const dx = T.allocate(g.dtype, g.size);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * n * inner + i;
+          let total = 0;
+          for (let j = 0; j < n; j++) total += gd[base + j * inner]!;
+          for (let j = 0; j < n; j++) {
+            const k = base + j * inner;
+            dx[k] = gd[k]! - Math.exp(y[k]!) * total;
+          }
         }
       }
-    }
-    return [new T.Tensor(dx, g.shape)];
-  }, [out]);
+      return [new T.Tensor(dx, g.shape)];
+    },
+    [out],
+  );
 }

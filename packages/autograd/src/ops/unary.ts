@@ -1,5 +1,5 @@
 import * as T from "@nabla/tensor";
-import { type Input, type Variable, asVariable, asVariables, record } from "../variable.js";
+import { asVariable, asVariables, type Input, record, type Variable } from "../variable.js";
 
 export function exp(a: Input): Variable {
   const x = asVariable(a, undefined, "exp");
@@ -37,17 +37,23 @@ export function abs(a: Input): Variable {
 export function pow(a: Input, p: Input): Variable {
   const [x, e] = asVariables(a, p, "pow");
   const out = T.pow(x.value, e.value);
-  return record("pow", [x, e], out, (g) => {
-    let dx: T.Tensor | null = null;
-    if (x.requiresGrad) {
-      dx = T.mul(g, T.mul(e.value, T.pow(x.value, T.sub(e.value, 1))));
-      if (e.value.data.includes(0)) dx = T.where(T.equal(e.value, 0), 0, dx);
-    }
-    let de: T.Tensor | null = null;
-    if (e.requiresGrad) {
-      const zeroBase = T.mul(T.equal(x.value, 0), T.greaterEqual(e.value, 0));
-      de = T.mul(g, T.where(zeroBase, 0, T.mul(out, T.log(x.value))));
-    }
-    return [dx, de];
-  }, [x.value, e.value, out]);
+  return record(
+    "pow",
+    [x, e],
+    out,
+    (g) => {
+      let dx: T.Tensor | null = null;
+      if (x.requiresGrad) {
+        dx = T.mul(g, T.mul(e.value, T.pow(x.value, T.sub(e.value, 1))));
+        if (e.value.data.includes(0)) dx = T.where(T.equal(e.value, 0), 0, dx);
+      }
+      let de: T.Tensor | null = null;
+      if (e.requiresGrad) {
+        const zeroBase = T.mul(T.equal(x.value, 0), T.greaterEqual(e.value, 0));
+        de = T.mul(g, T.where(zeroBase, 0, T.mul(out, T.log(x.value))));
+      }
+      return [dx, de];
+    },
+    [x.value, e.value, out],
+  );
 }

@@ -1,7 +1,7 @@
-import { type RecurrenceMode, Variable, describe, recurrence, recurrenceGates, reshape, slice } from "@nabla/autograd";
-import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
+import { describe, type RecurrenceMode, recurrence, recurrenceGates, reshape, slice, Variable } from "@nabla/autograd";
+import { checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { Module } from "../module.js";
-import { type DirectionWeights, checkFlags, checkSizes, createWeights, stateArgument } from "./weights.js";
+import { checkFlags, checkSizes, createWeights, type DirectionWeights, stateArgument } from "./weights.js";
 
 export interface CellOptions {
   /** Learn b_ih and b_hh (default true). */
@@ -33,7 +33,13 @@ abstract class Cell<Result> extends Module<Result> {
   readonly #mode: RecurrenceMode;
   readonly #weights: DirectionWeights;
 
-  protected constructor(mode: RecurrenceMode, inputSize: number, hiddenSize: number, options: CellOptions, allowed: readonly string[]) {
+  protected constructor(
+    mode: RecurrenceMode,
+    inputSize: number,
+    hiddenSize: number,
+    options: CellOptions,
+    allowed: readonly string[],
+  ) {
     super();
     const layer = new.target.name;
     checkSizes(layer, { inputSize, hiddenSize });
@@ -85,7 +91,11 @@ export class RNNCell extends Cell<Variable> {
     if (nonlinearity !== "tanh" && nonlinearity !== "relu") {
       throw new Error(`RNNCell: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nonlinearity)}`);
     }
-    super(nonlinearity === "tanh" ? "rnnTanh" : "rnnRelu", inputSize, hiddenSize, options, ["bias", "generator", "nonlinearity"]);
+    super(nonlinearity === "tanh" ? "rnnTanh" : "rnnRelu", inputSize, hiddenSize, options, [
+      "bias",
+      "generator",
+      "nonlinearity",
+    ]);
     this.nonlinearity = nonlinearity;
   }
 
@@ -120,7 +130,9 @@ export class LSTMCell extends Cell<LSTMState> {
   forward(x: Variable | Tensor, state?: { h: Variable | Tensor; c: Variable | Tensor }): LSTMState {
     const given: unknown = state;
     if (given !== undefined && (given === null || typeof given !== "object" || !("h" in given) || !("c" in given))) {
-      throw new Error(`LSTMCell(${this.extraRepr()}): state must be { h, c }, each [B, ${this.hiddenSize}], got ${describe(given)}`);
+      throw new Error(
+        `LSTMCell(${this.extraRepr()}): state must be { h, c }, each [B, ${this.hiddenSize}], got ${describe(given)}`,
+      );
     }
     const { slabs, batch } = this.step(x, state?.h, state?.c);
     return { h: this.slab(slabs, 1, batch), c: this.slab(slabs, 2, batch) };

@@ -1,19 +1,19 @@
 import {
-  type RecurrenceMode,
-  Variable,
   concat,
   describe,
   dropout,
   gather,
+  type RecurrenceMode,
   recurrence,
   recurrenceGates,
   reshape,
   slice,
   transpose,
+  Variable,
 } from "@nabla/autograd";
-import { type Generator, Tensor, checkOptions, defaultGenerator, formatShape } from "@nabla/tensor";
+import { checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { Module } from "../module.js";
-import { type DirectionWeights, checkFlags, checkSizes, createWeights, stateArgument } from "./weights.js";
+import { checkFlags, checkSizes, createWeights, type DirectionWeights, stateArgument } from "./weights.js";
 
 const recurrentOptionNames = ["numLayers", "bias", "batchFirst", "bidirectional", "dropout", "generator"] as const;
 const forwardOptionNames = ["h0", "lengths", "enforceSorted"] as const;
@@ -95,14 +95,30 @@ abstract class Recurrent<Result> extends Module<Result> {
   // ES-private, so that Module's property scan sees each Parameter once, under its PyTorch name.
   readonly #weights: DirectionWeights[] = [];
 
-  protected constructor(mode: RecurrenceMode, inputSize: number, hiddenSize: number, options: RecurrentOptions, allowed: readonly string[]) {
+  protected constructor(
+    mode: RecurrenceMode,
+    inputSize: number,
+    hiddenSize: number,
+    options: RecurrentOptions,
+    allowed: readonly string[],
+  ) {
     super();
     const layer = new.target.name;
     checkSizes(layer, { inputSize, hiddenSize });
     checkOptions(layer, options, allowed);
-    const { numLayers = 1, bias = true, batchFirst = false, bidirectional = false, dropout: p = 0, generator } = options;
+    const {
+      numLayers = 1,
+      bias = true,
+      batchFirst = false,
+      bidirectional = false,
+      dropout: p = 0,
+      generator,
+    } = options;
     checkSizes(layer, { numLayers });
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`${layer}: dropout must be a probability in [0, 1], got ${typeof p === "number" ? p : describe(p)}`);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1))
+      throw new Error(
+        `${layer}: dropout must be a probability in [0, 1], got ${typeof p === "number" ? p : describe(p)}`,
+      );
     checkFlags(layer, { bias, batchFirst, bidirectional });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -118,7 +134,17 @@ abstract class Recurrent<Result> extends Module<Result> {
       for (let d = 0; d < directions; d++) {
         const layerInput = l === 0 ? inputSize : directions * hiddenSize;
         const suffix = `_l${l}${d === 1 ? "_reverse" : ""}`;
-        this.#weights.push(createWeights(this, suffix, recurrenceGates[mode], layerInput, hiddenSize, bias, generator ?? defaultGenerator()));
+        this.#weights.push(
+          createWeights(
+            this,
+            suffix,
+            recurrenceGates[mode],
+            layerInput,
+            hiddenSize,
+            bias,
+            generator ?? defaultGenerator(),
+          ),
+        );
       }
     }
   }
@@ -129,7 +155,11 @@ abstract class Recurrent<Result> extends Module<Result> {
   }
 
   /** Runs every layer and direction; `c` is null for RNN and GRU. */
-  protected run(input: unknown, options: LSTMForwardOptions, allowed: readonly string[]): { output: Variable; h: Variable; c: Variable | null } {
+  protected run(
+    input: unknown,
+    options: LSTMForwardOptions,
+    allowed: readonly string[],
+  ): { output: Variable; h: Variable; c: Variable | null } {
     const layer = `${this.constructor.name}(${this.extraRepr()})`;
     checkOptions(`${this.constructor.name}.forward`, options, allowed);
     let x = this.timeMajor(layer, input);
@@ -142,7 +172,8 @@ abstract class Recurrent<Result> extends Module<Result> {
     if (options.enforceSorted !== undefined && typeof options.enforceSorted !== "boolean") {
       throw new Error(`${layer}: enforceSorted must be true or false, got ${describe(options.enforceSorted)}`);
     }
-    const packing = options.lengths === undefined ? null : pack(layer, options.lengths, steps, batch, options.enforceSorted ?? false);
+    const packing =
+      options.lengths === undefined ? null : pack(layer, options.lengths, steps, batch, options.enforceSorted ?? false);
     if (packing?.order) {
       x = gather(x, packing.order, 1);
       if (h0 !== null) h0 = gather(h0, packing.order, 1);
@@ -190,7 +221,8 @@ abstract class Recurrent<Result> extends Module<Result> {
     }
     const shape = input.shape;
     if (shape.length !== 3 || shape[2] !== this.inputSize) {
-      const hint = shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
+      const hint =
+        shape.length === 2 && shape[1] === this.inputSize ? " (add a batch axis of 1 for a single sequence)" : "";
       throw new Error(`${layer}: input has shape ${formatShape(shape)}, expected ${this.expectedInput()}${hint}`);
     }
     const x = input instanceof Variable ? input : new Variable(input);
@@ -217,15 +249,20 @@ function pack(layer: string, lengths: unknown, steps: number, batch: number, enf
   let values: ArrayLike<number>;
   if (lengths instanceof Tensor) {
     if (lengths.dtype !== "int32" || lengths.rank !== 1) {
-      throw new Error(`${layer}: lengths must be a number[] or a 1-D int32 Tensor of ${batch} entries, got a ${lengths.dtype} Tensor of shape ${formatShape(lengths.shape)}`);
+      throw new Error(
+        `${layer}: lengths must be a number[] or a 1-D int32 Tensor of ${batch} entries, got a ${lengths.dtype} Tensor of shape ${formatShape(lengths.shape)}`,
+      );
     }
     values = lengths.data;
   } else if (Array.isArray(lengths)) {
     values = lengths as number[];
   } else {
-    throw new Error(`${layer}: lengths must be a number[] or a 1-D int32 Tensor of ${batch} entries, got ${describe(lengths)}`);
+    throw new Error(
+      `${layer}: lengths must be a number[] or a 1-D int32 Tensor of ${batch} entries, got ${describe(lengths)}`,
+    );
   }
-  if (values.length !== batch) throw new Error(`${layer}: lengths has ${values.length} entries, expected one per sequence (B = ${batch})`);
+  if (values.length !== batch)
+    throw new Error(`${layer}: lengths has ${values.length} entries, expected one per sequence (B = ${batch})`);
   for (let b = 0; b < batch; b++) {
     const n = values[b]!;
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > steps) {
@@ -233,7 +270,9 @@ function pack(layer: string, lengths: unknown, steps: number, batch: number, enf
       throw new Error(`${layer}: lengths[${b}] is ${what}, expected an integer from 1 to the sequence length ${steps}`);
     }
     if (enforceSorted && b > 0 && n > values[b - 1]!) {
-      throw new Error(`${layer}: lengths are not sorted longest first (lengths[${b - 1}] = ${values[b - 1]}, lengths[${b}] = ${n}) and enforceSorted is set: sort the batch by length, or leave enforceSorted unset`);
+      throw new Error(
+        `${layer}: lengths are not sorted longest first (lengths[${b - 1}] = ${values[b - 1]}, lengths[${b}] = ${n}) and enforceSorted is set: sort the batch by length, or leave enforceSorted unset`,
+      );
     }
   }
   const order = Array.from({ length: batch }, (_, b) => b).sort((a, b) => values[b]! - values[a]! || a - b);
@@ -265,7 +304,10 @@ export class RNN extends Recurrent<RecurrentResult> {
     if (nonlinearity !== "tanh" && nonlinearity !== "relu") {
       throw new Error(`RNN: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nonlinearity)}`);
     }
-    super(nonlinearity === "tanh" ? "rnnTanh" : "rnnRelu", inputSize, hiddenSize, options, [...recurrentOptionNames, "nonlinearity"]);
+    super(nonlinearity === "tanh" ? "rnnTanh" : "rnnRelu", inputSize, hiddenSize, options, [
+      ...recurrentOptionNames,
+      "nonlinearity",
+    ]);
     this.nonlinearity = nonlinearity;
   }
 

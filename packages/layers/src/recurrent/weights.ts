@@ -1,5 +1,5 @@
-import { Variable, describe } from "@nabla/autograd";
-import { type Generator, Tensor, formatShape, rand } from "@nabla/tensor";
+import { describe, Variable } from "@nabla/autograd";
+import { formatShape, type Generator, rand, Tensor } from "@nabla/tensor";
 import { Parameter } from "../module.js";
 
 /** The Parameters of one direction of one layer (or of a cell). */
@@ -28,13 +28,23 @@ export function createWeights(
   const bound = 1 / Math.sqrt(hiddenSize);
   const make = (name: string, shape: number[]): Parameter => {
     const p = new Parameter(rand(shape, { generator, low: -bound, high: bound }));
-    Object.defineProperty(owner, `${name}${suffix}`, { value: p, enumerable: true, writable: false, configurable: false });
+    Object.defineProperty(owner, `${name}${suffix}`, {
+      value: p,
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
     return p;
   };
   const weightIH = make("weight_ih", [gates * hiddenSize, inputSize]);
   const weightHH = make("weight_hh", [gates * hiddenSize, hiddenSize]);
   if (!bias) return { weightIH, weightHH };
-  return { weightIH, weightHH, biasIH: make("bias_ih", [gates * hiddenSize]), biasHH: make("bias_hh", [gates * hiddenSize]) };
+  return {
+    weightIH,
+    weightHH,
+    biasIH: make("bias_ih", [gates * hiddenSize]),
+    biasHH: make("bias_hh", [gates * hiddenSize]),
+  };
 }
 
 /** Throws unless each value is a positive integer; its key names it in the message. */

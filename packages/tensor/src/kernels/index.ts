@@ -11,7 +11,7 @@ export { jsKernels, loadWasmKernels, setThreads, wasmKernels };
  */
 function defaultKernels(): Kernels {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const choice = env?.["NABLA_BACKEND"] ?? "wasm";
+  const choice = env?.NABLA_BACKEND ?? "wasm";
   if (choice === "js") return jsKernels;
   if (choice !== "wasm") throw new Error(`NABLA_BACKEND: expected "wasm" or "js", got "${choice}"`);
   return loadWasmKernels() ?? jsKernels;
@@ -28,11 +28,22 @@ export function setKernels(k: Kernels): void {
   if (k === null || typeof k !== "object") {
     throw new Error(`setKernels: expected a Kernels object, got ${k === null ? "null" : typeof k}`);
   }
-  const required: readonly (keyof Kernels)[] = ["gemm", "softmaxRows", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "rnnCell", "rnnCellBackward"];
+  const required: readonly (keyof Kernels)[] = [
+    "gemm",
+    "softmaxRows",
+    "lstmCell",
+    "lstmCellBackward",
+    "gruCell",
+    "gruCellBackward",
+    "rnnCell",
+    "rnnCellBackward",
+  ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {
     const names = absent.length > 1 ? `${absent.slice(0, -1).join(", ")} and ${absent[absent.length - 1]}` : absent[0];
-    throw new Error(`setKernels: expected a Kernels object, but ${names} ${absent.length > 1 ? "are not functions" : "is not a function"}`);
+    throw new Error(
+      `setKernels: expected a Kernels object, but ${names} ${absent.length > 1 ? "are not functions" : "is not a function"}`,
+    );
   }
   kernels = k;
 }

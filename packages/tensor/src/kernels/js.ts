@@ -150,39 +150,108 @@ function macroKernel(
       const rows = Math.min(MR, mc - is);
       let ai = is * kc;
       let bi = bBase;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let p = 0; p < kc; p++, ai += MR, bi += NR) {
-        const a0 = pa[ai]!, a1 = pa[ai + 1]!, a2 = pa[ai + 2]!, a3 = pa[ai + 3]!;
-        const b0 = pb[bi]!, b1 = pb[bi + 1]!, b2 = pb[bi + 2]!, b3 = pb[bi + 3]!;
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        const a0 = pa[ai]!,
+          a1 = pa[ai + 1]!,
+          a2 = pa[ai + 2]!,
+          a3 = pa[ai + 3]!;
+        const b0 = pb[bi]!,
+          b1 = pb[bi + 1]!,
+          b2 = pb[bi + 2]!,
+          b3 = pb[bi + 3]!;
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c02 += a0 * b2;
+        c03 += a0 * b3;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c12 += a1 * b2;
+        c13 += a1 * b3;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c22 += a2 * b2;
+        c23 += a2 * b3;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c32 += a3 * b2;
+        c33 += a3 * b3;
       }
       const base = cOffset + (i0 + is) * ldc + j0 + js;
       if (rows === MR && cols === NR) {
-        const r0 = base, r1 = base + ldc, r2 = base + 2 * ldc, r3 = base + 3 * ldc;
+        const r0 = base,
+          r1 = base + ldc,
+          r2 = base + 2 * ldc,
+          r3 = base + 3 * ldc;
         if (overwrite) {
-          c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
-          c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
-          c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
-          c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
+          c[r0] = c00;
+          c[r0 + 1] = c01;
+          c[r0 + 2] = c02;
+          c[r0 + 3] = c03;
+          c[r1] = c10;
+          c[r1 + 1] = c11;
+          c[r1 + 2] = c12;
+          c[r1 + 3] = c13;
+          c[r2] = c20;
+          c[r2 + 1] = c21;
+          c[r2 + 2] = c22;
+          c[r2 + 3] = c23;
+          c[r3] = c30;
+          c[r3 + 1] = c31;
+          c[r3 + 2] = c32;
+          c[r3 + 3] = c33;
         } else {
-          c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
-          c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
-          c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
-          c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+          c[r0] += c00;
+          c[r0 + 1] += c01;
+          c[r0 + 2] += c02;
+          c[r0 + 3] += c03;
+          c[r1] += c10;
+          c[r1 + 1] += c11;
+          c[r1 + 2] += c12;
+          c[r1 + 3] += c13;
+          c[r2] += c20;
+          c[r2 + 1] += c21;
+          c[r2 + 2] += c22;
+          c[r2 + 3] += c23;
+          c[r3] += c30;
+          c[r3 + 1] += c31;
+          c[r3 + 2] += c32;
+          c[r3 + 3] += c33;
         }
       } else {
         // Edge tile: the packed zeros made the extra accumulators zero; store only what exists.
         const tile = edgeTile;
-        tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
-        tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
-        tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
-        tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+        tile[0] = c00;
+        tile[1] = c01;
+        tile[2] = c02;
+        tile[3] = c03;
+        tile[4] = c10;
+        tile[5] = c11;
+        tile[6] = c12;
+        tile[7] = c13;
+        tile[8] = c20;
+        tile[9] = c21;
+        tile[10] = c22;
+        tile[11] = c23;
+        tile[12] = c30;
+        tile[13] = c31;
+        tile[14] = c32;
+        tile[15] = c33;
         for (let ii = 0; ii < rows; ii++) {
           const row = base + ii * ldc;
           for (let jj = 0; jj < cols; jj++) {
@@ -217,11 +286,16 @@ export function checkGemmArgs(
   checkCount("bOffset", bOffset);
   checkCount("cOffset", cOffset);
   if (a.constructor !== b.constructor || a.constructor !== c.constructor) {
-    throw new Error(`gemm: A, B and C must share one element type, got ${a.constructor.name}, ${b.constructor.name} and ${c.constructor.name}`);
+    throw new Error(
+      `gemm: A, B and C must share one element type, got ${a.constructor.name}, ${b.constructor.name} and ${c.constructor.name}`,
+    );
   }
-  if (aOffset + m * k > a.length) throw new Error(`gemm: A needs ${aOffset + m * k} elements (offset ${aOffset} + ${m}×${k}), has ${a.length}`);
-  if (bOffset + k * n > b.length) throw new Error(`gemm: B needs ${bOffset + k * n} elements (offset ${bOffset} + ${k}×${n}), has ${b.length}`);
-  if (cOffset + m * n > c.length) throw new Error(`gemm: C needs ${cOffset + m * n} elements (offset ${cOffset} + ${m}×${n}), has ${c.length}`);
+  if (aOffset + m * k > a.length)
+    throw new Error(`gemm: A needs ${aOffset + m * k} elements (offset ${aOffset} + ${m}×${k}), has ${a.length}`);
+  if (bOffset + k * n > b.length)
+    throw new Error(`gemm: B needs ${bOffset + k * n} elements (offset ${bOffset} + ${k}×${n}), has ${b.length}`);
+  if (cOffset + m * n > c.length)
+    throw new Error(`gemm: C needs ${cOffset + m * n} elements (offset ${cOffset} + ${m}×${n}), has ${c.length}`);
 }
 
 function gemm(

@@ -52,5 +52,12 @@ export interface Kernels extends RecurrentCellKernels {
    * A NaN in a row makes its sum NaN; -Infinity contributes exactly 0. Softmax cross-entropy
    * gets its loss from the stats and its gradient from `out` with one call.
    */
-  softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void;
+  softmaxRows(
+    rows: number,
+    cols: number,
+    x: FloatArray,
+    out: FloatArray,
+    stats: Float64Array,
+    scales?: Float64Array,
+  ): void;
 }

@@ -26,11 +26,18 @@ export function checkCellArgs(
   const all = [...Object.entries(gateArrays), ...Object.entries(stateArrays)];
   const type = all[0]![1].constructor;
   for (const [name, array] of all) {
-    if (array.constructor !== type) throw new Error(`${op}: every array must share one element type, got ${type.name} and ${array.constructor.name} (${name})`);
+    if (array.constructor !== type)
+      throw new Error(
+        `${op}: every array must share one element type, got ${type.name} and ${array.constructor.name} (${name})`,
+      );
   }
-  for (const [arrays, width] of [[gateArrays, gates * hidden], [stateArrays, hidden]] as const) {
+  for (const [arrays, width] of [
+    [gateArrays, gates * hidden],
+    [stateArrays, hidden],
+  ] as const) {
     for (const [name, array] of Object.entries(arrays)) {
-      if (array.length < rows * width) throw new Error(`${op}: ${name} needs ${rows * width} elements (${rows}×${width}), has ${array.length}`);
+      if (array.length < rows * width)
+        throw new Error(`${op}: ${name} needs ${rows * width} elements (${rows}×${width}), has ${array.length}`);
     }
   }
 }
@@ -40,7 +47,14 @@ export function checkCellArgs(
  * order i, f, g, o and is overwritten by the activations σ(i), σ(f), tanh(g), σ(o), which the
  * backward needs. c = f·cPrev + i·g and h = o·tanh(c), each [rows, H].
  */
-export function lstmCell(rows: number, hidden: number, gates: FloatArray, cPrev: FloatArray, c: FloatArray, h: FloatArray): void {
+export function lstmCell(
+  rows: number,
+  hidden: number,
+  gates: FloatArray,
+  cPrev: FloatArray,
+  c: FloatArray,
+  h: FloatArray,
+): void {
   checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
   const H = hidden;
   for (let r = 0; r < rows; r++) {
@@ -170,7 +184,13 @@ export function gruCellBackward(
 }
 
 /** Elman RNN step, elementwise over pre [rows, H] (x·W_ihᵀ + h·W_hhᵀ + biases): h = tanh(pre) or max(pre, 0). */
-export function rnnCell(rows: number, hidden: number, nonlinearity: "tanh" | "relu", pre: FloatArray, h: FloatArray): void {
+export function rnnCell(
+  rows: number,
+  hidden: number,
+  nonlinearity: "tanh" | "relu",
+  pre: FloatArray,
+  h: FloatArray,
+): void {
   checkCellArgs("rnnCell", rows, hidden, 1, {}, { pre, h });
   const count = rows * hidden;
   if (nonlinearity === "tanh") {
@@ -183,7 +203,14 @@ export function rnnCell(rows: number, hidden: number, nonlinearity: "tanh" | "re
 }
 
 /** Backward of `rnnCell` from its output h: dPre = dh·(1 - h²) for tanh, dh·[h > 0] for relu. */
-export function rnnCellBackward(rows: number, hidden: number, nonlinearity: "tanh" | "relu", h: FloatArray, dh: FloatArray, dPre: FloatArray): void {
+export function rnnCellBackward(
+  rows: number,
+  hidden: number,
+  nonlinearity: "tanh" | "relu",
+  h: FloatArray,
+  dh: FloatArray,
+  dPre: FloatArray,
+): void {
   checkCellArgs("rnnCellBackward", rows, hidden, 1, {}, { h, dh, dPre });
   const count = rows * hidden;
   if (nonlinearity === "tanh") {

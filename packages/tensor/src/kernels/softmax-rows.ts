@@ -9,13 +9,21 @@ export function checkSoftmaxRowsArgs(
   stats: Float64Array,
   scales: Float64Array | undefined,
 ): void {
-  for (const [name, v] of [["rows", rows], ["cols", cols]] as const) {
+  for (const [name, v] of [
+    ["rows", rows],
+    ["cols", cols],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`softmaxRows: ${name} must be a non-negative integer, got ${v}`);
   }
   if (x.constructor !== out.constructor) {
-    throw new Error(`softmaxRows: x and out must share one element type, got ${x.constructor.name} and ${out.constructor.name}`);
+    throw new Error(
+      `softmaxRows: x and out must share one element type, got ${x.constructor.name} and ${out.constructor.name}`,
+    );
   }
-  for (const [name, array] of [["stats", stats], ["scales", scales]] as const) {
+  for (const [name, array] of [
+    ["stats", stats],
+    ["scales", scales],
+  ] as const) {
     if (array !== undefined && !(array instanceof Float64Array)) {
       throw new Error(`softmaxRows: ${name} must be a Float64Array, got ${(array as object).constructor.name}`);
     }
@@ -23,8 +31,10 @@ export function checkSoftmaxRowsArgs(
   const n = rows * cols;
   if (x.length < n) throw new Error(`softmaxRows: x needs ${n} elements (${rows}×${cols}), has ${x.length}`);
   if (out.length < n) throw new Error(`softmaxRows: out needs ${n} elements (${rows}×${cols}), has ${out.length}`);
-  if (stats.length < 2 * rows) throw new Error(`softmaxRows: stats needs ${2 * rows} elements (2 per row), has ${stats.length}`);
-  if (scales !== undefined && scales.length < rows) throw new Error(`softmaxRows: scales needs ${rows} elements (1 per row), has ${scales.length}`);
+  if (stats.length < 2 * rows)
+    throw new Error(`softmaxRows: stats needs ${2 * rows} elements (2 per row), has ${stats.length}`);
+  if (scales !== undefined && scales.length < rows)
+    throw new Error(`softmaxRows: scales needs ${rows} elements (1 per row), has ${scales.length}`);
 }
 
 /**

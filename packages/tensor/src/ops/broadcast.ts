@@ -1,7 +1,7 @@
 import { formatValue } from "../format.js";
-import { type Shape, type TypedArray, Tensor, allocate, checkShape, formatShape, shapeSize } from "../tensor.js";
-import { checkTensor, sameShape } from "./util.js";
+import { allocate, checkShape, formatShape, type Shape, shapeSize, Tensor, type TypedArray } from "../tensor.js";
 import { sum } from "./reduce.js";
+import { checkTensor, sameShape } from "./util.js";
 
 function formatShapes(shapes: readonly Shape[]): string {
   const parts = shapes.map(formatShape);
@@ -29,7 +29,8 @@ export function broadcastShapesFor(op: string, shapes: readonly Shape[]): number
 /** The shape that all `shapes` broadcast to (NumPy rules), or an error naming the shapes. */
 export function broadcastShapes(...shapes: Shape[]): number[] {
   for (const s of shapes) {
-    if (!Array.isArray(s)) throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${formatValue(s)}`);
+    if (!Array.isArray(s))
+      throw new Error(`broadcastShapes: every argument must be a shape (array of sizes), got ${formatValue(s)}`);
     checkShape("broadcastShapes", s);
   }
   return broadcastShapesFor("broadcastShapes", shapes);
@@ -123,8 +124,7 @@ export function broadcastInto(t: Tensor, shape: Shape, out: TypedArray): void {
 export function broadcastTo(t: Tensor, shape: Shape): Tensor {
   checkTensor("broadcastTo", t);
   checkShape("broadcastTo", shape);
-  const ok =
-    t.rank <= shape.length && t.shape.every((d, i) => d === 1 || d === shape[shape.length - t.rank + i]);
+  const ok = t.rank <= shape.length && t.shape.every((d, i) => d === 1 || d === shape[shape.length - t.rank + i]);
   if (!ok) throw new Error(`broadcastTo: cannot broadcast shape ${formatShape(t.shape)} to ${formatShape(shape)}`);
   if (sameShape(t.shape, shape)) return new Tensor(t.data.slice(), shape);
   const out = allocate(t.dtype, shapeSize(shape), "broadcastTo", shape);
@@ -141,7 +141,10 @@ export function sumToShape(t: Tensor, shape: Shape): Tensor {
   checkShape("sumToShape", shape);
   const extra = t.rank - shape.length;
   const ok = extra >= 0 && shape.every((d, i) => d === t.shape[extra + i] || d === 1);
-  if (!ok) throw new Error(`sumToShape: shape ${formatShape(shape)} does not broadcast to ${formatShape(t.shape)}; cannot sum ${formatShape(t.shape)} down to it`);
+  if (!ok)
+    throw new Error(
+      `sumToShape: shape ${formatShape(shape)} does not broadcast to ${formatShape(t.shape)}; cannot sum ${formatShape(t.shape)} down to it`,
+    );
   const axes: number[] = [];
   for (let i = 0; i < t.rank; i++) {
     if (i < extra || (shape[i - extra] === 1 && t.shape[i] !== 1)) axes.push(i);

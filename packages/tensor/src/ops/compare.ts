@@ -1,7 +1,7 @@
-import { Tensor, allocate, shapeSize } from "../tensor.js";
+import { allocate, shapeSize, Tensor } from "../tensor.js";
 import { broadcastShapesFor, forEachRow, planBroadcast } from "./broadcast.js";
 import { type BinaryRow, runBinary } from "./elementwise.js";
-import { type Operand, asTensor, checkOperand, resultDtype, sameShape } from "./util.js";
+import { asTensor, checkOperand, type Operand, resultDtype, sameShape } from "./util.js";
 
 // Comparisons give int32 0/1. A number operand first takes the tensor's dtype, so
 // equal(float32Tensor, 0.1) compares against float32(0.1), the value the tensor can hold.

@@ -1,6 +1,6 @@
-import { type DType, type TypedArray, Tensor, allocate } from "../tensor.js";
+import { allocate, type DType, Tensor, type TypedArray } from "../tensor.js";
 import { broadcastShapesFor, forEachRow, planBroadcast } from "./broadcast.js";
-import { type Operand, asTensor, floatDtype, resultDtype, sameShape } from "./util.js";
+import { asTensor, floatDtype, type Operand, resultDtype, sameShape } from "./util.js";
 
 /**
  * The loop of one binary op over a row of n elements: out[oi + i] = f(a[ai + i·as], b[bi + i·bs]).
@@ -35,7 +35,14 @@ function isTrailing(small: readonly number[], big: readonly number[]): boolean {
  * trailing-axes broadcast such as [B,N] + [N] (one row per leading index); then the general
  * strided walk.
  */
-export function runBinary(op: string, row: BinaryRow, a: Tensor, b: Tensor, outDtype: DType, into?: TypedArray): Tensor {
+export function runBinary(
+  op: string,
+  row: BinaryRow,
+  a: Tensor,
+  b: Tensor,
+  outDtype: DType,
+  into?: TypedArray,
+): Tensor {
   const outShape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapesFor(op, [a.shape, b.shape]);
   const size = outShape.reduce((p, d) => p * d, 1);
   const out = into ?? allocate(outDtype, size, op, outShape);
@@ -122,7 +129,7 @@ const divRow: BinaryRow = (o, oi, a, ai, as, b, bi, bs, n) => {
   for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai]! / b[bi]!;
 };
 const powRow: BinaryRow = (o, oi, a, ai, as, b, bi, bs, n) => {
-  for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.pow(a[ai]!, b[bi]!);
+  for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai]! ** b[bi]!;
 };
 // NaN propagates (x !== x), as in NumPy's maximum/minimum.
 const maximumRow: BinaryRow = (o, oi, a, ai, as, b, bi, bs, n) => {

@@ -1,5 +1,5 @@
 import { formatValue } from "../format.js";
-import { type DType, type Shape, Tensor, allocate, formatShape, shapeSize, stridesOf } from "../tensor.js";
+import { allocate, type DType, formatShape, type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
 import { checkDtype, checkTensor, describe, normalizeAxis } from "./util.js";
 
 /** Indices as given to gather and oneHot: an int32 tensor, an Int32Array or an array of integers. */
@@ -8,7 +8,9 @@ export type Indices = Tensor | Int32Array | readonly number[];
 function indexData(op: string, indices: Indices): { data: Int32Array; shape: Shape } {
   if (indices instanceof Tensor) {
     if (indices.dtype !== "int32") {
-      throw new Error(`${op}: indices must be an int32 tensor, got a ${indices.dtype} tensor of shape ${formatShape(indices.shape)} (use cast(t, 'int32'))`);
+      throw new Error(
+        `${op}: indices must be an int32 tensor, got a ${indices.dtype} tensor of shape ${formatShape(indices.shape)} (use cast(t, 'int32'))`,
+      );
     }
     return { data: indices.data as Int32Array, shape: indices.shape };
   }
@@ -16,12 +18,15 @@ function indexData(op: string, indices: Indices): { data: Int32Array; shape: Sha
   if (Array.isArray(indices)) {
     const data = new Int32Array(indices.length);
     indices.forEach((v, i) => {
-      if (!Number.isInteger(v) || Math.abs(v) > 2147483647) throw new Error(`${op}: indices must be integers, got ${formatValue(v)} at position ${i}`);
+      if (!Number.isInteger(v) || Math.abs(v) > 2147483647)
+        throw new Error(`${op}: indices must be integers, got ${formatValue(v)} at position ${i}`);
       data[i] = v;
     });
     return { data, shape: [indices.length] };
   }
-  throw new Error(`${op}: indices must be an int32 Tensor, an Int32Array or an array of integers, got ${describe(indices)}`);
+  throw new Error(
+    `${op}: indices must be an int32 Tensor, an Int32Array or an array of integers, got ${describe(indices)}`,
+  );
 }
 
 /** The position of flat element `i` in `shape`, as error messages show it: "3" for 1-D, "[1,2]" otherwise. */
@@ -42,7 +47,9 @@ export function gather(t: Tensor, indices: Indices, axis = 0): Tensor {
   for (let j = 0; j < idx.length; j++) {
     const v = idx[j]!;
     if (v < -n || v >= n) {
-      throw new Error(`gather: index ${v} at position ${formatPosition(j, idxShape)} is out of range for axis ${axis} of size ${n} (expected ${-n}..${n - 1})`);
+      throw new Error(
+        `gather: index ${v} at position ${formatPosition(j, idxShape)} is out of range for axis ${axis} of size ${n} (expected ${-n}..${n - 1})`,
+      );
     }
   }
   const outShape = [...t.shape.slice(0, ax), ...idxShape, ...t.shape.slice(ax + 1)];
@@ -73,7 +80,9 @@ export function oneHot(indices: Indices, numClasses: number, dtype: DType = "flo
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;
     if (c < 0 || c >= numClasses) {
-      throw new Error(`oneHot: label ${c} at position ${formatPosition(i, shape)} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`);
+      throw new Error(
+        `oneHot: label ${c} at position ${formatPosition(i, shape)} is out of range for ${numClasses} classes (expected 0..${numClasses - 1})`,
+      );
     }
     out[i * numClasses + c] = 1;
   }

@@ -1,7 +1,7 @@
-import { Tensor, formatShape } from "../tensor.js";
+import { formatShape, type Tensor } from "../tensor.js";
 import { broadcastInto } from "./broadcast.js";
 import { addRow, addRowFloat32, runBinary } from "./elementwise.js";
-import { type Operand, asTensor, checkOperand, checkTensor, describe } from "./util.js";
+import { asTensor, checkOperand, checkTensor, describe, type Operand } from "./util.js";
 
 // The in-place ops: each writes into target's own storage, returns target, and bumps its version
 // so that a backward pass which saved target's old values throws instead of using the new ones.
@@ -39,13 +39,20 @@ function checkInPlace(op: string, target: Tensor, source: Operand, verb: string)
   checkTensor(op, target, "target");
   checkOperand(op, source);
   const src = asTensor(source, target.dtype);
-  if (target.dtype === "int32" && (src.dtype !== "int32" || (typeof source === "number" && !Number.isInteger(source)))) {
-    throw new Error(`${op}: cannot ${verb} ${describe(source)} into an int32 target (it would truncate); cast the target to a float dtype`);
+  if (
+    target.dtype === "int32" &&
+    (src.dtype !== "int32" || (typeof source === "number" && !Number.isInteger(source)))
+  ) {
+    throw new Error(
+      `${op}: cannot ${verb} ${describe(source)} into an int32 target (it would truncate); cast the target to a float dtype`,
+    );
   }
   const extra = target.rank - src.rank;
   const fits = extra >= 0 && src.shape.every((d, i) => d === 1 || d === target.shape[extra + i]);
   if (!fits) {
-    throw new Error(`${op}: source shape ${formatShape(src.shape)} does not broadcast to target shape ${formatShape(target.shape)}`);
+    throw new Error(
+      `${op}: source shape ${formatShape(src.shape)} does not broadcast to target shape ${formatShape(target.shape)}`,
+    );
   }
   return src;
 }

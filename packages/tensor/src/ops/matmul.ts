@@ -1,7 +1,7 @@
 import { kernels } from "../kernels/index.js";
-import { checkOptions } from "../options.js";
 import type { FloatArray } from "../kernels/kernels.js";
-import { type DType, Tensor, allocate, formatShape } from "../tensor.js";
+import { checkOptions } from "../options.js";
+import { allocate, type DType, formatShape, Tensor } from "../tensor.js";
 import { checkTensor, convert, floatDtype, promote } from "./util.js";
 
 export interface MatmulOptions {

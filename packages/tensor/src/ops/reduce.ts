@@ -1,4 +1,4 @@
-import { type Shape, type TypedArray, Tensor, allocate, formatShape } from "../tensor.js";
+import { allocate, formatShape, type Shape, Tensor, type TypedArray } from "../tensor.js";
 import { permute } from "./shape.js";
 import { type Axes, checkTensor, floatDtype, normalizeAxes, normalizeAxis } from "./util.js";
 
@@ -76,7 +76,15 @@ function sumInto(l: Layout, out: TypedArray, scale: number): void {
  * stored for every element (measured 3–4× slower on [64,128]), and one column at a time reads
  * a whole cache line for each element when n is large.
  */
-function sumColumns(src: TypedArray, start: number, n: number, inner: number, out: TypedArray, dst: number, scale: number): void {
+function sumColumns(
+  src: TypedArray,
+  start: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  dst: number,
+  scale: number,
+): void {
   let i = 0;
   for (; i + 4 <= inner; i += 4) {
     let s0 = 0;
@@ -119,7 +127,9 @@ export function mean(t: Tensor, axes?: Axes, keepdims = false): Tensor {
 
 function checkNotEmpty(op: string, t: Tensor, l: Layout): void {
   if (l.n === 0 && l.outer * l.inner > 0) {
-    throw new Error(`${op}: cannot reduce an empty axis of shape ${formatShape(t.shape)}: ${op} of zero elements is undefined`);
+    throw new Error(
+      `${op}: cannot reduce an empty axis of shape ${formatShape(t.shape)}: ${op} of zero elements is undefined`,
+    );
   }
 }
 
@@ -204,7 +214,9 @@ export function logsumexp(t: Tensor, axes?: Axes, keepdims = false): Tensor {
 function argExtremum(op: string, t: Tensor, axis: number | undefined, keepdims: boolean, sign: number): Tensor {
   checkTensor(op, t);
   if (axis !== undefined && typeof axis !== "number") {
-    throw new Error(`${op}: axis must be a single number or undefined (all elements), got ${Array.isArray(axis) ? "an array" : typeof axis}`);
+    throw new Error(
+      `${op}: axis must be a single number or undefined (all elements), got ${Array.isArray(axis) ? "an array" : typeof axis}`,
+    );
   }
   let outer = 1;
   let n = t.size;

@@ -1,5 +1,5 @@
 import { formatValue } from "../format.js";
-import { type DType, type Shape, type TypedArray, Tensor, allocate, formatShape, shapeSize } from "../tensor.js";
+import { allocate, type DType, formatShape, type Shape, shapeSize, Tensor, type TypedArray } from "../tensor.js";
 import { checkDtype, checkTensor, convert, normalizeAxis } from "./util.js";
 
 // Reshape-like ops (reshape, flatten, squeeze, unsqueeze) move no numbers: the result shares the
@@ -13,10 +13,13 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   let known = 1;
   shape.forEach((d, i) => {
     if (d === -1) {
-      if (inferred >= 0) throw new Error(`reshape: only one -1 is allowed in the target shape, got ${formatShape(shape)}`);
+      if (inferred >= 0)
+        throw new Error(`reshape: only one -1 is allowed in the target shape, got ${formatShape(shape)}`);
       inferred = i;
     } else if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`reshape: invalid target shape ${formatShape(shape)}: sizes must be non-negative integers or one -1`);
+      throw new Error(
+        `reshape: invalid target shape ${formatShape(shape)}: sizes must be non-negative integers or one -1`,
+      );
     } else {
       known *= d;
     }
@@ -24,11 +27,15 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   const out = [...shape];
   if (inferred >= 0) {
     if (known === 0 || t.size % known !== 0) {
-      throw new Error(`reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) to ${formatShape(shape)}: the -1 cannot be inferred`);
+      throw new Error(
+        `reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) to ${formatShape(shape)}: the -1 cannot be inferred`,
+      );
     }
     out[inferred] = t.size / known;
   } else if (known !== t.size) {
-    throw new Error(`reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) to ${formatShape(shape)} (${known} elements)`);
+    throw new Error(
+      `reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) to ${formatShape(shape)} (${known} elements)`,
+    );
   }
   return new Tensor(t.data, out);
 }
@@ -44,12 +51,19 @@ export function flatten(t: Tensor, startAxis = 0): Tensor {
 /** Removes `axis` (which must have size 1), or every size-1 axis when undefined. Shares storage. */
 export function squeeze(t: Tensor, axis?: number): Tensor {
   checkTensor("squeeze", t);
-  if (axis === undefined) return new Tensor(t.data, t.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return new Tensor(
+      t.data,
+      t.shape.filter((d) => d !== 1),
+    );
   const ax = normalizeAxis("squeeze", axis, t.rank);
   if (t.shape[ax] !== 1) {
     throw new Error(`squeeze: axis ${axis} of shape ${formatShape(t.shape)} has size ${t.shape[ax]}, expected size 1`);
   }
-  return new Tensor(t.data, t.shape.filter((_, i) => i !== ax));
+  return new Tensor(
+    t.data,
+    t.shape.filter((_, i) => i !== ax),
+  );
 }
 
 /** Inserts a size-1 axis at `axis` (in [-(rank+1), rank]). Shares storage. */
@@ -63,7 +77,9 @@ export function unsqueeze(t: Tensor, axis: number): Tensor {
 
 function checkPerm(op: string, t: Tensor, perm: readonly number[]): number[] {
   const bad = (): Error =>
-    new Error(`${op}: perm ${formatShape(perm)} is not a permutation of the ${t.rank} axes of shape ${formatShape(t.shape)}`);
+    new Error(
+      `${op}: perm ${formatShape(perm)} is not a permutation of the ${t.rank} axes of shape ${formatShape(t.shape)}`,
+    );
   if (!Array.isArray(perm) || perm.length !== t.rank) throw bad();
   const out = perm.map((p) => {
     if (!Number.isInteger(p) || p < -t.rank || p >= t.rank) throw bad();
@@ -74,7 +90,14 @@ function checkPerm(op: string, t: Tensor, perm: readonly number[]): number[] {
 }
 
 /** Blocked copy of a rows×cols matrix into its transpose (tiles keep both sides in cache). */
-function transpose2d(src: TypedArray, srcOffset: number, rows: number, cols: number, dst: TypedArray, dstOffset: number): void {
+function transpose2d(
+  src: TypedArray,
+  srcOffset: number,
+  rows: number,
+  cols: number,
+  dst: TypedArray,
+  dstOffset: number,
+): void {
   const B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(r0 + B, rows);

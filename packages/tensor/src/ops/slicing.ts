@@ -1,7 +1,7 @@
 import { formatValue } from "../format.js";
-import { type Shape, type TypedArray, Tensor, allocate, formatShape, shapeSize, stridesOf } from "../tensor.js";
-import { checkTensor, describe, normalizeAxis, promote } from "./util.js";
+import { allocate, formatShape, type Shape, shapeSize, stridesOf, Tensor, type TypedArray } from "../tensor.js";
 import { reshape } from "./shape.js";
+import { checkTensor, describe, normalizeAxis, promote } from "./util.js";
 
 /**
  * Copies a block of `block` shape between two row-major arrays: element index (i0, ..., ik) goes
@@ -43,10 +43,12 @@ function copyBlock(
 }
 
 function checkIndexList(op: string, name: string, list: unknown, rank: number): readonly number[] {
-  if (!Array.isArray(list)) throw new Error(`${op}: ${name} must be an array with one entry per axis, got ${describe(list)}`);
+  if (!Array.isArray(list))
+    throw new Error(`${op}: ${name} must be an array with one entry per axis, got ${describe(list)}`);
   if (list.length > rank) throw new Error(`${op}: ${name} has ${list.length} entries but the tensor has ${rank} axes`);
   for (const v of list as unknown[]) {
-    if (v !== undefined && !Number.isInteger(v)) throw new Error(`${op}: ${name} ${formatShape(list as number[])} must hold integers`);
+    if (v !== undefined && !Number.isInteger(v))
+      throw new Error(`${op}: ${name} ${formatShape(list as number[])} must hold integers`);
   }
   return list as number[];
 }
@@ -81,7 +83,9 @@ export function slice(t: Tensor, begin: readonly number[], end?: readonly number
 export function pad(t: Tensor, pads: readonly (readonly [number, number])[]): Tensor {
   checkTensor("pad", t);
   if (!Array.isArray(pads) || pads.length > t.rank) {
-    throw new Error(`pad: pads must be an array of at most ${t.rank} [before, after] pairs (one per axis), got ${describe(pads)}`);
+    throw new Error(
+      `pad: pads must be an array of at most ${t.rank} [before, after] pairs (one per axis), got ${describe(pads)}`,
+    );
   }
   pads.forEach((p, ax) => {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
@@ -98,7 +102,8 @@ export function pad(t: Tensor, pads: readonly (readonly [number, number])[]): Te
 }
 
 function checkList(op: string, ts: readonly Tensor[]): void {
-  if (!Array.isArray(ts) || ts.length === 0) throw new Error(`${op}: expected a non-empty array of tensors, got ${describe(ts)}`);
+  if (!Array.isArray(ts) || ts.length === 0)
+    throw new Error(`${op}: expected a non-empty array of tensors, got ${describe(ts)}`);
   ts.forEach((t, i) => checkTensor(op, t, `tensor ${i}`));
 }
 
@@ -146,7 +151,9 @@ export function stack(ts: readonly Tensor[], axis = 0): Tensor {
   const ax = normalizeAxis("stack", axis, first.rank + 1);
   ts.forEach((t, i) => {
     if (t.rank !== first.rank || t.shape.some((d, k) => d !== first.shape[k])) {
-      throw new Error(`stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(first.shape)}; all must match`);
+      throw new Error(
+        `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(first.shape)}; all must match`,
+      );
     }
   });
   const expanded = [...first.shape];

@@ -1,7 +1,7 @@
 import { checkOptions } from "../options.js";
 import { allocate } from "../tensor.js";
 import { broadcastInto, broadcastShapesFor } from "./broadcast.js";
-import { type Operand, asTensor, checkOperand } from "./util.js";
+import { asTensor, checkOperand, type Operand } from "./util.js";
 
 export interface AllCloseOptions {
   /** Relative tolerance (default 1e-5). */
@@ -32,7 +32,8 @@ function expand(op: string, a: Operand, b: Operand): [Float64Array, Float64Array
 export function allClose(a: Operand, b: Operand, options: AllCloseOptions = {}): boolean {
   checkOptions("allClose", options, ["rtol", "atol"]);
   const { rtol = 1e-5, atol = 1e-8 } = options;
-  if (!(rtol >= 0) || !(atol >= 0)) throw new Error(`allClose: rtol and atol must be non-negative, got rtol=${rtol}, atol=${atol}`);
+  if (!(rtol >= 0) || !(atol >= 0))
+    throw new Error(`allClose: rtol and atol must be non-negative, got rtol=${rtol}, atol=${atol}`);
   const [x, y] = expand("allClose", a, b);
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!;

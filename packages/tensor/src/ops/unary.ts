@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, Tensor, allocate } from "../tensor.js";
+import { allocate, type DType, Tensor, type TypedArray } from "../tensor.js";
 import { checkTensor, floatDtype } from "./util.js";
 
 // One plain loop per op over contiguous storage. Ops that stay in the integers (neg, abs, sign,

@@ -1,5 +1,5 @@
 import { formatValue } from "../format.js";
-import { type DType, type Shape, type TypedArray, Tensor, allocate, formatShape } from "../tensor.js";
+import { allocate, type DType, formatShape, type Shape, Tensor, type TypedArray } from "../tensor.js";
 
 /** What the elementwise ops accept: a tensor, or a JS number that takes the other operand's dtype. */
 export type Operand = Tensor | number;
@@ -95,7 +95,8 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 export function normalizeAxes(op: string, axes: Axes | undefined, rank: number): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === "number" ? [axes] : axes;
-  if (!Array.isArray(list)) throw new Error(`${op}: axes must be a number or an array of numbers, got ${describe(axes)}`);
+  if (!Array.isArray(list))
+    throw new Error(`${op}: axes must be a number or an array of numbers, got ${describe(axes)}`);
   const out = list.map((a) => normalizeAxis(op, a, rank));
   const seen = new Set<number>();
   for (let i = 0; i < out.length; i++) {

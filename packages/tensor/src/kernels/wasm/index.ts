@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { FloatArray, Kernels } from "../kernels.js";
 import { checkGemmArgs, jsKernels } from "../js.js";
+import type { FloatArray, Kernels } from "../kernels.js";
 import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
-import { CONTROL_BYTES, GemmWorker, SPLIT_FLOPS, halves, threadSetting } from "./threads.js";
 import type { Gemm } from "./threads.js";
+import { CONTROL_BYTES, GemmWorker, halves, SPLIT_FLOPS, threadSetting } from "./threads.js";
 
 export { setThreads } from "./threads.js";
 
@@ -61,7 +61,16 @@ interface WasmExports {
   ): void;
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number, scales: number): void;
   lstmCell(gates: number, cPrev: number, c: number, h: number, rows: number, hidden: number): void;
-  lstmCellBackward(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, hidden: number): void;
+  lstmCellBackward(
+    gates: number,
+    cPrev: number,
+    c: number,
+    dh: number,
+    dc: number,
+    dGates: number,
+    rows: number,
+    hidden: number,
+  ): void;
   gruCell(xg: number, hg: number, hPrev: number, gates: number, h: number, rows: number, hidden: number): void;
 }
 
@@ -185,10 +194,18 @@ export class WasmEngine {
     const bPtr = align(aPtr + m * k * 4);
     const cPtr = align(bPtr + k * n * 4);
     const whole: Gemm = {
-      m, n, k,
-      a: aPtr, lda: transposeA ? m : k, transA: transposeA ? 1 : 0,
-      b: bPtr, ldb: transposeB ? k : n, transB: transposeB ? 1 : 0,
-      c: cPtr, ldc: n, accumulate: accumulate ? 1 : 0,
+      m,
+      n,
+      k,
+      a: aPtr,
+      lda: transposeA ? m : k,
+      transA: transposeA ? 1 : 0,
+      b: bPtr,
+      ldb: transposeB ? k : n,
+      transB: transposeB ? 1 : 0,
+      c: cPtr,
+      ldc: n,
+      accumulate: accumulate ? 1 : 0,
     };
     const heap = this.view(cPtr + m * n * 4);
     // A goes in first: its density decides the kernel, and with it whether to split.
@@ -266,14 +283,17 @@ export function wasmEngine(): WasmEngine | Error {
 }
 
 function load(): WasmEngine | Error {
-  if (threadSetting() === 2) return (engines.shared ??= create(true));
-  return (engines.private ??= create(false));
+  const kind = threadSetting() === 2 ? "shared" : "private";
+  engines[kind] ??= create(kind === "shared");
+  return engines[kind];
 }
 
 function create(shared: boolean): WasmEngine | Error {
   try {
     if (!existsSync(wasmPath)) {
-      throw new Error(`${wasmPath} not found; build it with \`pnpm build\` (or \`pnpm --filter @nabla/tensor build:wasm\`)`);
+      throw new Error(
+        `${wasmPath} not found; build it with \`pnpm build\` (or \`pnpm --filter @nabla/tensor build:wasm\`)`,
+      );
     }
     return instantiate(readFileSync(wasmPath), shared);
   } catch (e) {
@@ -372,10 +392,18 @@ export const wasmKernels: Kernels = {
     const wasm = load();
     if (wasm instanceof Error) throw wasm;
     wasm.sgemm(
-      m, n, k,
-      a, aOffset, transposeA,
-      b as Float32Array, bOffset, transposeB,
-      c as Float32Array, cOffset, accumulate,
+      m,
+      n,
+      k,
+      a,
+      aOffset,
+      transposeA,
+      b as Float32Array,
+      bOffset,
+      transposeB,
+      c as Float32Array,
+      cOffset,
+      accumulate,
     );
   },
   softmaxRows,
@@ -384,14 +412,30 @@ export const wasmKernels: Kernels = {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
     const [g, s] = [rows * 4 * hidden, rows * hidden];
-    runCell([[gates, g, "inout"], [cPrev, s, "in"], [c, s, "out"], [h, s, "out"]], (p, wasm) => wasm.lstmCell(p[0]!, p[1]!, p[2]!, p[3]!, rows, hidden));
+    runCell(
+      [
+        [gates, g, "inout"],
+        [cPrev, s, "in"],
+        [c, s, "out"],
+        [h, s, "out"],
+      ],
+      (p, wasm) => wasm.lstmCell(p[0]!, p[1]!, p[2]!, p[3]!, rows, hidden),
+    );
   },
   lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates) {
-    if (!allFloat32(gates, cPrev, c, dh, dc, dGates)) return jsKernels.lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates);
+    if (!allFloat32(gates, cPrev, c, dh, dc, dGates))
+      return jsKernels.lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates);
     checkCellArgs("lstmCellBackward", rows, hidden, 4, { gates, dGates }, { cPrev, c, dh, dc });
     const [g, s] = [rows * 4 * hidden, rows * hidden];
     runCell(
-      [[gates, g, "in"], [cPrev, s, "in"], [c, s, "in"], [dh, s, "in"], [dc, s, "inout"], [dGates, g, "out"]],
+      [
+        [gates, g, "in"],
+        [cPrev, s, "in"],
+        [c, s, "in"],
+        [dh, s, "in"],
+        [dc, s, "inout"],
+        [dGates, g, "out"],
+      ],
       (p, wasm) => wasm.lstmCellBackward(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, rows, hidden),
     );
   },
@@ -400,7 +444,13 @@ export const wasmKernels: Kernels = {
     checkCellArgs("gruCell", rows, hidden, 3, { xg, hg, gates }, { hPrev, h });
     const [g, s] = [rows * 3 * hidden, rows * hidden];
     runCell(
-      [[xg, g, "in"], [hg, g, "in"], [hPrev, s, "in"], [gates, g, "out"], [h, s, "out"]],
+      [
+        [xg, g, "in"],
+        [hg, g, "in"],
+        [hPrev, s, "in"],
+        [gates, g, "out"],
+        [h, s, "out"],
+      ],
       (p, wasm) => wasm.gruCell(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, rows, hidden),
     );
   },
@@ -415,7 +465,10 @@ function allFloat32(...arrays: FloatArray[]): boolean {
  * ("in" and "inout" copied in, "out" and "inout" copied back), passing their addresses. An array
  * given twice (gruCell's gates may be xg) gets two copies, so the kernel never sees the aliasing.
  */
-function runCell(operands: [FloatArray, number, "in" | "out" | "inout"][], call: (pointers: number[], wasm: WasmExports) => void): void {
+function runCell(
+  operands: [FloatArray, number, "in" | "out" | "inout"][],
+  call: (pointers: number[], wasm: WasmExports) => void,
+): void {
   if (operands[0]![1] === 0) return;
   const wasm = load();
   if (wasm instanceof Error) throw wasm;
@@ -436,7 +489,14 @@ function runCell(operands: [FloatArray, number, "in" | "out" | "inout"][], call:
 }
 
 /** Softmax of float32 rows in wasm (four lanes of a polynomial exp); float64 stays in TypeScript. */
-function softmaxRows(rows: number, cols: number, x: FloatArray, out: FloatArray, stats: Float64Array, scales?: Float64Array): void {
+function softmaxRows(
+  rows: number,
+  cols: number,
+  x: FloatArray,
+  out: FloatArray,
+  stats: Float64Array,
+  scales?: Float64Array,
+): void {
   if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || cols === 0) {
     jsKernels.softmaxRows(rows, cols, x, out, stats, scales);
     return;

@@ -125,7 +125,12 @@ export class GemmWorker {
    * Starts a worker over `memory` (shared) with the control block at byte `control` and its own
    * scratch region at `scratch`, or returns null if this runtime cannot start one.
    */
-  static start(module: object, memory: { readonly buffer: ArrayBufferLike }, control: number, scratch: number): GemmWorker | null {
+  static start(
+    module: object,
+    memory: { readonly buffer: ArrayBufferLike },
+    control: number,
+    scratch: number,
+  ): GemmWorker | null {
     try {
       return new GemmWorker(module, memory, control, scratch);
     } catch {
@@ -229,11 +234,17 @@ export function halves(whole: Gemm, tileRows: number, tileCols: number): [Gemm, 
   const colsSplit = colCut > 0 && colCut < n;
   if (rowsSplit && (n <= m || !colsSplit)) {
     const a = whole.a + 4 * (whole.transA ? rowCut : rowCut * lda);
-    return [{ ...whole, m: rowCut }, { ...whole, m: m - rowCut, a, c: whole.c + 4 * rowCut * ldc }];
+    return [
+      { ...whole, m: rowCut },
+      { ...whole, m: m - rowCut, a, c: whole.c + 4 * rowCut * ldc },
+    ];
   }
   if (colsSplit) {
     const b = whole.b + 4 * (whole.transB ? colCut * ldb : colCut);
-    return [{ ...whole, n: colCut }, { ...whole, n: n - colCut, b, c: whole.c + 4 * colCut }];
+    return [
+      { ...whole, n: colCut },
+      { ...whole, n: n - colCut, b, c: whole.c + 4 * colCut },
+    ];
   }
   return null;
 }
@@ -245,7 +256,7 @@ export function halves(whole: Gemm, tileRows: number, tileCols: number): [Gemm, 
  * 1.3× as fast depending on the host's load (about 1.0× typically): not a default.
  */
 function threadsFromEnv(): 1 | 2 {
-  const value = process.env["NABLA_THREADS"];
+  const value = process.env.NABLA_THREADS;
   if (value === undefined) return 1;
   if (value === "1" || value === "2") return value === "1" ? 1 : 2;
   throw new Error(`NABLA_THREADS: expected 1 or 2, got "${value}"`);
