@@ -2,7 +2,8 @@ import { jsKernels } from "./js.js";
 import type { Kernels } from "./kernels.js";
 import { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";
 
-export type { FloatArray, Kernels } from "./kernels.js";
+export type { WindowGeometry } from "./conv.js";
+export type { ConvKernels, FloatArray, Kernels } from "./kernels.js";
 export { jsKernels, loadWasmKernels, setThreads, wasmKernels };
 
 /**
@@ -37,6 +38,9 @@ export function setKernels(k: Kernels): void {
     "gruCellBackward",
     "rnnCell",
     "rnnCellBackward",
+    "conv2dForward",
+    "conv2dBackwardInput",
+    "conv2dBackwardWeight",
   ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {

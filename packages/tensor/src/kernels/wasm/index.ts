@@ -4,6 +4,7 @@ import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
+import { wasmConvKernels } from "./conv.js";
 import type { Gemm } from "./threads.js";
 import { CONTROL_BYTES, GemmWorker, halves, SPLIT_FLOPS, threadSetting } from "./threads.js";
 
@@ -454,6 +455,7 @@ export const wasmKernels: Kernels = {
       (p, wasm) => wasm.gruCell(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, rows, hidden),
     );
   },
+  ...wasmConvKernels(load, jsKernels),
 };
 
 function allFloat32(...arrays: FloatArray[]): boolean {

@@ -1,0 +1,141 @@
+import { checkConvArgs, type WindowGeometry } from "../conv.js";
+import type { ConvKernels, FloatArray, Kernels } from "../kernels.js";
+import type { WasmEngine } from "./index.js";
+
+/** The exports of kernels.wasm that ./assembly/conv.ts and ./assembly/pool.ts define. */
+interface ConvExports {
+  scratchBytes(): number;
+  conv2dForward(
+    geom: number,
+    outC: number,
+    x: number,
+    weight: number,
+    hasBias: number,
+    out: number,
+    col: number,
+    scratch: number,
+  ): void;
+  conv2dBackwardInput(
+    geom: number,
+    outC: number,
+    grad: number,
+    weight: number,
+    dx: number,
+    col: number,
+    scratch: number,
+  ): void;
+  conv2dBackwardWeight(
+    geom: number,
+    outC: number,
+    x: number,
+    grad: number,
+    hasBias: number,
+    dwb: number,
+    col: number,
+    scratch: number,
+  ): void;
+}
+
+const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+
+const GEOMETRY_FIELDS = ["n", "c", "h", "w", "kH", "kW", "sH", "sW", "pH", "pW", "dH", "dW", "oH", "oW"] as const;
+
+/**
+ * Linear memory for one call: the geometry, an sgemm scratch region, then `counts` float32
+ * operands one after another (64-aligned). Returns the engine, its heap and the addresses.
+ */
+function layout(
+  engine: WasmEngine,
+  g: WindowGeometry,
+  counts: number[],
+): { exports: ConvExports; heap: Float32Array; geom: number; scratch: number; ptr: number[] } {
+  const exports = engine.exports as unknown as ConvExports;
+  const geom = engine.dataStart;
+  const scratch = align(geom + GEOMETRY_FIELDS.length * 4);
+  let end = align(scratch + exports.scratchBytes());
+  const ptr: number[] = [];
+  for (const count of counts) {
+    ptr.push(end);
+    end = align(end + count * 4);
+  }
+  const heap = engine.view(end);
+  new Int32Array(heap.buffer, geom, GEOMETRY_FIELDS.length).set(GEOMETRY_FIELDS.map((f) => g[f]));
+  return { exports, heap, geom, scratch, ptr };
+}
+
+function isFloat32(...arrays: (FloatArray | null)[]): boolean {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
+/**
+ * The convolution kernels in wasm for float32 (im2col, the gemm calls and col2im of a whole batch
+ * in one call: the same loops and gemm calls as the reference, so the same bits as the reference
+ * run over the wasm sgemm); float64 goes to the TypeScript kernels.
+ */
+export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): ConvKernels {
+  const engine = (): WasmEngine => {
+    const e = load();
+    if (e instanceof Error) throw e;
+    return e;
+  };
+  return {
+    conv2dForward(g, outC, x, weight, bias, out) {
+      if (!isFloat32(x, weight, bias, out)) return js.conv2dForward(g, outC, x, weight, bias, out);
+      checkConvArgs("conv2dForward", g, outC, { x, weight, bias, out });
+      const K = g.c * g.kH * g.kW;
+      const Kb = bias === null ? K : K + 1;
+      const P = g.oH * g.oW;
+      const xCount = g.n * g.c * g.h * g.w;
+      const outCount = g.n * outC * P;
+      const m = layout(engine(), g, [xCount, outC * Kb, outCount, Kb * P]);
+      const [xPtr, wPtr, outPtr, colPtr] = m.ptr as [number, number, number, number];
+      m.heap.set(x.subarray(0, xCount), xPtr / 4);
+      if (bias === null) m.heap.set(weight.subarray(0, outC * K), wPtr / 4);
+      else {
+        for (let o = 0; o < outC; o++) {
+          m.heap.set(weight.subarray(o * K, o * K + K), wPtr / 4 + o * Kb);
+          m.heap[wPtr / 4 + o * Kb + K] = bias[o]!;
+        }
+      }
+      m.exports.conv2dForward(m.geom, outC, xPtr, wPtr, bias === null ? 0 : 1, outPtr, colPtr, m.scratch);
+      out.set(m.heap.subarray(outPtr / 4, outPtr / 4 + outCount));
+    },
+    conv2dBackwardInput(g, outC, grad, weight, dx) {
+      if (!isFloat32(grad, weight, dx)) return js.conv2dBackwardInput(g, outC, grad, weight, dx);
+      checkConvArgs("conv2dBackwardInput", g, outC, { x: dx, weight, out: grad });
+      const K = g.c * g.kH * g.kW;
+      const P = g.oH * g.oW;
+      const dxCount = g.n * g.c * g.h * g.w;
+      const gradCount = g.n * outC * P;
+      const m = layout(engine(), g, [gradCount, outC * K, dxCount, K * P]);
+      const [gradPtr, wPtr, dxPtr, colPtr] = m.ptr as [number, number, number, number];
+      m.heap.set(grad.subarray(0, gradCount), gradPtr / 4);
+      m.heap.set(weight.subarray(0, outC * K), wPtr / 4);
+      m.exports.conv2dBackwardInput(m.geom, outC, gradPtr, wPtr, dxPtr, colPtr, m.scratch);
+      dx.set(m.heap.subarray(dxPtr / 4, dxPtr / 4 + dxCount));
+    },
+    conv2dBackwardWeight(g, outC, x, grad, dweight, dbias) {
+      if (!isFloat32(x, grad, dweight, dbias)) return js.conv2dBackwardWeight(g, outC, x, grad, dweight, dbias);
+      checkConvArgs("conv2dBackwardWeight", g, outC, { x, weight: dweight, bias: dbias, out: grad });
+      const K = g.c * g.kH * g.kW;
+      const Kb = dbias === null ? K : K + 1;
+      const P = g.oH * g.oW;
+      const xCount = g.n * g.c * g.h * g.w;
+      const gradCount = g.n * outC * P;
+      const m = layout(engine(), g, [xCount, gradCount, outC * Kb, Kb * P]);
+      const [xPtr, gradPtr, dwPtr, colPtr] = m.ptr as [number, number, number, number];
+      m.heap.set(x.subarray(0, xCount), xPtr / 4);
+      m.heap.set(grad.subarray(0, gradCount), gradPtr / 4);
+      m.exports.conv2dBackwardWeight(m.geom, outC, xPtr, gradPtr, dbias === null ? 0 : 1, dwPtr, colPtr, m.scratch);
+      const dwb = m.heap.subarray(dwPtr / 4, dwPtr / 4 + outC * Kb);
+      if (dbias === null) {
+        dweight.set(dwb);
+        return;
+      }
+      for (let o = 0; o < outC; o++) {
+        dweight.set(dwb.subarray(o * Kb, o * Kb + K), o * K);
+        dbias[o] = dwb[o * Kb + K]!;
+      }
+    },
+  };
+}
