@@ -41,6 +41,10 @@ export function setKernels(k: Kernels): void {
     "conv2dForward",
     "conv2dBackwardInput",
     "conv2dBackwardWeight",
+    "maxPool2dForward",
+    "maxPool2dBackward",
+    "avgPool2dForward",
+    "avgPool2dBackward",
   ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {

@@ -1,5 +1,6 @@
 import { convKernelsWith } from "./conv.js";
 import type { FloatArray, Kernels } from "./kernels.js";
+import { poolKernels } from "./pool.js";
 import { recurrentCells } from "./recurrent-cells.js";
 import { softmaxRows } from "./softmax-rows.js";
 
@@ -342,4 +343,11 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells, ...convKernelsWith(gemm) };
+export const jsKernels: Kernels = {
+  name: "js",
+  gemm,
+  softmaxRows,
+  ...recurrentCells,
+  ...convKernelsWith(gemm),
+  ...poolKernels,
+};

@@ -1,4 +1,5 @@
 import type { convKernelsWith } from "./conv.js";
+import type { poolKernels } from "./pool.js";
 import type { recurrentCells } from "./recurrent-cells.js";
 
 /** Float storage the compute kernels read and write. */
@@ -19,9 +20,9 @@ export type RecurrentCellKernels = typeof recurrentCells;
 
 /**
  * The loops of a convolutional net: conv2d forward and both gradients, pooling and batch norm.
- * Their TypeScript reference (conv.ts) defines the signatures and documents every array.
+ * Their TypeScript reference (conv.ts, pool.ts) defines the signatures and documents every array.
  */
-export type ConvKernels = ReturnType<typeof convKernelsWith>;
+export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernels;
 
 export interface Kernels extends RecurrentCellKernels, ConvKernels {
   readonly name: string;

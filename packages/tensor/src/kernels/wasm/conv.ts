@@ -1,5 +1,6 @@
 import { checkConvArgs, type WindowGeometry } from "../conv.js";
 import type { ConvKernels, FloatArray, Kernels } from "../kernels.js";
+import { checkPoolArgs, type WindowOffsets } from "../pool.js";
 import type { WasmEngine } from "./index.js";
 
 /** The exports of kernels.wasm that ./assembly/conv.ts and ./assembly/pool.ts define. */
@@ -34,6 +35,10 @@ interface ConvExports {
     col: number,
     scratch: number,
   ): void;
+  maxPool2dForward(geom: number, x: number, out: number, argmax: number, wide: number): void;
+  maxPool2dBackward(geom: number, grad: number, argmax: number, wide: number, dx: number): void;
+  avgPool2dForward(geom: number, countIncludePad: number, x: number, out: number): void;
+  avgPool2dBackward(geom: number, countIncludePad: number, grad: number, dx: number): void;
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
@@ -63,14 +68,22 @@ function layout(
   return { exports, heap, geom, scratch, ptr };
 }
 
+/** Copies `count` values of `from` into linear memory at byte address `at` (an argmax as bytes or i32). */
+function copyIn(heap: Float32Array, at: number, from: FloatArray | WindowOffsets, count: number): void {
+  if (from instanceof Float32Array || from instanceof Float64Array) heap.set(from.subarray(0, count), at / 4);
+  else if (from instanceof Uint8Array) new Uint8Array(heap.buffer, at, count).set(from.subarray(0, count));
+  else new Int32Array(heap.buffer, at, count).set(from.subarray(0, count));
+}
+
 function isFloat32(...arrays: (FloatArray | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
 /**
- * The convolution kernels in wasm for float32 (im2col, the gemm calls and col2im of a whole batch
- * in one call: the same loops and gemm calls as the reference, so the same bits as the reference
- * run over the wasm sgemm); float64 goes to the TypeScript kernels.
+ * The convolution and pooling kernels in wasm for float32, a whole batch per call. Convolution
+ * runs the reference's loops and gemm calls (the same bits as the reference run over the wasm
+ * sgemm); pooling the reference's operations in its order (the same bits). float64 goes to the
+ * TypeScript kernels.
  */
 export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): ConvKernels {
   const engine = (): WasmEngine => {
@@ -78,7 +91,65 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
     if (e instanceof Error) throw e;
     return e;
   };
+  /** Checks through the reference (the same messages), then runs `call` over the operands in linear memory. */
+  const pool = (
+    g: WindowGeometry,
+    inputs: [FloatArray | WindowOffsets, number][],
+    output: [FloatArray | WindowOffsets, number],
+    call: (exports: ConvExports, geom: number, ptr: number[]) => void,
+  ): void => {
+    const m = layout(engine(), g, [...inputs.map(([, count]) => count), output[1]]);
+    inputs.forEach(([array, count], i) => copyIn(m.heap, m.ptr[i]!, array, count));
+    call(m.exports, m.geom, m.ptr);
+    const [array, count] = output;
+    const at = m.ptr[inputs.length]!;
+    if (array instanceof Float32Array) array.set(m.heap.subarray(at / 4, at / 4 + count));
+    else if (array instanceof Uint8Array) array.set(new Uint8Array(m.heap.buffer, at, count));
+    else array.set(new Int32Array(m.heap.buffer, at, count));
+  };
   return {
+    maxPool2dForward(g, x, out, argmax) {
+      if (!isFloat32(x, out)) return js.maxPool2dForward(g, x, out, argmax);
+      checkPoolArgs("maxPool2dForward", g, { x }, { out }, argmax);
+      const outputs = g.n * g.c * g.oH * g.oW;
+      const wide = argmax instanceof Int32Array ? 1 : 0;
+      const m = layout(engine(), g, [g.n * g.c * g.h * g.w, outputs, outputs]);
+      const [xPtr, outPtr, argmaxPtr] = m.ptr as [number, number, number];
+      copyIn(m.heap, xPtr, x, g.n * g.c * g.h * g.w);
+      m.exports.maxPool2dForward(m.geom, xPtr, outPtr, argmaxPtr, wide);
+      out.set(m.heap.subarray(outPtr / 4, outPtr / 4 + outputs));
+      if (wide) argmax.set(new Int32Array(m.heap.buffer, argmaxPtr, outputs));
+      else argmax.set(new Uint8Array(m.heap.buffer, argmaxPtr, outputs));
+    },
+    maxPool2dBackward(g, grad, argmax, dx) {
+      if (!isFloat32(grad, dx)) return js.maxPool2dBackward(g, grad, argmax, dx);
+      checkPoolArgs("maxPool2dBackward", g, { dx }, { grad }, argmax);
+      const outputs = g.n * g.c * g.oH * g.oW;
+      const wide = argmax instanceof Int32Array ? 1 : 0;
+      pool(
+        g,
+        [
+          [grad, outputs],
+          [argmax, outputs],
+        ],
+        [dx, g.n * g.c * g.h * g.w],
+        (e, geom, p) => e.maxPool2dBackward(geom, p[0]!, p[1]!, wide, p[2]!),
+      );
+    },
+    avgPool2dForward(g, countIncludePad, x, out) {
+      if (!isFloat32(x, out)) return js.avgPool2dForward(g, countIncludePad, x, out);
+      checkPoolArgs("avgPool2dForward", g, { x }, { out }, null);
+      pool(g, [[x, g.n * g.c * g.h * g.w]], [out, g.n * g.c * g.oH * g.oW], (e, geom, p) =>
+        e.avgPool2dForward(geom, countIncludePad ? 1 : 0, p[0]!, p[1]!),
+      );
+    },
+    avgPool2dBackward(g, countIncludePad, grad, dx) {
+      if (!isFloat32(grad, dx)) return js.avgPool2dBackward(g, countIncludePad, grad, dx);
+      checkPoolArgs("avgPool2dBackward", g, { dx }, { grad }, null);
+      pool(g, [[grad, g.n * g.c * g.oH * g.oW]], [dx, g.n * g.c * g.h * g.w], (e, geom, p) =>
+        e.avgPool2dBackward(geom, countIncludePad ? 1 : 0, p[0]!, p[1]!),
+      );
+    },
     conv2dForward(g, outC, x, weight, bias, out) {
       if (!isFloat32(x, weight, bias, out)) return js.conv2dForward(g, outC, x, weight, bias, out);
       checkConvArgs("conv2dForward", g, outC, { x, weight, bias, out });
