@@ -45,6 +45,8 @@ export function setKernels(k: Kernels): void {
     "maxPool2dBackward",
     "avgPool2dForward",
     "avgPool2dBackward",
+    "batchNormForward",
+    "batchNormBackward",
   ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {

@@ -1,3 +1,4 @@
+import { batchNormKernels } from "./batch-norm.js";
 import { convKernelsWith } from "./conv.js";
 import type { FloatArray, Kernels } from "./kernels.js";
 import { poolKernels } from "./pool.js";
@@ -350,4 +351,5 @@ export const jsKernels: Kernels = {
   ...recurrentCells,
   ...convKernelsWith(gemm),
   ...poolKernels,
+  ...batchNormKernels,
 };

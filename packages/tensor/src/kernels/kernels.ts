@@ -1,3 +1,4 @@
+import type { batchNormKernels } from "./batch-norm.js";
 import type { convKernelsWith } from "./conv.js";
 import type { poolKernels } from "./pool.js";
 import type { recurrentCells } from "./recurrent-cells.js";
@@ -20,9 +21,9 @@ export type RecurrentCellKernels = typeof recurrentCells;
 
 /**
  * The loops of a convolutional net: conv2d forward and both gradients, pooling and batch norm.
- * Their TypeScript reference (conv.ts, pool.ts) defines the signatures and documents every array.
+ * Their TypeScript reference (conv.ts, pool.ts, batch-norm.ts) defines the signatures and documents every array.
  */
-export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernels;
+export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernels & typeof batchNormKernels;
 
 export interface Kernels extends RecurrentCellKernels, ConvKernels {
   readonly name: string;

@@ -1,9 +1,10 @@
+import { checkBatchNormArgs } from "../batch-norm.js";
 import { checkConvArgs, type WindowGeometry } from "../conv.js";
 import type { ConvKernels, FloatArray, Kernels } from "../kernels.js";
 import { checkPoolArgs, type WindowOffsets } from "../pool.js";
 import type { WasmEngine } from "./index.js";
 
-/** The exports of kernels.wasm that ./assembly/conv.ts and ./assembly/pool.ts define. */
+/** The exports of kernels.wasm that ./assembly/conv.ts, pool.ts and batchnorm.ts define. */
 interface ConvExports {
   scratchBytes(): number;
   conv2dForward(
@@ -39,6 +40,34 @@ interface ConvExports {
   maxPool2dBackward(geom: number, grad: number, argmax: number, wide: number, dx: number): void;
   avgPool2dForward(geom: number, countIncludePad: number, x: number, out: number): void;
   avgPool2dBackward(geom: number, countIncludePad: number, grad: number, dx: number): void;
+  batchNormForward(
+    N: number,
+    C: number,
+    S: number,
+    x: number,
+    weight: number,
+    bias: number,
+    eps: number,
+    batchStats: number,
+    mean: number,
+    variance: number,
+    invstd: number,
+    out: number,
+  ): void;
+  batchNormBackward(
+    N: number,
+    C: number,
+    S: number,
+    x: number,
+    grad: number,
+    weight: number,
+    batchStats: number,
+    mean: number,
+    invstd: number,
+    dx: number,
+    dweight: number,
+    dbias: number,
+  ): void;
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
@@ -75,15 +104,33 @@ function copyIn(heap: Float32Array, at: number, from: FloatArray | WindowOffsets
   else new Int32Array(heap.buffer, at, count).set(from.subarray(0, count));
 }
 
+/** Batch norm has no window geometry: layout() writes these zeros in its place. */
+const NO_GEOMETRY: WindowGeometry = {
+  n: 0,
+  c: 0,
+  h: 0,
+  w: 0,
+  kH: 0,
+  kW: 0,
+  sH: 0,
+  sW: 0,
+  pH: 0,
+  pW: 0,
+  dH: 0,
+  dW: 0,
+  oH: 0,
+  oW: 0,
+};
+
 function isFloat32(...arrays: (FloatArray | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
 /**
- * The convolution and pooling kernels in wasm for float32, a whole batch per call. Convolution
+ * The convolution, pooling and batch norm kernels in wasm for float32, a whole batch per call. Convolution
  * runs the reference's loops and gemm calls (the same bits as the reference run over the wasm
- * sgemm); pooling the reference's operations in its order (the same bits). float64 goes to the
- * TypeScript kernels.
+ * sgemm); pooling and batch norm the reference's operations in its order (the same bits).
+ * float64 goes to the TypeScript kernels.
  */
 export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): ConvKernels {
   const engine = (): WasmEngine => {
@@ -107,7 +154,95 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
     else if (array instanceof Uint8Array) array.set(new Uint8Array(m.heap.buffer, at, count));
     else array.set(new Int32Array(m.heap.buffer, at, count));
   };
+  /** Float64 views of `C` values at each address (per-channel arrays). */
+  const channels = (heap: Float32Array, C: number, ...at: number[]): Float64Array[] =>
+    at.map((a) => new Float64Array(heap.buffer, a, C));
   return {
+    batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out) {
+      if (!isFloat32(x, out))
+        return js.batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out);
+      checkBatchNormArgs("batchNormForward", N, C, S, { x, out }, { weight, bias, mean, variance, invstd });
+      const size = N * C * S;
+      // x, out, then weight, bias, mean, variance, invstd as float64 (two float32 slots each).
+      const m = layout(engine(), NO_GEOMETRY, [size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C]);
+      const [xPtr, outPtr, wPtr, bPtr, meanPtr, varPtr, isPtr] = m.ptr as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const [w64, b64, mean64, var64, is64] = channels(m.heap, C, wPtr, bPtr, meanPtr, varPtr, isPtr);
+      m.heap.set(x.subarray(0, size), xPtr / 4);
+      if (weight !== null) w64!.set(weight.subarray(0, C));
+      if (bias !== null) b64!.set(bias.subarray(0, C));
+      if (!batchStats) {
+        mean64!.set(mean.subarray(0, C));
+        var64!.set(variance.subarray(0, C));
+      }
+      m.exports.batchNormForward(
+        N,
+        C,
+        S,
+        xPtr,
+        weight === null ? 0 : wPtr,
+        bias === null ? 0 : bPtr,
+        eps,
+        batchStats ? 1 : 0,
+        meanPtr,
+        varPtr,
+        isPtr,
+        outPtr,
+      );
+      out.set(m.heap.subarray(outPtr / 4, outPtr / 4 + size));
+      if (batchStats) {
+        mean.set(mean64!);
+        variance.set(var64!);
+      }
+      invstd.set(is64!);
+    },
+    batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias) {
+      if (!isFloat32(x, grad, dx))
+        return js.batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias);
+      checkBatchNormArgs("batchNormBackward", N, C, S, { x, grad, dx }, { weight, mean, invstd, dweight, dbias });
+      const size = N * C * S;
+      const m = layout(engine(), NO_GEOMETRY, [size, size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C]);
+      const [xPtr, gradPtr, dxPtr, wPtr, meanPtr, isPtr, dwPtr, dbPtr] = m.ptr as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const [w64, mean64, is64, dw64, db64] = channels(m.heap, C, wPtr, meanPtr, isPtr, dwPtr, dbPtr);
+      m.heap.set(x.subarray(0, size), xPtr / 4);
+      m.heap.set(grad.subarray(0, size), gradPtr / 4);
+      if (weight !== null) w64!.set(weight.subarray(0, C));
+      mean64!.set(mean.subarray(0, C));
+      is64!.set(invstd.subarray(0, C));
+      m.exports.batchNormBackward(
+        N,
+        C,
+        S,
+        xPtr,
+        gradPtr,
+        weight === null ? 0 : wPtr,
+        batchStats ? 1 : 0,
+        meanPtr,
+        isPtr,
+        dx === null ? 0 : dxPtr,
+        dweight === null ? 0 : dwPtr,
+        dbias === null ? 0 : dbPtr,
+      );
+      dx?.set(m.heap.subarray(dxPtr / 4, dxPtr / 4 + size));
+      dweight?.set(dw64!);
+      dbias?.set(db64!);
+    },
     maxPool2dForward(g, x, out, argmax) {
       if (!isFloat32(x, out)) return js.maxPool2dForward(g, x, out, argmax);
       checkPoolArgs("maxPool2dForward", g, { x }, { out }, argmax);

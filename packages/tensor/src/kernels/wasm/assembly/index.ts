@@ -5,3 +5,4 @@ export { softmaxRows } from "./softmax";
 export { gruCell, lstmCell, lstmCellBackward } from "./recurrent";
 export { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from "./conv";
 export { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from "./pool";
+export { batchNormBackward, batchNormForward } from "./batchnorm";
