@@ -74,53 +74,27 @@ export function batchNorm(
   }
 
   const dtype = [x, w, b].some((v) => v?.dtype === "float64") ? "float64" : "float32";
-  const xd = (x.dtype === dtype ? x.value : T.cast(x.value, dtype)).data;
-  const wd = w === null ? null : w.value.data;
-  const bd = b === null ? null : b.value.data;
+  const xd = (x.dtype === dtype ? x.value : T.cast(x.value, dtype)).data as T.FloatArray;
+  const wd = w === null ? null : (w.value.data as T.FloatArray);
+  const bd = b === null ? null : (b.value.data as T.FloatArray);
   const mean = new Float64Array(C);
+  const variance = new Float64Array(C);
   const invstd = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    if (useBatch) {
-      // Two passes in double precision: E[x²] − E[x]² cancels catastrophically for large means.
-      let s = 0;
-      for (let n = 0; n < N; n++) {
-        const base = (n * C + c) * S;
-        for (let i = 0; i < S; i++) s += xd[base + i]!;
-      }
-      const mu = s / M;
-      let q = 0;
-      for (let n = 0; n < N; n++) {
-        const base = (n * C + c) * S;
-        for (let i = 0; i < S; i++) {
-          const d = xd[base + i]! - mu;
-          q += d * d;
-        }
-      }
-      const variance = q / M;
-      mean[c] = mu;
-      invstd[c] = 1 / Math.sqrt(variance + eps);
-      if (training && runningMean !== null && runningVar !== null) {
-        runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * mu;
-        runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + (momentum * q) / (M - 1);
-      }
-    } else {
-      mean[c] = runningMean!.data[c]!;
-      invstd[c] = 1 / Math.sqrt(runningVar!.data[c]! + eps);
-    }
+  if (!useBatch) {
+    mean.set(runningMean!.data);
+    variance.set(runningVar!.data);
   }
+  const out = T.allocate(dtype, x.size) as T.FloatArray;
+  T.kernels.batchNormForward(N, C, S, xd, wd, bd, eps, useBatch, mean, variance, invstd, out);
   if (useBatch && training && runningMean !== null && runningVar !== null) {
+    // The running variance moves towards the unbiased batch variance σ²·M/(M−1), as PyTorch's.
+    const unbiased = M / (M - 1);
+    for (let c = 0; c < C; c++) {
+      runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * mean[c]!;
+      runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + momentum * variance[c]! * unbiased;
+    }
     runningMean.markModified();
     runningVar.markModified();
-  }
-
-  const out = T.allocate(dtype, x.size);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const base = (n * C + c) * S;
-      const scale = invstd[c]! * (wd === null ? 1 : wd[c]!);
-      const shift = (bd === null ? 0 : bd[c]!) - mean[c]! * scale;
-      for (let i = 0; i < S; i++) out[base + i] = xd[base + i]! * scale + shift;
-    }
   }
 
   const inputs = [x, ...(w === null ? [] : [w]), ...(b === null ? [] : [b])];
@@ -129,48 +103,14 @@ export function batchNorm(
     inputs,
     new T.Tensor(out, x.shape),
     (grad) => {
-      const gd = grad.data;
-      const dx = x.requiresGrad ? T.allocate(dtype, x.size) : null;
-      const dw = T.allocate(dtype, C);
-      const db = T.allocate(dtype, C);
-      for (let c = 0; c < C; c++) {
-        const mu = mean[c]!;
-        const is = invstd[c]!;
-        let sumG = 0;
-        let sumGX = 0;
-        for (let n = 0; n < N; n++) {
-          const base = (n * C + c) * S;
-          for (let i = 0; i < S; i++) {
-            const gi = gd[base + i]!;
-            sumG += gi;
-            sumGX += gi * (xd[base + i]! - mu) * is;
-          }
-        }
-        dw[c] = sumGX;
-        db[c] = sumG;
-        if (dx === null) continue;
-        const k = (wd === null ? 1 : wd[c]!) * is;
-        if (useBatch) {
-          // dx = k/M·(M·g − Σg − x̂·Σg·x̂) = k·g − k·Σg/M − x̂·k·Σg·x̂/M.
-          const meanG = sumG / M;
-          const meanGX = sumGX / M;
-          for (let n = 0; n < N; n++) {
-            const base = (n * C + c) * S;
-            for (let i = 0; i < S; i++) {
-              const xhat = (xd[base + i]! - mu) * is;
-              dx[base + i] = k * (gd[base + i]! - meanG - xhat * meanGX);
-            }
-          }
-        } else {
-          for (let n = 0; n < N; n++) {
-            const base = (n * C + c) * S;
-            for (let i = 0; i < S; i++) dx[base + i] = k * gd[base + i]!;
-          }
-        }
-      }
+      const gd = grad.data as T.FloatArray;
+      const dx = x.requiresGrad ? (T.allocate(dtype, x.size) as T.FloatArray) : null;
+      const dw = w?.requiresGrad ? (T.allocate(dtype, C) as T.FloatArray) : null;
+      const db = b?.requiresGrad ? (T.allocate(dtype, C) as T.FloatArray) : null;
+      T.kernels.batchNormBackward(N, C, S, xd, gd, wd, useBatch, mean, invstd, dx, dw, db);
       const grads: (T.Tensor | null)[] = [dx === null ? null : new T.Tensor(dx, x.shape)];
-      if (w !== null) grads.push(w.requiresGrad ? new T.Tensor(dw, [C]) : null);
-      if (b !== null) grads.push(b.requiresGrad ? new T.Tensor(db, [C]) : null);
+      if (w !== null) grads.push(dw === null ? null : new T.Tensor(dw, [C]));
+      if (b !== null) grads.push(db === null ? null : new T.Tensor(db, [C]));
       return grads;
     },
     w === null ? [x.value] : [x.value, w.value],

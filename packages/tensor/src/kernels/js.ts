@@ -1,4 +1,7 @@
+import { batchNormKernels } from "./batch-norm.js";
+import { convKernelsWith } from "./conv.js";
 import type { FloatArray, Kernels } from "./kernels.js";
+import { poolKernels } from "./pool.js";
 import { recurrentCells } from "./recurrent-cells.js";
 import { softmaxRows } from "./softmax-rows.js";
 
@@ -341,4 +344,12 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells };
+export const jsKernels: Kernels = {
+  name: "js",
+  gemm,
+  softmaxRows,
+  ...recurrentCells,
+  ...convKernelsWith(gemm),
+  ...poolKernels,
+  ...batchNormKernels,
+};

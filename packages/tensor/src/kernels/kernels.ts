@@ -1,3 +1,6 @@
+import type { batchNormKernels } from "./batch-norm.js";
+import type { convKernelsWith } from "./conv.js";
+import type { poolKernels } from "./pool.js";
 import type { recurrentCells } from "./recurrent-cells.js";
 
 /** Float storage the compute kernels read and write. */
@@ -16,7 +19,13 @@ export type FloatArray = Float32Array | Float64Array;
  */
 export type RecurrentCellKernels = typeof recurrentCells;
 
-export interface Kernels extends RecurrentCellKernels {
+/**
+ * The loops of a convolutional net: conv2d forward and both gradients, pooling and batch norm.
+ * Their TypeScript reference (conv.ts, pool.ts, batch-norm.ts) defines the signatures and documents every array.
+ */
+export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernels & typeof batchNormKernels;
+
+export interface Kernels extends RecurrentCellKernels, ConvKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when
