@@ -2,7 +2,7 @@ import { jsKernels } from "./js.js";
 import type { Kernels } from "./kernels.js";
 import { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";
 
-export type { FloatArray, Kernels } from "./kernels.js";
+export type { FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
 export { jsKernels, loadWasmKernels, setThreads, wasmKernels };
 
 /**
@@ -37,6 +37,10 @@ export function setKernels(k: Kernels): void {
     "gruCellBackward",
     "rnnCell",
     "rnnCellBackward",
+    "sgdUpdate",
+    "adamUpdate",
+    "rmspropUpdate",
+    "adagradUpdate",
   ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {

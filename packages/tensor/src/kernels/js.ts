@@ -1,4 +1,5 @@
 import type { FloatArray, Kernels } from "./kernels.js";
+import { optimizerUpdates } from "./optimizers.js";
 import { recurrentCells } from "./recurrent-cells.js";
 import { softmaxRows } from "./softmax-rows.js";
 
@@ -341,4 +342,4 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells };
+export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells, ...optimizerUpdates };

@@ -1,3 +1,4 @@
+import type { optimizerUpdates } from "./optimizers.js";
 import type { recurrentCells } from "./recurrent-cells.js";
 
 /** Float storage the compute kernels read and write. */
@@ -16,7 +17,13 @@ export type FloatArray = Float32Array | Float64Array;
  */
 export type RecurrentCellKernels = typeof recurrentCells;
 
-export interface Kernels extends RecurrentCellKernels {
+/**
+ * The optimizers' fused in-place updates, one pass per parameter: sgdUpdate, adamUpdate,
+ * rmspropUpdate, adagradUpdate. Their TypeScript reference (optimizers.ts) defines the signatures.
+ */
+export type OptimizerKernels = typeof optimizerUpdates;
+
+export interface Kernels extends RecurrentCellKernels, OptimizerKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when

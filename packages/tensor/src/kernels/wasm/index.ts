@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
+import { optimizerUpdates } from "../optimizers.js";
 import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import type { Gemm } from "./threads.js";
@@ -408,6 +409,8 @@ export const wasmKernels: Kernels = {
   },
   softmaxRows,
   ...recurrentCells,
+  // One pass over each operand: copying them into linear memory would cost more than the update.
+  ...optimizerUpdates,
   lstmCell(rows, hidden, gates, cPrev, c, h) {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
