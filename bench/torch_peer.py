@@ -1,10 +1,14 @@
 """PyTorch side of `pnpm bench`: the same workloads as bench/src, one thread, results as JSON.
 
 Run by bench/src/torch.ts as `/usr/bin/python3 torch_peer.py` with the workload spec as JSON on
-stdin; prints one JSON object {row key: {value, detail?} | {note}} on stdout. Timing follows
-bench/src/measure.ts: warm-up, then the median of rounds.
+stdin (its "only" lists the row groups to run: gemm, ce, mlp, mlp-adam, cnn, cnn-bn, lstm);
+prints one JSON object {version, blas, peakRssMiB, cells: {row key: {value, detail?}}} on stdout.
+peakRssMiB is this process's peak resident memory: torch.ts runs each epoch row in a process of
+its own so that it is that row's. Timing follows bench/src/measure.ts: warm-up, then the median
+of rounds.
 """
 import json
+import resource
 import statistics
 import sys
 import time
@@ -17,6 +21,7 @@ from torch import nn
 torch.set_num_threads(1)
 spec = json.load(sys.stdin)
 timing = spec["timing"]
+only = set(spec["only"])
 cells = {}
 
 
@@ -71,7 +76,7 @@ def epoch_detail(samples, ms, runs, accuracy):
 
 gen = torch.Generator().manual_seed(0)
 
-for s in spec["gemm"]:
+for s in spec["gemm"] if "gemm" in only else []:
     m, n, k = s["m"], s["n"], s["k"]
     a = torch.rand((k, m) if s["transposeA"] else (m, k), generator=gen) * 2 - 1
     b = torch.rand((n, k) if s["transposeB"] else (k, n), generator=gen) * 2 - 1
@@ -80,7 +85,7 @@ for s in spec["gemm"]:
     ms = time_call(lambda: torch.mm(a_op, b_op))
     cells[f"gemm {s['label']}"] = {"value": 2 * m * n * k / ms / 1e6}
 
-for s in spec["ce"]:
+for s in spec["ce"] if "ce" in only else []:
     logits = torch.randn(s["batch"], s["classes"], generator=gen, requires_grad=True)
     labels = torch.randint(0, s["classes"], (s["batch"],), generator=gen)
 
@@ -96,15 +101,14 @@ y_train = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.
 x_test = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).astype(np.float32) / 255).reshape(-1, 784)
 y_test = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
 
-mlp = spec["mlp"]
 
 
-def mlp_epoch():
-    model = nn.Sequential(nn.Linear(784, mlp["hidden"]), nn.ReLU(), nn.Linear(mlp["hidden"], 10))
-    opt = torch.optim.SGD(model.parameters(), lr=mlp["lr"])
+def mlp_epoch(spec_mlp, make_optimizer):
+    model = nn.Sequential(nn.Linear(784, spec_mlp["hidden"]), nn.ReLU(), nn.Linear(spec_mlp["hidden"], 10))
+    opt = make_optimizer(model.parameters(), spec_mlp["lr"])
     n = x_train.shape[0]
-    for i in range(0, n, mlp["batch"]):
-        xb, yb = x_train[i : i + mlp["batch"]], y_train[i : i + mlp["batch"]]
+    for i in range(0, n, spec_mlp["batch"]):
+        xb, yb = x_train[i : i + spec_mlp["batch"]], y_train[i : i + spec_mlp["batch"]]
         opt.zero_grad()
         F.cross_entropy(model(xb), yb).backward()
         opt.step()
@@ -112,8 +116,14 @@ def mlp_epoch():
         return (model(x_test).argmax(1) == y_test).float().mean().item()
 
 
-ms, runs, acc = time_runs(mlp["runs"], mlp_epoch)
-cells["mlp"] = {"value": ms / 1000, "detail": epoch_detail(x_train.shape[0], ms, runs, acc)}
+for key, make_optimizer in [
+    ("mlp", lambda params, lr: torch.optim.SGD(params, lr=lr)),
+    ("mlp-adam", lambda params, lr: torch.optim.Adam(params, lr=lr)),
+]:
+    if key in only:
+        spec_mlp = spec["mlp" if key == "mlp" else "mlpAdam"]
+        ms, runs, acc = time_runs(spec_mlp["runs"], lambda: mlp_epoch(spec_mlp, make_optimizer))
+        cells[key] = {"value": ms / 1000, "detail": epoch_detail(x_train.shape[0], ms, runs, acc)}
 
 
 def train_in_order(model, opt, x, y, batch):
@@ -144,8 +154,39 @@ def cnn_epoch():
     return train_in_order(model, opt, x_cnn, y_cnn, cnn["batch"])
 
 
-ms, runs, loss = time_runs(cnn["runs"], cnn_epoch)
-cells["cnn"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
+if "cnn" in only:
+    ms, runs, loss = time_runs(cnn["runs"], cnn_epoch)
+    cells["cnn"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
+
+cnn_bn = spec["cnnBn"]
+
+
+def cnn_bn_epoch():
+    """examples/mnist's --model cnn-bn, as bench/src/nabla.ts builds it."""
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 5, padding=2, bias=False),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, bias=False),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120, bias=False),
+        nn.BatchNorm1d(120),
+        nn.ReLU(),
+        nn.Linear(120, 10),
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=cnn_bn["lr"], momentum=cnn_bn["momentum"])
+    x = x_train[: cnn_bn["images"]].reshape(-1, 1, 28, 28)
+    return train_in_order(model, opt, x, y_train[: cnn_bn["images"]], cnn_bn["batch"])
+
+
+if "cnn-bn" in only:
+    ms, runs, loss = time_runs(cnn_bn["runs"], cnn_bn_epoch)
+    per_second = round(cnn_bn["images"] / (ms / 1000))
+    cells["cnn-bn"] = {"value": ms / 1000, "detail": f"{loss_detail(loss, runs)}, {per_second:,} samples/s"}
 
 lstm = spec["lstm"]
 x_seq = x_train[: lstm["images"]].reshape(-1, 28, 28)
@@ -169,8 +210,9 @@ def lstm_epoch():
     return train_in_order(model, opt, x_seq, y_seq, lstm["batch"])
 
 
-ms, runs, loss = time_runs(lstm["runs"], lstm_epoch)
-cells["lstm"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
+if "lstm" in only:
+    ms, runs, loss = time_runs(lstm["runs"], lstm_epoch)
+    cells["lstm"] = {"value": ms / 1000, "detail": loss_detail(loss, runs)}
 
 
 def blas_library():
@@ -181,4 +223,6 @@ def blas_library():
     return (openblas or sorted(paths) or ["unknown"])[0]
 
 
-json.dump({"version": torch.__version__, "blas": blas_library(), "cells": cells}, sys.stdout)
+# ru_maxrss is in kilobytes on Linux.
+peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+json.dump({"version": torch.__version__, "blas": blas_library(), "peakRssMiB": peak_rss_mib, "cells": cells}, sys.stdout)

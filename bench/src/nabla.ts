@@ -1,30 +1,21 @@
+import * as nabla from "nabla";
 import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
-import { type Cell, type Cells, errorText, rowKey } from "./results.js";
-import { epochDetail } from "./tfjs.js";
-import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
+import { type Cell, type Cells, type EpochRow, epochDetail, errorText, type RowGroup, rowKey } from "./results.js";
+import { ceShapes, cnn, cnnBn, gemmShapes, lstm, mlp, mlpAdam } from "./workloads.js";
 
-type Nabla = typeof import("nabla");
-
-export interface NablaResult {
-  /** The default kernels' name ("wasm", "js"), or null when Nabla did not load. */
-  readonly backend: string | null;
+export interface NablaMicroResult {
+  /** The default kernels' name ("wasm", "js"). */
+  readonly backend: string;
   /** Nabla with its default kernels. */
   readonly cells: Cells;
   /** Nabla with the pure TypeScript kernels (sgemm rows only): what the wasm backend buys. */
   readonly jsCells: Cells;
-  /** Nabla with a second thread for large sgemm (opt-in: sgemm, MLP and CNN rows). */
+  /** Nabla with a second thread for large sgemm (opt-in). */
   readonly twoThreadCells: Cells;
 }
 
-/**
- * The exports a workload needs, or a cell saying which are missing. The bench runs at every stage
- * of Nabla's construction: a workload whose APIs do not exist yet reports "not available yet".
- */
-function missing(nabla: Nabla, names: readonly string[]): Cell | null {
-  const absent = names.filter((name) => !(name in nabla));
-  return absent.length === 0 ? null : { note: `not available yet (no ${absent.join(", ")})` };
-}
+export const nablaBackend: string = nabla.kernels.name;
 
 /** Runs `work`, turning a throw into a "fails" cell: one broken workload must not sink the bench. */
 function attempt(log: (s: string) => void, what: string, work: () => Cell): Cell {
@@ -36,39 +27,15 @@ function attempt(log: (s: string) => void, what: string, work: () => Cell): Cell
   }
 }
 
-export async function runNabla(data: Mnist, log: (s: string) => void): Promise<NablaResult> {
+/** The micro-benchmarks (sgemm, softmax cross-entropy) of the groups asked for, in this process. */
+export function runNablaMicro(groups: ReadonlySet<RowGroup>, log: (s: string) => void): NablaMicroResult {
   const cells: Cells = new Map();
   const jsCells: Cells = new Map();
   const twoThreadCells: Cells = new Map();
-  let nabla: Nabla;
-  try {
-    nabla = await import("nabla");
-  } catch (e) {
-    const note = { note: `not available yet (${errorText(e)})` };
-    for (const s of gemmShapes) {
-      cells.set(rowKey.gemm(s.label), note);
-      jsCells.set(rowKey.gemm(s.label), note);
-    }
-    for (const s of ceShapes) cells.set(rowKey.ce(s.label), note);
-    cells.set(rowKey.mlp, note);
-    cells.set(rowKey.cnn, note);
-    cells.set(rowKey.lstm, note);
-    return { backend: null, cells, jsCells, twoThreadCells };
-  }
-  const backend = "kernels" in nabla ? nabla.kernels.name : "js";
-
-  const gemmNeeds = ["tensorOps", "rand", "Generator", "kernels", "setKernels", "jsKernels"];
-  /** Re-runs of the thread-sensitive rows, made again with two threads below. */
-  const rerun = new Map<string, () => Cell>();
+  const backend = nablaBackend;
   // The Tensor-level matmul (no graph), the same thing tf.matMul and torch.mm are.
-  for (const s of gemmShapes) {
+  for (const s of groups.has("gemm") ? gemmShapes : []) {
     const key = rowKey.gemm(s.label);
-    const absent = missing(nabla, gemmNeeds);
-    if (absent !== null) {
-      cells.set(key, absent);
-      jsCells.set(key, absent);
-      continue;
-    }
     const generator = new nabla.Generator(1);
     const a = nabla.rand(s.transposeA ? [s.k, s.m] : [s.m, s.k], { generator, low: -1, high: 1 });
     const b = nabla.rand(s.transposeB ? [s.n, s.k] : [s.k, s.n], { generator, low: -1, high: 1 });
@@ -78,7 +45,6 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
       return { value: gflops(ms) };
     };
     cells.set(key, attempt(log, `sgemm ${s.label}`, run));
-    rerun.set(key, run);
     const active = nabla.kernels;
     nabla.setKernels(nabla.jsKernels);
     try {
@@ -86,80 +52,33 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
     } finally {
       nabla.setKernels(active);
     }
-    log(`nabla sgemm ${s.label}: ${show(cells.get(key))} GFLOP/s (${backend}), ${show(jsCells.get(key))} (js)`);
+    nabla.setThreads(2);
+    try {
+      twoThreadCells.set(key, attempt(log, `sgemm ${s.label} (2 threads)`, run));
+    } finally {
+      nabla.setThreads(1);
+    }
+    log(
+      `nabla sgemm ${s.label}: ${show(cells.get(key))} GFLOP/s (${backend}), ${show(jsCells.get(key))} (js), ${show(twoThreadCells.get(key))} (2 threads)`,
+    );
   }
 
-  for (const s of ceShapes) {
+  for (const s of groups.has("ce") ? ceShapes : []) {
     const key = rowKey.ce(s.label);
     cells.set(
       key,
-      missing(nabla, ["softmaxCrossEntropy", "variable", "randn", "randint", "Generator"]) ??
-        attempt(log, `softmax-CE ${s.label}`, () => {
-          const generator = new nabla.Generator(3);
-          const logits = nabla.variable(nabla.randn([s.batch, s.classes], { generator }), { requiresGrad: true });
-          const labels = nabla.randint(0, s.classes, [s.batch], { generator });
-          const ms = timeCall(() => {
-            logits.grad = null;
-            nabla.softmaxCrossEntropy(logits, labels).backward();
-          });
-          return { value: ms * 1000 };
-        }),
+      attempt(log, `softmax-CE ${s.label}`, () => {
+        const generator = new nabla.Generator(3);
+        const logits = nabla.variable(nabla.randn([s.batch, s.classes], { generator }), { requiresGrad: true });
+        const labels = nabla.randint(0, s.classes, [s.batch], { generator });
+        const ms = timeCall(() => {
+          logits.grad = null;
+          nabla.softmaxCrossEntropy(logits, labels).backward();
+        });
+        return { value: ms * 1000 };
+      }),
     );
     log(`nabla softmax-CE ${s.label}: ${show(cells.get(key))} µs`);
-  }
-
-  cells.set(
-    rowKey.mlp,
-    missing(nabla, [
-      "Sequential",
-      "Dense",
-      "ReLU",
-      "SGD",
-      "softmaxCrossEntropy",
-      "tensor",
-      "asVariable",
-      "noGrad",
-      "argmax",
-      "manualSeed",
-    ]) ?? attempt(log, "MLP epoch", () => trainMlp(nabla, data)),
-  );
-  log(`nabla MLP epoch: ${show(cells.get(rowKey.mlp))} s`);
-  cells.set(
-    rowKey.cnn,
-    missing(nabla, [
-      "Sequential",
-      "Conv2d",
-      "ReLU",
-      "MaxPool2d",
-      "Flatten",
-      "Dense",
-      "SGD",
-      "softmaxCrossEntropy",
-      "tensor",
-      "asVariable",
-      "manualSeed",
-    ]) ?? attempt(log, "CNN epoch", () => trainCnn(nabla, data)),
-  );
-  log(`nabla CNN epoch: ${show(cells.get(rowKey.cnn))} s`);
-  cells.set(
-    rowKey.lstm,
-    missing(nabla, ["LSTM", "Dense", "Adam", "softmaxCrossEntropy", "reshape", "tensor", "asVariable", "manualSeed"]) ??
-      attempt(log, "LSTM epoch", () => trainLstm(nabla, data)),
-  );
-  log(`nabla LSTM epoch: ${show(cells.get(rowKey.lstm))} s`);
-
-  if (!("setThreads" in nabla)) return { backend, cells, jsCells, twoThreadCells };
-  rerun.set(rowKey.mlp, () => trainMlp(nabla, data));
-  rerun.set(rowKey.cnn, () => trainCnn(nabla, data));
-  nabla.setThreads(2);
-  try {
-    for (const [key, run] of rerun) {
-      if (cells.get(key)?.value === undefined) continue;
-      twoThreadCells.set(key, attempt(log, `${key} (2 threads)`, run));
-      log(`nabla ${key}, 2 threads: ${show(twoThreadCells.get(key))}`);
-    }
-  } finally {
-    nabla.setThreads(1);
   }
   return { backend, cells, jsCells, twoThreadCells };
 }
@@ -168,16 +87,33 @@ function show(cell: Cell | undefined): string {
   return cell?.value !== undefined ? cell.value.toFixed(1) : (cell?.note ?? "?");
 }
 
-function trainMlp(nabla: Nabla, data: Mnist): Cell {
-  const { Dense, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+/** One epoch workload of Nabla (run by epoch.ts in a process of its own); `threads` 2 is the opt-in worker. */
+export function runNablaEpoch(row: EpochRow, data: Mnist, threads: 1 | 2, log: (s: string) => void): Cell {
+  nabla.setThreads(threads);
+  const train: Record<EpochRow, () => Cell> = {
+    mlp: () => trainMlp(data, "sgd"),
+    "mlp-adam": () => trainMlp(data, "adam"),
+    cnn: () => trainCnn(data),
+    "cnn-bn": () => trainCnnBn(data),
+    lstm: () => trainLstm(data),
+  };
+  return attempt(log, `${row} epoch${threads === 2 ? " (2 threads)" : ""}`, train[row]);
+}
+
+function trainMlp(data: Mnist, optimizer: "sgd" | "adam"): Cell {
+  const { Adam, Dense, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+  const spec = optimizer === "sgd" ? mlp : mlpAdam;
   const n = data.trainLabels.length;
   const xTest = tensor(data.testImages, [data.testLabels.length, 784]);
   const epoch = (): number => {
     nabla.manualSeed(0);
-    const model = new Sequential(new Dense(784, mlp.hidden), new ReLU(), new Dense(mlp.hidden, 10));
-    const opt = new SGD(model.parameters(), { lr: mlp.lr });
-    for (let i = 0; i < n; i += mlp.batch) {
-      const size = Math.min(mlp.batch, n - i);
+    const model = new Sequential(new Dense(784, spec.hidden), new ReLU(), new Dense(spec.hidden, 10));
+    const opt =
+      optimizer === "sgd"
+        ? new SGD(model.parameters(), { lr: spec.lr })
+        : new Adam(model.parameters(), { lr: spec.lr });
+    for (let i = 0; i < n; i += spec.batch) {
+      const size = Math.min(spec.batch, n - i);
       // Batches are views of the shared arrays (tensor() wraps a typed array of its dtype).
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 784]);
       const yb = data.trainLabels.subarray(i, i + size);
@@ -190,11 +126,11 @@ function trainMlp(nabla: Nabla, data: Mnist): Cell {
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.testLabels[i]) correct++;
     return correct / predicted.length;
   };
-  const { ms, runs, result } = timeRuns(mlp.runs, epoch);
+  const { ms, runs, result } = timeRuns(spec.runs, epoch);
   return { value: ms / 1000, detail: epochDetail(n, ms, runs, result) };
 }
 
-function trainCnn(nabla: Nabla, data: Mnist): Cell {
+function trainCnn(data: Mnist): Cell {
   const { Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);
@@ -221,7 +157,48 @@ function trainCnn(nabla: Nabla, data: Mnist): Cell {
   return timeLossRuns(cnn.runs, epoch);
 }
 
-export function trainLstm(nabla: Nabla, data: Mnist): Cell {
+/** examples/mnist's cnn-bn model, trained as workloads.ts's cnnBn says. */
+function trainCnnBn(data: Mnist): Cell {
+  const { BatchNorm1d, BatchNorm2d, Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential } = nabla;
+  const epoch = (): number => {
+    nabla.manualSeed(0);
+    const model = new Sequential(
+      new Conv2d(1, 8, 5, { padding: 2, bias: false }),
+      new BatchNorm2d(8),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(8, 16, 5, { bias: false }),
+      new BatchNorm2d(16),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Dense(400, 120, { bias: false }),
+      new BatchNorm1d(120),
+      new ReLU(),
+      new Dense(120, 10),
+    );
+    const opt = new SGD(model.parameters(), { lr: cnnBn.lr, momentum: cnnBn.momentum });
+    let loss = 0;
+    for (let i = 0; i < cnnBn.images; i += cnnBn.batch) {
+      const size = Math.min(cnnBn.batch, cnnBn.images - i);
+      const xb = nabla.tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 1, 28, 28]);
+      opt.zeroGrad();
+      const l = nabla.softmaxCrossEntropy(model.forward(nabla.asVariable(xb)), data.trainLabels.subarray(i, i + size));
+      l.backward();
+      opt.step();
+      loss = l.item();
+    }
+    return loss;
+  };
+  const cell = timeLossRuns(cnnBn.runs, epoch);
+  return { ...cell, detail: `${cell.detail}, ${samplesPerSecond(cnnBn.images, cell.value!)} samples/s` };
+}
+
+export function samplesPerSecond(samples: number, seconds: number): string {
+  return Math.round(samples / seconds).toLocaleString("en-US");
+}
+
+function trainLstm(data: Mnist): Cell {
   const { Adam, Dense, LSTM, asVariable, reshape, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);

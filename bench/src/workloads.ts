@@ -33,6 +33,9 @@ export const ceShapes: readonly CeShape[] = [
 /** MNIST MLP 784-128-10 with ReLU, SGD, one epoch over all training images in file order. */
 export const mlp = { hidden: 128, batch: 64, lr: 0.1, runs: 3 } as const;
 
+/** The same MLP and epoch trained with Adam (PyTorch's default rate and betas). */
+export const mlpAdam = { hidden: 128, batch: 64, lr: 1e-3, runs: 3 } as const;
+
 /**
  * deepnet's CNN: Conv 1→32 3×3 pad 1, ReLU, MaxPool 2 stride 1 (28→27), Dense 32·27·27 → 10;
  * one epoch over the first `images` training images. deepnet gives no rate for it; 0.01 keeps
@@ -45,6 +48,13 @@ export const cnn = { filters: 32, images: 1000, batch: 35, lr: 0.01, runs: 3 } a
  * Dense 128→10 on the last hidden state; Adam, one epoch over the first `images` training images.
  */
 export const lstm = { hidden: 128, images: 10_000, batch: 64, lr: 1e-3, runs: 3 } as const;
+
+/**
+ * examples/mnist's `--model cnn-bn`: [Conv 5×5 (no bias), BatchNorm2d, ReLU, MaxPool 2×2] ×2 with
+ * 8 and 16 channels, Dense 400→120 (no bias), BatchNorm1d, ReLU, Dense 120→10; SGD with momentum
+ * 0.9 at a constant rate (the example anneals it), batch 64, one epoch over all training images.
+ */
+export const cnnBn = { images: 60_000, batch: 64, lr: 0.1, momentum: 0.9, runs: 1 } as const;
 
 /** Timing: each figure is the median of several rounds after warm-up. */
 export const timing = { warmupMs: 100, roundMs: 50, budgetMs: 1200, minRounds: 3, maxRounds: 9 } as const;

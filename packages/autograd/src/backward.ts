@@ -1,4 +1,5 @@
 import { add, cast, formatShape, ones, sumToShape, type Tensor } from "@nabla/tensor";
+import { accumulateGradient, gradientBuffer } from "./gradients.js";
 import type { Node, Variable } from "./variable.js";
 
 /** Every Variable that `root` depends on, inputs before outputs. Iterative: deep graphs must not overflow the stack. */
@@ -94,7 +95,7 @@ export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGra
         v.grad = handed.has(g.data.buffer) ? g.clone() : g;
         handed.add(v.grad.data.buffer);
       } else {
-        v.grad = add(v.grad, g);
+        v.grad = accumulateGradient(v.grad, g);
       }
       continue;
     }
@@ -105,10 +106,16 @@ export function backwardFrom(root: Variable, seed: Tensor | undefined, retainGra
       );
     }
     checkSaved(node);
-    const grads = node.backward(g);
-    node.inputs.forEach((input, k) => {
+    const inputs = node.inputs;
+    const grads = node.backward(g, (k) => (inputs[k]?.requiresGrad === true ? gradientBuffer(inputs[k]) : null));
+    inputs.forEach((input, k) => {
       const gk = grads[k];
       if (!input.requiresGrad || gk === null || gk === undefined) return;
+      if (gk === input.grad && input.node === null) {
+        // The op added into the leaf's own buffer (offered by gradientBuffer): already accumulated.
+        gk.markModified();
+        return;
+      }
       const fitted = fitGradient(gk, input, node.op);
       const prev = pending.get(input);
       pending.set(input, prev === undefined ? fitted : add(prev, fitted));

@@ -1,8 +1,14 @@
 import { checkOptions, type DType, formatShape, formatValue, type NestedArray, Tensor, tensor } from "@nabla/tensor";
 import { backwardFrom } from "./backward.js";
+import { zeroedGradient } from "./gradients.js";
 
-/** Computes the gradient of each input from the gradient of the output. */
-export type Backward = (gradOutput: Tensor) => ReadonlyArray<Tensor | null>;
+/**
+ * Computes the gradient of each input from the gradient of the output. `into(k)` offers the
+ * gradient buffer of input k when it is a leaf that keeps one (zeroed by zeroGrad, of the input's
+ * shape and dtype): an op may add its gradient into it and return that very tensor, which
+ * backward then takes as accumulated (no allocation, no second pass).
+ */
+export type Backward = (gradOutput: Tensor, into: (input: number) => Tensor | null) => ReadonlyArray<Tensor | null>;
 
 /** A tensor an op keeps for its backward, with the storage version it had when kept. */
 export interface SavedTensor {
@@ -86,8 +92,15 @@ export class Variable {
     return new Variable(this.value);
   }
 
-  zeroGrad(): void {
-    this.grad = null;
+  /**
+   * Zeroes the gradient, keeping its storage for the next backward to add into, so that a training
+   * loop does not allocate gradients every step (PyTorch 1.x's default). `{ setToNone: true }` drops
+   * it instead (PyTorch's set_to_none): the next backward allocates, and `step()` skips the
+   * Variable until then.
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions("zeroGrad", options, ["setToNone"]);
+    this.grad = options.setToNone === true || this.grad === null ? null : zeroedGradient(this.grad);
   }
 
   /**

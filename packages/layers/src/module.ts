@@ -162,8 +162,9 @@ export abstract class Module<Output = Variable> {
     return this.train(false);
   }
 
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+  /** Zeroes every parameter's gradient in place (`{ setToNone: true }`: drops them); see Variable.zeroGrad. */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) p.zeroGrad(options);
   }
 
   /**

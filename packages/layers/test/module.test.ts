@@ -105,11 +105,13 @@ describe("Module discovery", () => {
     expect(net.blocks[1]!.fc.training).toBe(false);
   });
 
-  it("zeroGrad clears every parameter's gradient", () => {
+  it("zeroGrad zeroes every parameter's gradient, or drops them with setToNone", () => {
     const net = new Net();
     sum(net.forward(new Variable(randn([5, 4])))).backward();
-    expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(net.parameters().every((p) => p.grad?.data.some((x) => x !== 0) === true)).toBe(true);
     net.zeroGrad();
+    expect(net.parameters().every((p) => p.grad?.data.every((x) => x === 0) === true)).toBe(true);
+    net.zeroGrad({ setToNone: true });
     expect(net.parameters().every((p) => p.grad === null)).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { describe, record, type Variable } from "@nabla/autograd";
+import { describe, isGradEnabled, record, type Variable } from "@nabla/autograd";
 import {
   allocate,
   checkOptions,
@@ -87,7 +87,11 @@ export function softmaxCrossEntropy(
     subtractTarget(grad, B, C, x, stats, rowScale, unit, labels, probs, ignoreIndex, q);
     return grad;
   };
-  let eager: FloatArray | null = unitGradient();
+  // Without a graph to record (noGrad, or constant logits) no backward will ask for the gradient:
+  // the kernel still runs for the row statistics, writing its softmax into a reused scratch buffer.
+  let eager: FloatArray | null = null;
+  if (isGradEnabled() && z.requiresGrad) eager = unitGradient();
+  else kernels.softmaxRows(B, C, x, softmaxScratch(z.dtype, B * C), stats, rowScale);
   const { losses, total } = rowLosses(x, B, C, stats, mass, labels, probs, ignoreIndex, q);
 
   let value: Tensor;
@@ -112,6 +116,18 @@ export function softmaxCrossEntropy(
     }
     return [new Tensor(dz, [B, C])];
   });
+}
+
+const scratch = { float32: new Float32Array(0), float64: new Float64Array(0) };
+
+/** A buffer of at least `size` elements for a softmax nobody reads, grown on demand and reused. */
+function softmaxScratch(dtype: Tensor["dtype"], size: number): FloatArray {
+  if (dtype === "float64") {
+    if (scratch.float64.length < size) scratch.float64 = new Float64Array(size);
+    return scratch.float64.subarray(0, size);
+  }
+  if (scratch.float32.length < size) scratch.float32 = new Float32Array(size);
+  return scratch.float32.subarray(0, size);
 }
 
 /**

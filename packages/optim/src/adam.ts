@@ -1,4 +1,4 @@
-import type { TypedArray } from "@nabla/tensor";
+import { kernels, type TypedArray } from "@nabla/tensor";
 import {
   checkBoolean,
   checkNonNegative,
@@ -61,102 +61,13 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const [beta1, beta2] = group.betas;
     const m = this.buffer(state, "expAvg", p);
     const v = this.buffer(state, "expAvgSq", p);
-    // Without amsgrad the running maximum aliases v, so the loop reads v itself.
-    const vMax = amsgrad ? this.buffer(state, "maxExpAvgSq", p) : v;
+    const vMax = amsgrad ? this.buffer(state, "maxExpAvgSq", p) : null;
     const t = state.step;
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
     const l2 = this.decoupled ? 0 : weightDecay;
     const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
-    const c1 = 1 - beta1;
-    const c2 = 1 - beta2;
-    const n = p.length;
-    if (p instanceof Float32Array && g instanceof Float32Array && !amsgrad) {
-      adamFloat32(
-        p,
-        g,
-        m as Float32Array,
-        v as Float32Array,
-        beta1,
-        beta2,
-        c1,
-        c2,
-        stepSize,
-        bias2Sqrt,
-        eps,
-        l2,
-        shrink,
-      );
-      return;
-    }
-    // The options are fixed for the whole loop, so the common case (no weight decay, no amsgrad)
-    // gets its own loop without per-element branches (measured 1.4× faster on 100k float32 weights).
-    if (l2 === 0 && shrink === 1 && !amsgrad) {
-      for (let i = 0; i < n; i++) {
-        const d = g[i]!;
-        m[i] = beta1 * m[i]! + c1 * d;
-        v[i] = beta2 * v[i]! + c2 * d * d;
-        p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bias2Sqrt + eps);
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const pi = shrink !== 1 ? p[i]! * shrink : p[i]!;
-      const d = l2 !== 0 ? g[i]! + l2 * pi : g[i]!;
-      m[i] = beta1 * m[i]! + c1 * d;
-      v[i] = beta2 * v[i]! + c2 * d * d;
-      if (amsgrad) vMax[i] = Math.max(vMax[i]!, v[i]!);
-      p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(vMax[i]!) / bias2Sqrt + eps);
-    }
-  }
-}
-
-/**
- * The update without amsgrad for float32, in one loop per kind of weight decay (AdamW's shrink,
- * Adam's L2, which never come together, or none) so that no option is tested per element; only
- * ever given Float32Arrays, so that its element accesses stay monomorphic. Measured 1.3–1.4×
- * faster than the general loop in a process that also steps float64 parameters, as fast where
- * only float32 ever reaches it (the square root and divisions dominate).
- */
-function adamFloat32(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  beta1: number,
-  beta2: number,
-  c1: number,
-  c2: number,
-  stepSize: number,
-  bias2Sqrt: number,
-  eps: number,
-  l2: number,
-  shrink: number,
-): void {
-  const n = p.length;
-  if (shrink !== 1) {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]! * shrink;
-      const d = g[i]!;
-      m[i] = beta1 * m[i]! + c1 * d;
-      v[i] = beta2 * v[i]! + c2 * d * d;
-      p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bias2Sqrt + eps);
-    }
-  } else if (l2 !== 0) {
-    for (let i = 0; i < n; i++) {
-      const pi = p[i]!;
-      const d = g[i]! + l2 * pi;
-      m[i] = beta1 * m[i]! + c1 * d;
-      v[i] = beta2 * v[i]! + c2 * d * d;
-      p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bias2Sqrt + eps);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const d = g[i]!;
-      m[i] = beta1 * m[i]! + c1 * d;
-      v[i] = beta2 * v[i]! + c2 * d * d;
-      p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bias2Sqrt + eps);
-    }
+    kernels.adamUpdate(p, g, m, v, vMax, beta1, beta2, stepSize, bias2Sqrt, eps, l2, shrink);
   }
 }
 

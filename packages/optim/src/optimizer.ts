@@ -145,9 +145,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     }
   }
 
-  /** Clears every parameter's gradient (sets it to null, which `step()` skips). */
-  zeroGrad(): void {
-    for (const group of this.paramGroups) for (const param of group.params) param.zeroGrad();
+  /**
+   * Zeroes every parameter's gradient in place, keeping its storage for the next backward; with
+   * `{ setToNone: true }` sets them to null instead, which `step()` skips (see Variable.zeroGrad).
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const group of this.paramGroups) for (const param of group.params) param.zeroGrad(options);
   }
 
   /**

@@ -21,17 +21,23 @@ describe("optimizer behaviour", () => {
     expect(opt.stateDict().state[1]!.step).toBe(1);
   });
 
-  it("zeroGrad clears every gradient", () => {
+  it("zeroGrad zeroes every gradient; setToNone drops them", () => {
     const a = param([1]);
     const b = param([2]);
     const opt = new SGD([{ params: [a] }, { params: [b] }], { lr: 0.1 });
     setGrad(a, [1]);
     setGrad(b, [1]);
     opt.zeroGrad();
-    expect(a.grad).toBeNull();
-    expect(b.grad).toBeNull();
+    expect(a.grad!.toArray()).toEqual([0]);
+    expect(b.grad!.toArray()).toEqual([0]);
     opt.step();
     expect(values(a)).toEqual([1]);
+    opt.zeroGrad({ setToNone: true });
+    expect(a.grad).toBeNull();
+    expect(b.grad).toBeNull();
+    expect(() => opt.zeroGrad({ set_to_none: true } as never)).toThrow(
+      "zeroGrad: unknown option 'set_to_none' (did you mean 'setToNone'?); expected one of setToNone",
+    );
   });
 
   it("param groups take the defaults and their own overrides; lr reads the first group and sets all", () => {

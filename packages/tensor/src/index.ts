@@ -1,6 +1,6 @@
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
-export type { ActiveKernels, ConvKernels, FloatArray, Kernels, WindowGeometry } from "./kernels/index.js";
+export type { ActiveKernels, ConvKernels, FloatArray, Kernels, OptimizerKernels, WindowGeometry } from "./kernels/index.js";
 export {
   activeKernels,
   jsKernels,

@@ -54,14 +54,40 @@ export function linear(input: Input, weight: Input, bias?: Input): Variable {
     "linear",
     inputs,
     new T.Tensor(out, outShape),
-    (g) => {
+    (g, into) => {
       const g2 = T.reshape(g, [rows, outF]);
       return [
         x.requiresGrad ? T.reshape(T.matmul(g2, wv, { transposeB: true }), x.shape) : null,
-        w.requiresGrad ? T.matmul(x2, g2, { transposeA: true }) : null,
+        w.requiresGrad ? weightGradient(x2, g2, dtype, into(1)) : null,
         b?.requiresGrad ? T.sum(g2, 0) : null,
       ];
     },
     [xv, wv],
   );
+}
+
+/**
+ * dW = x2ᵀ·g2, added by gemm straight into the weight's kept gradient buffer when backward offers
+ * one of the compute dtype (0 + a sum is that sum: the same bits as a fresh product), else a new
+ * tensor.
+ */
+function weightGradient(x2: T.Tensor, g2: T.Tensor, dtype: T.DType, kept: T.Tensor | null): T.Tensor {
+  if (kept === null || kept.dtype !== dtype || g2.dtype !== dtype) return T.matmul(x2, g2, { transposeA: true });
+  const [rows, inF] = x2.shape as [number, number];
+  const outF = g2.shape[1]!;
+  T.kernels.gemm(
+    inF,
+    outF,
+    rows,
+    x2.data as T.FloatArray,
+    0,
+    true,
+    g2.data as T.FloatArray,
+    0,
+    false,
+    kept.data as T.FloatArray,
+    0,
+    true,
+  );
+  return kept;
 }

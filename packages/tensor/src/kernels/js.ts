@@ -1,6 +1,7 @@
 import { batchNormKernels } from "./batch-norm.js";
 import { convKernelsWith } from "./conv.js";
 import type { FloatArray, Kernels } from "./kernels.js";
+import { optimizerUpdates } from "./optimizers.js";
 import { poolKernels } from "./pool.js";
 import { recurrentCells } from "./recurrent-cells.js";
 import { softmaxRows } from "./softmax-rows.js";
@@ -352,4 +353,5 @@ export const jsKernels: Kernels = {
   ...convKernelsWith(gemm),
   ...poolKernels,
   ...batchNormKernels,
+  ...optimizerUpdates,
 };

@@ -1,5 +1,6 @@
 import type { batchNormKernels } from "./batch-norm.js";
 import type { convKernelsWith } from "./conv.js";
+import type { optimizerUpdates } from "./optimizers.js";
 import type { poolKernels } from "./pool.js";
 import type { recurrentCells } from "./recurrent-cells.js";
 
@@ -25,7 +26,13 @@ export type RecurrentCellKernels = typeof recurrentCells;
  */
 export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernels & typeof batchNormKernels;
 
-export interface Kernels extends RecurrentCellKernels, ConvKernels {
+/**
+ * The optimizers' fused in-place updates, one pass per parameter: sgdUpdate, adamUpdate,
+ * rmspropUpdate, adagradUpdate. Their TypeScript reference (optimizers.ts) defines the signatures.
+ */
+export type OptimizerKernels = typeof optimizerUpdates;
+
+export interface Kernels extends RecurrentCellKernels, ConvKernels, OptimizerKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when

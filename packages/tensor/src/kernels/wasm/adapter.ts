@@ -5,6 +5,7 @@ import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import type { WasmExports } from "./api.js";
 import type { WasmEngine } from "./engine.js";
 import { align } from "./engine.js";
+import { optimizerUpdates } from "../optimizers.js";
 import { wasmConvKernels } from "./conv.js";
 import { wasmEngine } from "./load.js";
 
@@ -51,6 +52,8 @@ export const wasmKernels: Kernels = {
   softmaxRows,
   ...recurrentCells,
   ...wasmConvKernels(wasmEngine, jsKernels),
+  // One pass over each operand: copying them into linear memory would cost more than the update.
+  ...optimizerUpdates,
   lstmCell(rows, hidden, gates, cPrev, c, h) {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });

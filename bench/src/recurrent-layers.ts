@@ -5,11 +5,30 @@
 // process on the same weights and inputs, interleaved, so load on the shared machine hits both,
 // and so does the same step with the TypeScript gate kernels in place of the wasm ones.
 // A script, not a test. Build first, then run:
-//   pnpm build && node --expose-gc --import tsx packages/layers/bench/recurrent.ts [repeats]
+//   pnpm build && (cd bench && node --expose-gc --conditions=source --import tsx src/recurrent-layers.ts [repeats])
 import { loadavg } from "node:os";
-import { add, linear, matmul, mul, reshape, sigmoid, slice, sum, tanh, transpose, Variable } from "@nabla/autograd";
-import { GRU, LSTM } from "@nabla/layers";
-import { Generator, jsKernels, type Kernels, kernels, randn, setKernels, Tensor } from "@nabla/tensor";
+import {
+  add,
+  Generator,
+  GRU,
+  jsKernels,
+  type Kernels,
+  kernels,
+  LSTM,
+  linear,
+  matmul,
+  mul,
+  randn,
+  reshape,
+  setKernels,
+  sigmoid,
+  slice,
+  sum,
+  Tensor,
+  tanh,
+  transpose,
+  Variable,
+} from "nabla";
 
 const repeats = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 20);
 const [steps, batch, inputSize, hidden] = [28, 64, 28, 128];

@@ -1,8 +1,18 @@
-// Run, not asserted: `npx vitest bench packages/losses`.
-import { logSoftmax, mean, mul, neg, sum, variable } from "@nabla/autograd";
-import { Generator, oneHot, randint, randn } from "@nabla/tensor";
+// Run, not asserted: `npx vitest bench --dir bench`.
+import {
+  Generator,
+  logSoftmax,
+  mean,
+  mul,
+  neg,
+  oneHot,
+  randint,
+  randn,
+  softmaxCrossEntropy,
+  sum,
+  variable,
+} from "nabla";
 import { bench, describe } from "vitest";
-import { softmaxCrossEntropy } from "../src/index.js";
 
 for (const [B, C] of [
   [64, 10],
