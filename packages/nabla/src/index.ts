@@ -36,8 +36,6 @@ export {
   allClose,
   allocate,
   arange,
-  argmax,
-  argmin,
   assign,
   broadcastShapes,
   cast,
