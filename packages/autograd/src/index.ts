@@ -1,3 +1,6 @@
+// Installs the differentiable op methods on Variable.prototype (x.matmul(w).add(b).relu()...).
+import "./methods.js";
+
 export { topologicalOrder } from "./backward.js";
 export { grad, valueAndGrad } from "./functional.js";
 export type { GradcheckOptions, GradcheckReport } from "./gradcheck.js";
@@ -17,7 +20,7 @@ export type { AvgPool2dOptions, Pool2dOptions } from "./ops/pool2d.js";
 export { avgPool2d, maxPool2d, pool2dOutputShape } from "./ops/pool2d.js";
 export type { RecurrenceMode, RecurrenceOptions, RecurrenceWeights } from "./ops/recurrent.js";
 export { recurrence, recurrenceGates, recurrenceSlabs } from "./ops/recurrent.js";
-export { logsumexp, max, mean, min, sum } from "./ops/reduce.js";
+export { argmax, argmin, logsumexp, max, mean, min, sum } from "./ops/reduce.js";
 export {
   broadcastTo,
   concat,

@@ -1,4 +1,13 @@
-import { checkOptions, type DType, formatShape, formatValue, type NestedArray, Tensor, tensor } from "@nabla/tensor";
+import {
+  checkOptions,
+  type DType,
+  formatShape,
+  formatTensor,
+  formatValue,
+  type NestedArray,
+  Tensor,
+  tensor,
+} from "@nabla/tensor";
 import { backwardFrom } from "./backward.js";
 import { zeroedGradient } from "./gradients.js";
 
@@ -120,9 +129,10 @@ export class Variable {
     backwardFrom(this, seed, options.retainGraph ?? false);
   }
 
+  /** The value as Tensor prints it, then `op=` for a Variable an op made, or `requiresGrad=true`. */
   toString(): string {
-    const how = this.node ? `, op=${this.node.op}` : this.requiresGrad ? ", requiresGrad" : "";
-    return `Variable(${this.value.toString()}${how})`;
+    const how = this.node ? [`op=${this.node.op}`] : this.requiresGrad ? ["requiresGrad=true"] : [];
+    return formatTensor(this.value, how);
   }
 }
 

@@ -38,8 +38,6 @@ export {
   allClose,
   allocate,
   arange,
-  argmax,
-  argmin,
   assign,
   broadcastShapes,
   cast,

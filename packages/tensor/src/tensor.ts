@@ -1,4 +1,5 @@
 import { formatBytes, formatCount } from "./format.js";
+import { formatTensor } from "./print.js";
 
 /** Element types a Tensor can hold. float32 trains, float64 checks gradients, int32 indexes. */
 export type DType = "float32" | "float64" | "int32";
@@ -179,21 +180,8 @@ export class Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
 
+  /** PyTorch's printed form: `tensor([[1., 2.],\n        [3., 4.]], dtype=float32)`, elided when large. */
   toString(): string {
-    const fmt = (x: number): string =>
-      this.dtype === "int32" ? String(x) : Number.isInteger(x) ? `${x}.` : Number(x.toPrecision(6)).toString();
-    const limit = 6;
-    const render = (dim: number, offset: number, indent: string): string => {
-      if (this.shape.length === 0) return fmt(this.data[0]!);
-      const n = this.shape[dim]!;
-      const stride = shapeSize(this.shape.slice(dim + 1));
-      const idx = n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
-      const last = dim === this.shape.length - 1;
-      const parts = idx.map((i) =>
-        i < 0 ? "..." : last ? fmt(this.data[offset + i]!) : render(dim + 1, offset + i * stride, `${indent} `),
-      );
-      return last ? `[${parts.join(", ")}]` : `[${parts.join(`,\n${indent} `)}]`;
-    };
-    return `Tensor(${render(0, 0, "      ")}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+    return formatTensor(this);
   }
 }

@@ -95,3 +95,16 @@ export function logsumexp(a: Input, axes?: T.Axes, keepdims = false): Variable {
     [x.value, out],
   );
 }
+
+/**
+ * Index of the largest element along `axis` (of the flattened input when undefined), as an int32
+ * Tensor, for Variables and Tensors alike. Indices have no gradient, so nothing is recorded.
+ */
+export function argmax(a: Input, axis?: number, keepdims = false): T.Tensor {
+  return T.argmax(asVariable(a, undefined, "argmax").value, axis, keepdims);
+}
+
+/** Index of the smallest element along `axis`, as argmax. */
+export function argmin(a: Input, axis?: number, keepdims = false): T.Tensor {
+  return T.argmin(asVariable(a, undefined, "argmin").value, axis, keepdims);
+}

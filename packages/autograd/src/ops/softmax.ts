@@ -2,8 +2,8 @@ import * as T from "@nabla/tensor";
 import { asVariable, type Input, record, type Variable } from "../variable.js";
 import { axisLayout, normalizeAxis } from "./axes.js";
 
-// Element j of slice (o, i) along the axis sits at base + j·inner, base = o·n·inner + i.
-// Sums run in double precision whatever the storage.
+// The forwards are @nabla/tensor's softmax and logSoftmax. Element j of slice (o, i) along the
+// axis sits at base + j·inner, base = o·n·inner + i; sums run in double precision.
 
 function floatValue(x: Variable): T.Tensor {
   return x.dtype === "int32" ? T.cast(x.value, "float32") : x.value;
@@ -14,24 +14,8 @@ export function softmax(a: Input, axis = -1): Variable {
   const x = asVariable(a, undefined, "softmax");
   const xv = floatValue(x);
   const { outer, n, inner } = axisLayout(xv.shape, normalizeAxis("softmax", axis, xv.rank));
-  const xd = xv.data;
-  const y = T.allocate(xv.dtype, xv.size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let j = 0; j < n; j++) m = Math.max(m, xd[base + j * inner]!);
-      let s = 0;
-      for (let j = 0; j < n; j++) {
-        const e = Math.exp(xd[base + j * inner]! - m);
-        y[base + j * inner] = e;
-        s += e;
-      }
-      const inv = 1 / s;
-      for (let j = 0; j < n; j++) y[base + j * inner] = y[base + j * inner]! * inv;
-    }
-  }
-  const out = new T.Tensor(y, xv.shape);
+  const out = T.softmax(xv, axis);
+  const y = out.data;
   return record(
     "softmax",
     [x],
@@ -61,20 +45,8 @@ export function logSoftmax(a: Input, axis = -1): Variable {
   const x = asVariable(a, undefined, "logSoftmax");
   const xv = floatValue(x);
   const { outer, n, inner } = axisLayout(xv.shape, normalizeAxis("logSoftmax", axis, xv.rank));
-  const xd = xv.data;
-  const y = T.allocate(xv.dtype, xv.size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let j = 0; j < n; j++) m = Math.max(m, xd[base + j * inner]!);
-      let s = 0;
-      for (let j = 0; j < n; j++) s += Math.exp(xd[base + j * inner]! - m);
-      const logS = Math.log(s);
-      for (let j = 0; j < n; j++) y[base + j * inner] = xd[base + j * inner]! - m - logS;
-    }
-  }
-  const out = new T.Tensor(y, xv.shape);
+  const out = T.logSoftmax(xv, axis);
+  const y = out.data;
   return record(
     "logSoftmax",
     [x],

@@ -34,7 +34,7 @@ export function describe(x: unknown): string {
   // A Variable (from @nabla/autograd, which this package cannot import) holds its Tensor in `value`.
   const value = typeof x === "object" ? (x as { value?: unknown }).value : undefined;
   if (value instanceof Tensor) {
-    return `a Variable of shape ${formatShape(value.shape)} (pass variable.value, or use the differentiable op from @nabla/autograd)`;
+    return `a Variable of shape ${formatShape(value.shape)} (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)`;
   }
   if (typeof x === "number") return `the number ${formatValue(x)}`;
   if (typeof x === "object") return "an object";
