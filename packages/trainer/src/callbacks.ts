@@ -23,11 +23,13 @@ export interface Callback {
 
 /** A callback made of plain functions: `new LambdaCallback({ onEpochEnd: (epoch, logs) => ... })`. */
 export class LambdaCallback implements Callback {
-  onTrainBegin?: Callback["onTrainBegin"];
-  onEpochBegin?: Callback["onEpochBegin"];
-  onBatchEnd?: Callback["onBatchEnd"];
-  onEpochEnd?: Callback["onEpochEnd"];
-  onTrainEnd?: Callback["onTrainEnd"];
+  // NonNullable: `Callback["onTrainBegin"]` includes undefined, which an optional hook of Callback does not accept
+  // under exactOptionalPropertyTypes.
+  onTrainBegin?: NonNullable<Callback["onTrainBegin"]>;
+  onEpochBegin?: NonNullable<Callback["onEpochBegin"]>;
+  onBatchEnd?: NonNullable<Callback["onBatchEnd"]>;
+  onEpochEnd?: NonNullable<Callback["onEpochEnd"]>;
+  onTrainEnd?: NonNullable<Callback["onTrainEnd"]>;
 
   constructor(hooks: Pick<Callback, "onTrainBegin" | "onEpochBegin" | "onBatchEnd" | "onEpochEnd" | "onTrainEnd">) {
     checkOptions("LambdaCallback", hooks, ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]);
