@@ -1,7 +1,8 @@
-import { describe, record, type Variable } from "@nabla/autograd";
+import { record, type Variable } from "@nabla/autograd";
 import {
   allocate,
   checkOptions,
+  describe,
   type FloatArray,
   formatShape,
   formatValue,

@@ -1,4 +1,5 @@
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
+export { describe, valueOfVariable } from "./describe.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
 export type { FloatArray, Kernels } from "./kernels/index.js";
 export { jsKernels, kernels, loadWasmKernels, setKernels, setThreads, wasmKernels } from "./kernels/index.js";
