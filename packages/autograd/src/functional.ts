@@ -1,5 +1,5 @@
-import { formatShape, Tensor, zerosLike } from "@nabla/tensor";
-import { describe, Variable } from "./variable.js";
+import { describe, formatShape, Tensor, zerosLike } from "@nabla/tensor";
+import { Variable } from "./variable.js";
 
 /**
  * The function's value and its gradient with respect to every input, in the functional style:

@@ -1,5 +1,5 @@
-import { checkOptions, formatShape, Generator, mul, randn, sum, Tensor } from "@nabla/tensor";
-import { describe, noGrad, Variable } from "./variable.js";
+import { checkOptions, describe, formatShape, Generator, mul, randn, sum, Tensor } from "@nabla/tensor";
+import { noGrad, Variable } from "./variable.js";
 
 export interface GradcheckOptions {
   /** Step of the central difference. */

@@ -38,4 +38,4 @@ export {
 export { logSoftmax, softmax } from "./ops/softmax.js";
 export { abs, exp, log, pow, sqrt, square } from "./ops/unary.js";
 export type { Backward, Input, Node, SavedTensor } from "./variable.js";
-export { asVariable, asVariables, describe, isGradEnabled, noGrad, record, Variable, variable } from "./variable.js";
+export { asVariable, asVariables, isGradEnabled, noGrad, record, Variable, variable } from "./variable.js";

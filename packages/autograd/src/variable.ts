@@ -1,6 +1,7 @@
 import {
   checkOptions,
   type DType,
+  describe,
   formatShape,
   formatTensor,
   formatValue,
@@ -138,17 +139,6 @@ export class Variable {
 
 function isOptionsObject(x: unknown): boolean {
   return x !== null && typeof x === "object" && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Variable);
-}
-
-export function describe(x: unknown): string {
-  if (x instanceof Variable) return `Variable ${formatShape(x.shape)} ${x.dtype}`;
-  if (x instanceof Tensor) return `Tensor ${formatShape(x.shape)} ${x.dtype}`;
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array";
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  if (typeof x === "object") return "an object";
-  if (typeof x === "number") return `the number ${formatValue(x)}`;
-  return typeof x === "function" ? "function" : formatValue(x);
 }
 
 /** Makes a leaf Variable from a Tensor or nested numbers. */

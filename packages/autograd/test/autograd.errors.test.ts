@@ -63,7 +63,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "add: a plain array",
     () => add([1, 2] as never, leaf(2)),
-    "add: expected a Variable, Tensor or number, got an array (make a Tensor with tensor(...) or a Variable with variable(...))",
+    "add: expected a Variable, Tensor or number, got an array of length 2 (make a Tensor with tensor(...) or a Variable with variable(...))",
   ],
   [
     "relu: undefined (e.g. a missing layer output)",
@@ -73,20 +73,24 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "mul: a Float32Array",
     () => mul(leaf(2), new Float32Array(2) as never),
-    "mul: expected a Variable, Tensor or number, got a Float32Array (make a Tensor with tensor(...) or a Variable with variable(...))",
+    "mul: expected a Variable, Tensor or number, got a Float32Array of length 2 (make a Tensor with tensor(...) or a Variable with variable(...))",
   ],
   ["sum: null", () => sum(null as never), "sum: expected a Variable, Tensor or number, got null"],
   [
     "linear: a nested array as input",
     () => linear([[1, 2]] as never, leaf(2, 3)),
-    "linear: expected a Variable, Tensor or number, got an array (make a Tensor with tensor(...) or a Variable with variable(...))",
+    "linear: expected a Variable, Tensor or number, got an array of length 1 (make a Tensor with tensor(...) or a Variable with variable(...))",
   ],
   [
     "concat: not an array",
     () => concat(leaf(2) as never),
-    "concat: expected an array of Variables or Tensors, got Variable [2] float32",
+    "concat: expected an array of Variables or Tensors, got a float32 Variable of shape [2]",
   ],
-  ["Variable: a plain array", () => new Variable([1, 2] as never), "Variable: expected a Tensor, got an array"],
+  [
+    "Variable: a plain array",
+    () => new Variable([1, 2] as never),
+    "Variable: expected a Tensor, got an array of length 2",
+  ],
   [
     "variable: a Variable",
     () => variable(leaf(2) as never),
@@ -117,7 +121,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "backward: seed that is not a Tensor",
     () => add(leaf(2), 1).backward([1, 1] as never),
-    "backward: seed must be a Tensor of the output's shape [2], got an array",
+    "backward: seed must be a Tensor of the output's shape [2], got an array of length 2",
   ],
   [
     "backward: nothing requires gradients",
@@ -171,7 +175,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "grad: a Variable instead of a Tensor",
     () => grad((x) => sum(x!))(leaf(2) as never),
-    "grad: input 0 must be a Tensor, got Variable [2] float32 (pass its .value: grad makes the Variables itself)",
+    "grad: input 0 must be a Tensor, got a float32 Variable of shape [2] (pass its .value: grad makes the Variables itself)",
   ],
   ["grad: a non-scalar result", () => grad((x) => mul(x!, 2))(t(2)), "grad: fn must return a scalar, got shape [2]"],
   [
@@ -187,7 +191,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "gradcheck: one tensor instead of a list",
     () => gradcheck((x) => sum(x!), zeros([2], "float64") as never),
-    "gradcheck: inputs must be an array of Tensors, got Tensor [2] float64",
+    "gradcheck: inputs must be an array of Tensors, got a float64 Tensor of shape [2]",
   ],
 ];
 

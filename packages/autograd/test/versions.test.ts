@@ -173,7 +173,7 @@ describe("the autograd error messages of issue 14 item 5", () => {
   it("grad(fn)(variable) names grad and says to pass the Tensor", () => {
     const g = grad((x) => sum(mul(x, x)));
     expect(messageOf(() => g(leaf([1, 2]) as never))).toBe(
-      "grad: input 0 must be a Tensor, got Variable [2] float32 (pass its .value: grad makes the Variables itself)",
+      "grad: input 0 must be a Tensor, got a float32 Variable of shape [2] (pass its .value: grad makes the Variables itself)",
     );
     expect(messageOf(() => grad(3 as never))).toBe("grad: expected a function of Variables, got the number 3");
     expect(messageOf(() => grad(() => 1 as never)(tensor([1])))).toBe(

@@ -1,5 +1,5 @@
-import { defaultGenerator, formatValue, Generator, Tensor } from "@nabla/tensor";
-import { collate, type Dataset, describe, isBatched, type Sample } from "./dataset.js";
+import { defaultGenerator, describe, formatValue, Generator, Tensor } from "@nabla/tensor";
+import { collate, type Dataset, isBatched, type Sample } from "./dataset.js";
 
 export interface DataLoaderOptions {
   /** Examples per batch (the last batch may be smaller unless `dropLast`). Default 32. */

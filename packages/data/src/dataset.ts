@@ -1,4 +1,4 @@
-import { allocate, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
+import { allocate, describe, formatShape, Tensor, type TypedArray, valueOfVariable } from "@nabla/tensor";
 
 /** Anything indexable from 0 to length-1. */
 export interface Dataset<T> {
@@ -18,16 +18,10 @@ export function isBatched(dataset: Dataset<Sample>): dataset is BatchedDataset {
   return typeof (dataset as Partial<BatchedDataset>).batch === "function";
 }
 
-/** What an argument is, for an error message. */
-export function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a Tensor of shape ${formatShape(x.shape)}`;
-  if (Array.isArray(x)) return "an array";
-  if (x !== null && typeof x === "object" && (x as { value?: unknown }).value instanceof Tensor)
-    return "a Variable (pass its .value)";
-  if (x === null) return "null";
-  if (typeof x === "object") return "an object";
-  if (typeof x === "number") return `the number ${formatValue(x)}`;
-  return typeof x === "function" ? "function" : formatValue(x);
+/** How to turn what TensorDataset got into the Tensor it wanted. */
+function tensorHint(x: unknown): string {
+  if (Array.isArray(x)) return " (make a Tensor with tensor(...))";
+  return valueOfVariable(x) === undefined ? "" : " (pass its .value)";
 }
 
 function checkIndex(op: string, index: number, length: number): void {
@@ -50,9 +44,7 @@ export class TensorDataset implements BatchedDataset {
     if (tensors.length === 0) throw new Error("TensorDataset: expected at least one tensor, got none");
     for (const t of tensors) {
       if (!(t instanceof Tensor)) {
-        throw new Error(
-          `TensorDataset: expected Tensors, got ${describe(t)}${Array.isArray(t) ? " (make a Tensor with tensor(...))" : ""}`,
-        );
+        throw new Error(`TensorDataset: expected Tensors, got ${describe(t)}${tensorHint(t)}`);
       }
       if (t.rank === 0)
         throw new Error("TensorDataset: got a scalar tensor (shape []); every tensor needs a first dimension to index");

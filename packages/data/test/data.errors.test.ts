@@ -220,12 +220,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "DataLoader: a Tensor instead of a dataset",
     () => new DataLoader(zeros([10, 2]) as never),
-    "DataLoader: expected a dataset with length and get(i), got a Tensor of shape [10,2] (wrap tensors in new TensorDataset(images, labels))",
+    "DataLoader: expected a dataset with length and get(i), got a float32 Tensor of shape [10,2] (wrap tensors in new TensorDataset(images, labels))",
   ],
   [
     "DataLoader: an array of batches",
     () => new DataLoader([[zeros([2])]] as never),
-    "DataLoader: expected a dataset with length and get(i), got an array (wrap tensors in new TensorDataset(images, labels))",
+    "DataLoader: expected a dataset with length and get(i), got an array of length 1 (wrap tensors in new TensorDataset(images, labels))",
   ],
   ["collate: no examples", () => collate([]), "collate: expected at least one example, got none"],
   [
@@ -242,12 +242,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "TensorDataset: a nested array",
     () => new TensorDataset([[1, 2]] as never),
-    "TensorDataset: expected Tensors, got an array (make a Tensor with tensor(...))",
+    "TensorDataset: expected Tensors, got an array of length 1 (make a Tensor with tensor(...))",
   ],
   [
     "TensorDataset: a Variable",
     () => new TensorDataset({ value: tensor([1]), requiresGrad: false } as never),
-    "TensorDataset: expected Tensors, got a Variable (pass its .value)",
+    "TensorDataset: expected Tensors, got a float32 Variable of shape [1] (pass its .value)",
   ],
   [
     "TensorDataset: a scalar",

@@ -1,7 +1,8 @@
-import { describe, linear, Variable } from "@nabla/autograd";
+import { linear, Variable } from "@nabla/autograd";
 import {
   checkOptions,
   defaultGenerator,
+  describe,
   formatShape,
   formatValue,
   type Generator,

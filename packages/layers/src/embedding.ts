@@ -1,8 +1,9 @@
-import { asVariable, describe, type Input, record, Variable } from "@nabla/autograd";
+import { asVariable, type Input, record, Variable } from "@nabla/autograd";
 import {
   allocate,
   checkOptions,
   defaultGenerator,
+  describe,
   formatPosition,
   formatShape,
   type Generator,

@@ -129,7 +129,7 @@ describe("Embedding", () => {
   it("rejects float ids, bad sizes, a bad paddingIdx and unknown options", () => {
     const layer = new Embedding(10, 4);
     expect(() => layer.forward(tensor([1, 2]))).toThrow(
-      "Embedding(10, 4): indices must be an int32 Tensor, got Tensor [2] float32 (use cast(t, 'int32'))",
+      "Embedding(10, 4): indices must be an int32 Tensor, got a float32 Tensor of shape [2] (use cast(t, 'int32'))",
     );
     expect(() => layer.forward([1, 2] as unknown as Tensor)).toThrow(
       "Embedding(10, 4): indices must be an int32 Tensor, got an array",

@@ -78,7 +78,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "Dense: a nested array",
     () => new Dense(3, 2).forward([[1, 2, 3]] as never),
-    "Dense(3→2): input must be a Variable or Tensor [*,3], got an array",
+    "Dense(3→2): input must be a Variable or Tensor [*,3], got an array of length 1",
   ],
   [
     "Dense: undefined",
@@ -88,12 +88,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "Sequential: a nested array",
     () => new Sequential(new Dense(3, 2)).forward([[1, 2, 3]] as never),
-    "Dense(3→2): input must be a Variable or Tensor [*,3], got an array",
+    "Dense(3→2): input must be a Variable or Tensor [*,3], got an array of length 1",
   ],
   [
     "ReLU: a nested array",
     () => new ReLU().forward([[1, -1]] as never),
-    "relu: expected a Variable, Tensor or number, got an array (make a Tensor with tensor(...) or a Variable with variable(...))",
+    "relu: expected a Variable, Tensor or number, got an array of length 1 (make a Tensor with tensor(...) or a Variable with variable(...))",
   ],
   [
     "Sequential: an array of layers",

@@ -324,7 +324,7 @@ describe("recurrent layers: errors", () => {
     [
       "an array as input",
       () => lstm.forward([[1, 2, 3]] as unknown as Tensor),
-      "LSTM(3→4, numLayers=2): input must be a Variable or Tensor [T, B, 3], got an array",
+      "LSTM(3→4, numLayers=2): input must be a Variable or Tensor [T, B, 3], got an array of length 1",
     ],
     [
       "lengths longer than the sequence",

@@ -1,5 +1,5 @@
-import { describe, record, type Variable } from "@nabla/autograd";
-import { allocate, broadcastTo, checkOptions, formatShape, Tensor, type TypedArray } from "@nabla/tensor";
+import { record, type Variable } from "@nabla/autograd";
+import { allocate, broadcastTo, checkOptions, describe, formatShape, Tensor, type TypedArray } from "@nabla/tensor";
 import { checkReduction, floatOperand, type Reduction, scalarTensor } from "./reduction.js";
 
 const OP = "bceWithLogits";

@@ -1,5 +1,5 @@
-import { describe, record, Variable } from "@nabla/autograd";
-import { allocate, type DType, Tensor } from "@nabla/tensor";
+import { record, Variable } from "@nabla/autograd";
+import { allocate, type DType, describe, Tensor } from "@nabla/tensor";
 import { scalarTensor } from "./reduction.js";
 
 /** Anything with named parameters, such as a Module; typed structurally so losses need not import layers. */

@@ -1,5 +1,5 @@
-import { describe, Variable } from "@nabla/autograd";
-import { allocate, type DType, Tensor } from "@nabla/tensor";
+import { Variable } from "@nabla/autograd";
+import { allocate, type DType, describe, Tensor } from "@nabla/tensor";
 
 /** How per-element losses become the result: their mean (default), their sum, or all of them. */
 export type Reduction = "mean" | "sum" | "none";

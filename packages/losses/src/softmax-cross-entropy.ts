@@ -1,7 +1,8 @@
-import { describe, isGradEnabled, record, type Variable } from "@nabla/autograd";
+import { isGradEnabled, record, type Variable } from "@nabla/autograd";
 import {
   allocate,
   checkOptions,
+  describe,
   type FloatArray,
   formatShape,
   formatValue,

@@ -102,7 +102,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "softmaxCrossEntropy: a Float32Array of labels",
     () => softmaxCrossEntropy(logits, new Float32Array([1, 2, 3, 4]) as never),
-    `${sce}: target must be a Tensor, Int32Array or number[], got a Float32Array`,
+    `${sce}: target must be a Tensor, Int32Array or number[], got a Float32Array of length 4`,
   ],
   [
     "softmaxCrossEntropy: int32 logits",
@@ -152,7 +152,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "softmaxCrossEntropy: nested arrays as logits",
     () => softmaxCrossEntropy([[1, 2]] as never, [0]),
-    `${sce}: logits must be a Variable or Tensor, got an array`,
+    `${sce}: logits must be a Variable or Tensor, got an array of length 1`,
   ],
   [
     "softmaxCrossEntropy: undefined logits",
@@ -167,12 +167,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "softmaxCrossEntropy: a Variable target",
     () => softmaxCrossEntropy(logits, variable(tensor([1, 2, 3, 4], undefined, "int32")) as never),
-    `${sce}: target must be a Tensor, Int32Array or number[], got Variable [4] int32`,
+    `${sce}: target must be a Tensor, Int32Array or number[], got an int32 Variable of shape [4]`,
   ],
   [
     "mse: nested arrays",
     () => mse([1, 2] as never, t(2)),
-    "mse: prediction must be a Variable or Tensor, got an array",
+    "mse: prediction must be a Variable or Tensor, got an array of length 2",
   ],
   [
     "l2Penalty: a number",
@@ -182,7 +182,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "l2Penalty: Tensors instead of Variables",
     () => l2Penalty([t(2)] as never),
-    "l2Penalty: parameter 0 is Tensor [2] float32, expected a Variable",
+    "l2Penalty: parameter 0 is a float32 Tensor of shape [2], expected a Variable",
   ],
   // Options
   [

@@ -86,7 +86,7 @@ describe("penalties", () => {
       ),
     );
     expect(() => l1Penalty([tensor([1])] as unknown as Variable[])).toThrow(
-      new Error("l1Penalty: parameter 0 is Tensor [1] float32, expected a Variable"),
+      new Error("l1Penalty: parameter 0 is a float32 Tensor of shape [1], expected a Variable"),
     );
     expect(() => l2Penalty([variable(tensor([1], undefined, "int32"))])).toThrow(
       new Error("l2Penalty: parameter 0 is int32; expected float32 or float64"),

@@ -29,7 +29,7 @@ describe("softmaxCrossEntropy: mutation survivors", () => {
     vi.resetModules();
     const fresh = await import("../src/softmax-cross-entropy.js");
     expect(() => fresh.softmaxCrossEntropy([[1, 2]] as never, [0])).toThrow(
-      new Error("softmaxCrossEntropy: logits must be a Variable or Tensor, got an array"),
+      new Error("softmaxCrossEntropy: logits must be a Variable or Tensor, got an array of length 1"),
     );
   });
 });

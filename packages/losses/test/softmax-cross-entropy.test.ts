@@ -463,7 +463,7 @@ describe("softmaxCrossEntropy: errors", () => {
     [
       "logits not a tensor",
       () => softmaxCrossEntropy([[1, 2]] as unknown as Tensor, [0]),
-      "softmaxCrossEntropy: logits must be a Variable or Tensor, got an array",
+      "softmaxCrossEntropy: logits must be a Variable or Tensor, got an array of length 1",
     ],
     [
       "too few labels",
@@ -553,7 +553,7 @@ describe("softmaxCrossEntropy: errors", () => {
     [
       "weight not a tensor",
       () => softmaxCrossEntropy(z, labels, { weight: [1, 2, 3, 4] as unknown as Tensor }),
-      "softmaxCrossEntropy: weight must be a Tensor of shape [4], got an array",
+      "softmaxCrossEntropy: weight must be a Tensor of shape [4], got an array of length 4",
     ],
     [
       "labelSmoothing > 1",

@@ -1,4 +1,4 @@
-import { describe, noGrad, Variable } from "@nabla/autograd";
+import { noGrad, Variable } from "@nabla/autograd";
 import {
   AvgPool2d,
   BatchNorm1d,
@@ -21,7 +21,7 @@ import {
   Softmax,
   Tanh,
 } from "@nabla/layers";
-import { checkOptions, formatShape, zeros } from "@nabla/tensor";
+import { checkOptions, describe, formatShape, zeros } from "@nabla/tensor";
 import type { onnx } from "onnx-proto";
 import { GraphBuilder, proto } from "./graph.js";
 import { type RecurrentLayer, recurrentNodes } from "./recurrent.js";

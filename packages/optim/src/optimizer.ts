@@ -1,5 +1,5 @@
-import { describe, Variable } from "@nabla/autograd";
-import { formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
+import { Variable } from "@nabla/autograd";
+import { describe, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -394,13 +394,12 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** A value as an error message shows it. */
+/** A value as an error message shows it: option values as written, arrays element by element, the rest described. */
 export function show(x: unknown): string {
   if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined)
     return formatValue(x);
   if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
-  if (x instanceof Variable || x instanceof Tensor || x === null) return describe(x);
-  return typeof x === "object" ? "an object" : typeof x;
+  return describe(x);
 }
 
 function checkLr(name: string, where: string, lr: unknown): void {

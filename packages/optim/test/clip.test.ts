@@ -123,7 +123,7 @@ describe("clipping errors", () => {
       "clipGradNorm: errorIfNonfinite must be true or false, got 1",
     );
     expect(() => clipGradNorm([p, zeros([2]) as unknown as Variable], 1)).toThrow(
-      "clipGradNorm: parameter 1 is not a Variable (got Tensor [2] float32)",
+      "clipGradNorm: parameter 1 is not a Variable (got a float32 Tensor of shape [2])",
     );
     expect(() => clipGradNorm(3 as unknown as Variable[], 1)).toThrow(
       "clipGradNorm: parameters must be an iterable of Variables such as model.parameters(), got 3",

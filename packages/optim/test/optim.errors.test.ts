@@ -124,7 +124,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "Adam: model.parameters without ()",
     () => new Adam(model.parameters as never),
-    "Adam: expected an iterable of Variables or an array of param groups { params, ...options }, got function",
+    "Adam: expected an iterable of Variables or an array of param groups { params, ...options }, got a function",
   ],
   [
     "Adam: a single Variable",
@@ -139,7 +139,7 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "Adam: a Tensor among the parameters",
     () => new Adam([p(), zeros([2]) as never]),
-    "Adam: parameter 1 is not a Variable (got Tensor [2] float32)",
+    "Adam: parameter 1 is not a Variable (got a float32 Tensor of shape [2])",
   ],
   [
     "Adam: a Variable that does not require gradients",

@@ -117,10 +117,10 @@ describe("parameter validation", () => {
     );
     expect(() => new Adam(undefined as unknown as Variable[])).toThrow(`Adam: expected ${expected}, got undefined`);
     expect(() => new Adam(new Tensor(new Float32Array(2), [2]) as unknown as Variable[])).toThrow(
-      `Adam: expected ${expected}, got Tensor [2] float32`,
+      `Adam: expected ${expected}, got a float32 Tensor of shape [2]`,
     );
     expect(() => new Adam([p(), new Tensor(new Float64Array(2), [2])] as unknown as Variable[])).toThrow(
-      "Adam: parameter 1 is not a Variable (got Tensor [2] float64)",
+      "Adam: parameter 1 is not a Variable (got a float64 Tensor of shape [2])",
     );
     expect(() => new Adam([p(), 3] as unknown as Variable[])).toThrow("Adam: parameter 1 is not a Variable (got 3)");
   });
@@ -168,7 +168,7 @@ describe("parameter validation", () => {
     );
     expect(() => new Adam([{ params: [] }])).toThrow("Adam: param group 0 has no parameters");
     expect(() => new Adam([{ params: p() }] as unknown as Params<AdamOptions>)).toThrow(
-      "Adam: param group 0: params must be an iterable of Variables, got Variable [2] float64",
+      "Adam: param group 0: params must be an iterable of Variables, got a float64 Variable of shape [2]",
     );
     expect(() => new Adam([{ params: [p()] }, p()] as unknown as Params<AdamOptions>)).toThrow(
       "Adam: expected either Variables or param groups { params, ...options }, not a mix of both",

@@ -41,7 +41,7 @@ describe("accumulate", () => {
       /accumulate: source shape \[2\] does not broadcast to target shape \[2,3\]/,
     );
     expect(() => accumulate(tensor([1], undefined, "int32"), tensor([1]))).toThrow(
-      /^accumulate: cannot add a float32 tensor of shape \[1\] into an int32 target/,
+      /^accumulate: cannot add a float32 Tensor of shape \[1\] into an int32 target/,
     );
     expect(() => accumulate(tensor([1], undefined, "int32"), 0.5)).toThrow(
       /accumulate: cannot add the number 0.5 into an int32 target/,

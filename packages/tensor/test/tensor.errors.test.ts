@@ -240,12 +240,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "matmul: a Variable",
     () => matmul(variableLike as never, t(3, 2)),
-    "matmul: a must be a Tensor, got a Variable of shape [2,3] (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)",
+    "matmul: a must be a Tensor, got a float32 Variable of shape [2,3] (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)",
   ],
   [
     "relu: a Variable",
     () => relu(variableLike as never),
-    "relu: argument must be a Tensor, got a Variable of shape [2,3] (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)",
+    "relu: argument must be a Tensor, got a float32 Variable of shape [2,3] (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)",
   ],
   ["reshape: undefined", () => reshape(undefined as never, [2]), "reshape: argument must be a Tensor, got undefined"],
   [

@@ -76,7 +76,7 @@ describe("assign", () => {
       /^assign: cannot copy the number 0.5 into an int32 target \(it would truncate\)/,
     );
     expect(() => assign(tensor([1], undefined, "int32"), tensor([1]))).toThrow(
-      /^assign: cannot copy a float32 tensor of shape \[1\] into an int32 target/,
+      /^assign: cannot copy a float32 Tensor of shape \[1\] into an int32 target/,
     );
     expect(() => assign([1] as never, 1)).toThrow(
       /^assign: target must be a Tensor, got an array of length 1 \(make one with tensor\(...\)\)/,

@@ -1,6 +1,5 @@
-import { describe } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
-import { checkOptions, type Tensor } from "@nabla/tensor";
+import { checkOptions, describe, type Tensor } from "@nabla/tensor";
 import { writeAtomically } from "./atomic.js";
 import { checkPath, unreadableFile } from "./files.js";
 import { type EpochLog, withoutTimings, withUnmeasuredTimings } from "./history.js";

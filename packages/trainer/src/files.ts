@@ -1,6 +1,6 @@
 import { mkdirSync, type Stats, statSync } from "node:fs";
 import { dirname, sep } from "node:path";
-import { describe } from "@nabla/autograd";
+import { describe } from "@nabla/tensor";
 
 /**
  * Node's description of a system error without the syscall and paths it appends, and with its

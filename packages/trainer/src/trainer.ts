@@ -1,7 +1,7 @@
 import { noGrad, Variable } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { allocate, checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import { allocate, checkOptions, defaultGenerator, describe, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { WriteError } from "./atomic.js";
 import type { Callback } from "./callbacks.js";
 import { readCheckpoint, saveCheckpoint, type TrainingState } from "./checkpoint.js";
@@ -631,15 +631,4 @@ function hasMethods(x: unknown, names: readonly string[]): boolean {
   return (
     typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function")
   );
-}
-
-function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a Tensor ${formatShape(x.shape)} ${x.dtype}`;
-  if (x instanceof Variable) return `a Variable ${formatShape(x.shape)} ${x.dtype}`;
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean") return String(x);
-  if (typeof x === "function") return "a function";
-  return `an object (${x.constructor?.name ?? "Object"})`;
 }

@@ -38,7 +38,7 @@ describe("saveModel refuses what it cannot write, naming the path and what was k
       "saveModel: model must be a Module (Sequential, Dense, ...), got an object",
     );
     expect(() => saveModel(new Tensor(new Float32Array(2), [2]) as never, join(dir, "m.safetensors"))).toThrow(
-      "saveModel: model must be a Module (Sequential, Dense, ...), got Tensor [2] float32",
+      "saveModel: model must be a Module (Sequential, Dense, ...), got a float32 Tensor of shape [2]",
     );
     expect(readdirSync(dir)).toEqual(["runs"]);
   });

@@ -128,7 +128,7 @@ describe("Trainer.fit / evaluate / predict", () => {
     );
     const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer });
     await expect(trainer.fit(loader(x, y, 4), { epochs: 0 })).rejects.toThrow(
-      "Trainer.fit: epochs must be a positive integer, got 0",
+      "Trainer.fit: epochs must be a positive integer, got the number 0",
     );
     await expect(trainer.fit(loader(x, y, 4), { epochs: 1, verbose: true } as never)).rejects.toThrow(
       /unknown option 'verbose'/,

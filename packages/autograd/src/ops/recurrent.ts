@@ -1,5 +1,6 @@
 import * as T from "@nabla/tensor";
-import { asVariable, describe, type Input, record, type Variable } from "../variable.js";
+import { describe } from "@nabla/tensor";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 
 /** Which recurrence: an LSTM, a GRU, or an Elman RNN with tanh or relu. */
 export type RecurrenceMode = "lstm" | "gru" | "rnnTanh" | "rnnRelu";

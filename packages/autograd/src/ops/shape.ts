@@ -1,5 +1,6 @@
 import * as T from "@nabla/tensor";
-import { asVariable, describe, type Input, record, type Variable } from "../variable.js";
+import { describe } from "@nabla/tensor";
+import { asVariable, type Input, record, type Variable } from "../variable.js";
 import { axisLayout, normalizeAxis } from "./axes.js";
 
 // Reshape-like ops move no numbers, so their gradient is the output gradient reshaped back.

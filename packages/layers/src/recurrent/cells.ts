@@ -1,5 +1,5 @@
-import { describe, type RecurrenceMode, recurrence, recurrenceGates, reshape, slice, Variable } from "@nabla/autograd";
-import { checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import { type RecurrenceMode, recurrence, recurrenceGates, reshape, slice, Variable } from "@nabla/autograd";
+import { checkOptions, defaultGenerator, describe, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { Module } from "../module.js";
 import { checkFlags, checkSizes, createWeights, type DirectionWeights, stateArgument } from "./weights.js";
 

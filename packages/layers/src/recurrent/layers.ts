@@ -1,6 +1,5 @@
 import {
   concat,
-  describe,
   dropout,
   gather,
   type RecurrenceMode,
@@ -11,7 +10,7 @@ import {
   transpose,
   Variable,
 } from "@nabla/autograd";
-import { checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import { checkOptions, defaultGenerator, describe, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import { Module } from "../module.js";
 import { checkFlags, checkSizes, createWeights, type DirectionWeights, stateArgument } from "./weights.js";
 

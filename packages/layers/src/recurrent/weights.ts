@@ -1,5 +1,5 @@
-import { describe, Variable } from "@nabla/autograd";
-import { formatShape, type Generator, rand, Tensor } from "@nabla/tensor";
+import { Variable } from "@nabla/autograd";
+import { describe, formatShape, type Generator, rand, Tensor } from "@nabla/tensor";
 import { Parameter } from "../module.js";
 
 /** The Parameters of one direction of one layer (or of a cell). */

@@ -1,6 +1,7 @@
+import { describe } from "../describe.js";
 import { formatValue } from "../format.js";
 import { allocate, type DType, formatShape, type Shape, shapeSize, stridesOf, Tensor } from "../tensor.js";
-import { checkDtype, checkTensor, describe, normalizeAxis } from "./util.js";
+import { checkDtype, checkTensor, normalizeAxis } from "./util.js";
 
 /** Indices as given to gather and oneHot: an int32 tensor, an Int32Array or an array of integers. */
 export type Indices = Tensor | Int32Array | readonly number[];

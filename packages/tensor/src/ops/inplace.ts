@@ -1,7 +1,8 @@
+import { describe } from "../describe.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import { broadcastInto } from "./broadcast.js";
 import { addRow, addRowFloat32, runBinary } from "./elementwise.js";
-import { asTensor, checkOperand, checkTensor, describe, type Operand } from "./util.js";
+import { asTensor, checkOperand, checkTensor, type Operand } from "./util.js";
 
 // The in-place ops: each writes into target's own storage, returns target, and bumps its version
 // so that a backward pass which saved target's old values throws instead of using the new ones.

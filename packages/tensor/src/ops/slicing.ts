@@ -1,7 +1,8 @@
+import { describe } from "../describe.js";
 import { formatValue } from "../format.js";
 import { allocate, formatShape, type Shape, shapeSize, stridesOf, Tensor, type TypedArray } from "../tensor.js";
 import { reshape } from "./shape.js";
-import { checkTensor, describe, normalizeAxis, promote } from "./util.js";
+import { checkTensor, normalizeAxis, promote } from "./util.js";
 
 /**
  * Copies a block of `block` shape between two row-major arrays: element index (i0, ..., ik) goes

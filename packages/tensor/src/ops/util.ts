@@ -1,5 +1,5 @@
-import { formatValue } from "../format.js";
-import { allocate, type DType, formatShape, type Shape, Tensor, type TypedArray } from "../tensor.js";
+import { describe, valueOfVariable } from "../describe.js";
+import { allocate, type DType, type Shape, Tensor, type TypedArray } from "../tensor.js";
 
 /** What the elementwise ops accept: a tensor, or a JS number that takes the other operand's dtype. */
 export type Operand = Tensor | number;
@@ -21,24 +21,12 @@ export function checkTensor(op: string, t: unknown, what = "argument"): Tensor {
   return t;
 }
 
-/** How to turn plain JavaScript arrays into the Tensor an op wanted. */
+/** How to turn what an op got into the Tensor it wanted. */
 function hint(x: unknown): string {
-  return Array.isArray(x) || ArrayBuffer.isView(x) ? " (make one with tensor(...))" : "";
-}
-
-export function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a ${x.dtype} tensor of shape ${formatShape(x.shape)}`;
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (x === null) return "null";
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} of length ${(x as unknown as ArrayLike<number>).length}`;
-  // A Variable (from @nabla/autograd, which this package cannot import) holds its Tensor in `value`.
-  const value = typeof x === "object" ? (x as { value?: unknown }).value : undefined;
-  if (value instanceof Tensor) {
-    return `a Variable of shape ${formatShape(value.shape)} (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)`;
-  }
-  if (typeof x === "number") return `the number ${formatValue(x)}`;
-  if (typeof x === "object") return "an object";
-  return typeof x === "function" ? "function" : formatValue(x);
+  if (Array.isArray(x) || ArrayBuffer.isView(x)) return " (make one with tensor(...))";
+  return valueOfVariable(x) === undefined
+    ? ""
+    : " (pass variable.value; the differentiable ops of nabla and @nabla/autograd, and Variable's methods, take Variables)";
 }
 
 /** The dtype two tensor operands promote to: float64 > float32 > int32. */
