@@ -4,7 +4,6 @@ import {
   describe,
   formatShape,
   formatTensor,
-  formatValue,
   type NestedArray,
   Tensor,
   tensor,

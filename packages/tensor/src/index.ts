@@ -4,7 +4,14 @@ import "./methods.js";
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { describe, valueOfVariable } from "./describe.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
-export type { ActiveKernels, ConvKernels, FloatArray, Kernels, OptimizerKernels, WindowGeometry } from "./kernels/index.js";
+export type {
+  ActiveKernels,
+  ConvKernels,
+  FloatArray,
+  Kernels,
+  OptimizerKernels,
+  WindowGeometry,
+} from "./kernels/index.js";
 export {
   activeKernels,
   jsKernels,

@@ -4,7 +4,7 @@
 // file), its entry in jsKernels and, if it has a wasm version, in wasmKernels (wasm/adapter.ts).
 export type { ActiveKernels } from "./active.js";
 export { activeKernels, kernels, ready, setKernels } from "./active.js";
-export { jsKernels } from "./js.js";
 export type { WindowGeometry } from "./conv.js";
+export { jsKernels } from "./js.js";
 export type { ConvKernels, FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
 export { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";

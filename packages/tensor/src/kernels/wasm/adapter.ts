@@ -1,12 +1,12 @@
 import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
+import { optimizerUpdates } from "../optimizers.js";
 import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
 import type { WasmExports } from "./api.js";
+import { wasmConvKernels } from "./conv.js";
 import type { WasmEngine } from "./engine.js";
 import { align } from "./engine.js";
-import { optimizerUpdates } from "../optimizers.js";
-import { wasmConvKernels } from "./conv.js";
 import { wasmEngine } from "./load.js";
 
 /**
