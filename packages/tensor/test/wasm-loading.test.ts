@@ -148,6 +148,23 @@ describe("ready()", () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it("prepares the two-thread engine too: setThreads(2) afterwards needs no synchronous compile", async () => {
+    vi.stubGlobal("WebAssembly", capsSyncCompiles);
+    const T = await freshPackage();
+    (await import("./threads-from-sources.js")).useWorkerThreadsFromSources();
+    await T.ready();
+    T.setThreads(2);
+    const a = T.ones([256, 256]);
+    for (const deadline = Date.now() + 20_000; T.activeKernels().threads === 1 && Date.now() < deadline; ) {
+      T.matmul(a, a);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(T.activeKernels()).toEqual({ name: "wasm-simd", threads: 2 });
+    expect(T.matmul(a, a).data[0]).toBe(256);
+    expect(warn).not.toHaveBeenCalled();
+    T.setThreads(1);
+  });
+
   it("without it, such an engine runs the TypeScript kernels and the warning says to call it", async () => {
     vi.stubGlobal("WebAssembly", capsSyncCompiles);
     const T = await freshPackage();
