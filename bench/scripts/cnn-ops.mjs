@@ -3,6 +3,7 @@
 // after `pnpm build`. With a second autograd build (e.g. a copy of packages/autograd/dist made
 // at an older commit, inside packages/autograd so it resolves the same @nabla/tensor), rounds
 // alternate between the two and both medians are printed: an A/B in one process.
+// A case that only the new build has (a fused op) returns null for the old one.
 // NABLA_BACKEND=js times the TypeScript kernels.
 import * as T from "../../packages/tensor/dist/index.js";
 
@@ -44,6 +45,21 @@ const cases = {
     const rv = T.ones([8]);
     return withSeed(() => A.batchNorm(x, rm, rv, w, b, { training: true }));
   },
+  "bn2d then relu": (A) => {
+    const x = A.variable(rand([N, 8, 28, 28]), { requiresGrad: true });
+    const w = A.variable(T.ones([8]), { requiresGrad: true });
+    const b = A.variable(T.zeros([8]), { requiresGrad: true });
+    const [rm, rv] = [T.zeros([8]), T.ones([8])];
+    return withSeed(() => A.relu(A.batchNorm(x, rm, rv, w, b, { training: true })));
+  },
+  "bn2d+relu fused": (A, build) => {
+    if (build === "old") return null;
+    const x = A.variable(rand([N, 8, 28, 28]), { requiresGrad: true });
+    const w = A.variable(T.ones([8]), { requiresGrad: true });
+    const b = A.variable(T.zeros([8]), { requiresGrad: true });
+    const [rm, rv] = [T.zeros([8]), T.ones([8])];
+    return withSeed(() => A.batchNorm(x, rm, rv, w, b, { training: true, relu: true }));
+  },
   "maxpool 8x28x28": (A) => {
     const x = A.variable(rand([N, 8, 28, 28]), { requiresGrad: true });
     return withSeed(() => A.maxPool2d(x, 2));
@@ -56,7 +72,9 @@ const cases = {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const [name, make] of Object.entries(cases)) {
   if (only && only !== "all" && !name.includes(only)) continue;
-  const runs = Object.entries(builds).map(([build, A]) => ({ build, run: make(A), times: [] }));
+  const runs = Object.entries(builds)
+    .map(([build, A]) => ({ build, run: make(A, build), times: [] }))
+    .filter((r) => r.run !== null);
   for (const r of runs) for (let i = 0; i < 20; i++) r.run();
   for (let round = 0; round < 21; round++) {
     for (const r of runs) {

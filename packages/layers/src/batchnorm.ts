@@ -25,7 +25,7 @@ export interface BatchNormLayerOptions {
  * Nabla's camelCase names: "weight", "bias", "runningMean", "runningVar", "numBatchesTracked"
  * (PyTorch's running_mean, running_var, num_batches_tracked).
  */
-abstract class BatchNorm extends Module {
+export abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -78,6 +78,15 @@ abstract class BatchNorm extends Module {
   protected abstract readonly layout: { ranks: readonly number[]; text: string };
 
   forward(x: Variable): Variable {
+    return this.normalize(x, false);
+  }
+
+  /** relu(this.forward(x)) as one graph node with the same bits: what Sequential runs for a BatchNorm followed by a ReLU. */
+  forwardRelu(x: Variable): Variable {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Variable, relu: boolean): Variable {
     const who = this.toString();
     if (!this.layout.ranks.includes(x.rank)) {
       throw new Error(`${who}: input must be ${this.layout.text}, got shape ${formatShape(x.shape)}`);
@@ -97,6 +106,7 @@ abstract class BatchNorm extends Module {
       training: this.training,
       momentum,
       eps: this.eps,
+      relu,
     });
   }
 

@@ -55,11 +55,11 @@ function run(k: BatchNormKernels, c: Case, batchStats: boolean): (Float32Array |
   const variance = batchStats ? new Float64Array(C).fill(Number.NaN) : c.runningVar.slice();
   const invstd = new Float64Array(C).fill(Number.NaN);
   const out = new Float32Array(N * C * S).fill(Number.NaN);
-  k.batchNormForward(N, C, S, c.x, c.weight, c.bias, 1e-5, batchStats, mean, variance, invstd, out);
+  k.batchNormForward(N, C, S, c.x, c.weight, c.bias, 1e-5, batchStats, mean, variance, invstd, out, false);
   const dx = new Float32Array(N * C * S).fill(Number.NaN);
   const dweight = new Float32Array(C).fill(Number.NaN);
   const dbias = new Float32Array(C).fill(Number.NaN);
-  k.batchNormBackward(N, C, S, c.x, c.grad, c.weight, batchStats, mean, invstd, dx, dweight, dbias);
+  k.batchNormBackward(N, C, S, c.x, c.grad, c.weight, batchStats, mean, invstd, dx, dweight, dbias, null);
   return [out, mean, variance, invstd, dx, dweight, dbias];
 }
 
@@ -102,6 +102,7 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
         onlyDx,
         null,
         null,
+        null,
       );
       expect(sameBits(onlyDx, dx as Float32Array)).toBe(true);
     }
@@ -112,7 +113,7 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
     for (const k of [jsKernels, wasmKernels]) {
       // N 2, C 2, S 2: channel 0 holds 1, 2, 5, 6; channel 1 holds 3, 4, 7, 8.
       const [mean, variance, invstd] = [new Float64Array(2), new Float64Array(2), new Float64Array(2)];
-      k.batchNormForward(2, 2, 2, x, null, null, 0, true, mean, variance, invstd, new Float32Array(8));
+      k.batchNormForward(2, 2, 2, x, null, null, 0, true, mean, variance, invstd, new Float32Array(8), false);
       expect(Array.from(mean)).toEqual([3.5, 5.5]);
       expect(Array.from(variance)).toEqual([4.25, 4.25]);
       expect(invstd[0]).toBe(1 / Math.sqrt(4.25));
@@ -137,6 +138,7 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
             stats,
             stats,
             new Float32Array(12),
+            false,
           ),
         ),
       ).toBe("batchNormForward: x needs 12 elements, has 11");
@@ -155,6 +157,7 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
             stats,
             stats,
             new Float32Array(12),
+            false,
           ),
         ),
       ).toBe("batchNormForward: mean needs 3 elements, has 2");
@@ -170,6 +173,7 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
             true,
             stats,
             stats,
+            null,
             null,
             null,
             null,
@@ -191,9 +195,78 @@ describe("batch norm kernels: wasm gives the TypeScript reference's bits", () =>
             null,
             null,
             null,
+            null,
           ),
         ),
       ).toBe("batchNormBackward: C must be a non-negative integer, got -2");
     }
   });
+});
+
+describe("batch norm kernels with a fused relu", () => {
+  /** relu as @nabla/tensor computes it: +0 for negatives and −0, NaN kept. */
+  const relu = (v: number): number => (v > 0 || v !== v ? v : 0);
+
+  for (const k of [jsKernels, wasmKernels]) {
+    it(`${k.name}: forward gives relu of the plain output's bits, backward the plain backward of the masked gradient`, () => {
+      for (const S of [1, 6, 100]) {
+        const c = randomCase(S, true);
+        // Values around zero (and a NaN) so that the relu cuts through every channel.
+        c.x.forEach((_, i) => {
+          c.x[i] = gen.random() * 4 - 2;
+        });
+        c.x[3] = Number.NaN;
+        const { N, C } = c;
+        const stats = (): Float64Array[] => [new Float64Array(C), new Float64Array(C), new Float64Array(C)];
+        const [mean, variance, invstd] = stats();
+        const plain = new Float32Array(N * C * S);
+        k.batchNormForward(
+          N,
+          C,
+          S,
+          c.x,
+          c.weight,
+          c.bias,
+          1e-5,
+          false,
+          c.runningMean,
+          c.runningVar,
+          invstd!,
+          plain,
+          false,
+        );
+        const fused = new Float32Array(N * C * S);
+        k.batchNormForward(
+          N,
+          C,
+          S,
+          c.x,
+          c.weight,
+          c.bias,
+          1e-5,
+          false,
+          c.runningMean,
+          c.runningVar,
+          invstd!,
+          fused,
+          true,
+        );
+        expect(sameBits(fused, plain.map(relu))).toBe(true);
+
+        // A NaN in the batch would make its channel's statistics NaN: only the running ones see it.
+        c.x[3] = 0.5;
+        k.batchNormForward(N, C, S, c.x, c.weight, c.bias, 1e-5, true, mean!, variance!, invstd!, fused, true);
+        // Batch statistics centre every channel: the relu cuts through each of them.
+        expect(fused.some((v) => v === 0) && fused.some((v) => v > 0)).toBe(true);
+        const masked = c.grad.map((g, i) => (fused[i]! > 0 ? g : 0));
+        const expected = [new Float32Array(N * C * S), new Float32Array(C), new Float32Array(C)] as const;
+        k.batchNormBackward(N, C, S, c.x, masked, c.weight, true, mean!, invstd!, ...expected, null);
+        const got = [new Float32Array(N * C * S), new Float32Array(C), new Float32Array(C)] as const;
+        k.batchNormBackward(N, C, S, c.x, c.grad, c.weight, true, mean!, invstd!, ...got, fused);
+        got.forEach((array, i) => {
+          expect(sameBits(array, expected[i]!), `S ${S}, result ${i}`).toBe(true);
+        });
+      }
+    });
+  }
 });

@@ -256,7 +256,7 @@ describe("matmul", () => {
 
   it("setKernels rejects objects without the kernels", () => {
     expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(
-      /^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell and rnnCellBackward are not functions$/,
+      /^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell, rnnCellBackward, conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, batchNormForward and batchNormBackward are not functions$/,
     );
     expect(() => setKernels({ ...jsKernels, softmaxRows: undefined } as unknown as Kernels)).toThrow(
       /^setKernels: expected a Kernels object, but softmaxRows is not a function$/,

@@ -124,6 +124,8 @@ function channelGradDotXhat(
  * With `batchStats`, mean and variance (biased) are the batch's, two passes in float64 (E[x²] −
  * E[x]² cancels catastrophically for large means), written to `mean` and `variance`; without,
  * they are read from there (the running statistics). invstd = 1/√(variance + eps) is written.
+ * With `relu`, out = relu(out) as relu computes it (+0 for negatives and −0, NaN kept): the bits
+ * of relu applied to the output.
  */
 function batchNormForward(
   N: number,
@@ -138,6 +140,7 @@ function batchNormForward(
   variance: Float64Array,
   invstd: Float64Array,
   out: FloatArray,
+  relu: boolean,
 ): void {
   checkBatchNormArgs("batchNormForward", N, C, S, { x, out }, { weight, bias, mean, variance, invstd });
   const M = N * S;
@@ -152,7 +155,14 @@ function batchNormForward(
     const shift = (bias === null ? 0 : bias[c]!) - mean[c]! * scale;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * S;
-      for (let i = 0; i < S; i++) out[base + i] = x[base + i]! * scale + shift;
+      if (!relu) for (let i = 0; i < S; i++) out[base + i] = x[base + i]! * scale + shift;
+      else {
+        for (let i = 0; i < S; i++) {
+          const v = x[base + i]! * scale + shift;
+          // Tested on float64 v: a positive v that rounds to +0 in float32 stores +0 either way.
+          out[base + i] = v > 0 || v !== v ? v : 0;
+        }
+      }
     }
   }
 }
@@ -161,7 +171,8 @@ function batchNormForward(
  * Gradients of batchNormForward given grad = ∂L/∂out, with x̂ = (x − mean)·invstd:
  * dbias = Σ g and dweight = Σ g·x̂ per channel (written unless null), and dx (unless null):
  * with `batchStats` (mean and variance depend on x) dx = k·(g − Σg/M − x̂·Σg·x̂/M), else dx = k·g,
- * k = weight·invstd, M = N·S.
+ * k = weight·invstd, M = N·S. With `reluOutput` (the output of a forward with `relu`), grad is
+ * first zeroed where that output is not positive: the gradient through the fused relu.
  */
 function batchNormBackward(
   N: number,
@@ -176,9 +187,18 @@ function batchNormBackward(
   dx: FloatArray | null,
   dweight: FloatArray | null,
   dbias: FloatArray | null,
+  reluOutput: FloatArray | null,
 ): void {
-  checkBatchNormArgs("batchNormBackward", N, C, S, { x, grad, dx }, { weight, mean, invstd, dweight, dbias });
+  checkBatchNormArgs(
+    "batchNormBackward",
+    N,
+    C,
+    S,
+    { x, grad, dx, reluOutput },
+    { weight, mean, invstd, dweight, dbias },
+  );
   const M = N * S;
+  if (reluOutput !== null) grad = reluMasked(grad, reluOutput, N * C * S);
   for (let c = 0; c < C; c++) {
     const mu = mean[c]!;
     const is = invstd[c]!;
@@ -202,6 +222,22 @@ function batchNormBackward(
       }
     }
   }
+}
+
+const masked = { float32: new Float32Array(0), float64: new Float64Array(0) };
+
+/** grad where reluOutput > 0, else +0 (relu's backward), in a buffer reused across calls. */
+function reluMasked(grad: FloatArray, reluOutput: FloatArray, size: number): FloatArray {
+  let g: FloatArray;
+  if (grad instanceof Float32Array) {
+    if (masked.float32.length < size) masked.float32 = new Float32Array(size);
+    g = masked.float32;
+  } else {
+    if (masked.float64.length < size) masked.float64 = new Float64Array(size);
+    g = masked.float64;
+  }
+  for (let i = 0; i < size; i++) g[i] = reluOutput[i]! > 0 ? grad[i]! : 0;
+  return g;
 }
 
 /** The batch normalisation kernels (TypeScript reference). */

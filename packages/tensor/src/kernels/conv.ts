@@ -95,13 +95,7 @@ export function checkConvArgs(
  * The first and one-past-last output index along an axis whose input index
  * o·stride − pad + offset lies inside [0, size): the rest of the row reads padding.
  */
-export function validRange(
-  offset: number,
-  stride: number,
-  pad: number,
-  size: number,
-  outSize: number,
-): [number, number] {
+function validRange(offset: number, stride: number, pad: number, size: number, outSize: number): [number, number] {
   const start = Math.min(outSize, Math.max(0, Math.ceil((pad - offset) / stride)));
   const end = Math.min(outSize, Math.floor((size - 1 + pad - offset) / stride) + 1);
   return [start, Math.max(start, end)];

@@ -53,6 +53,7 @@ interface ConvExports {
     variance: number,
     invstd: number,
     out: number,
+    relu: number,
   ): void;
   batchNormBackward(
     N: number,
@@ -67,6 +68,7 @@ interface ConvExports {
     dx: number,
     dweight: number,
     dbias: number,
+    reluOutput: number,
   ): void;
 }
 
@@ -158,9 +160,9 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
   const channels = (heap: Float32Array, C: number, ...at: number[]): Float64Array[] =>
     at.map((a) => new Float64Array(heap.buffer, a, C));
   return {
-    batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out) {
+    batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out, relu) {
       if (!isFloat32(x, out))
-        return js.batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out);
+        return js.batchNormForward(N, C, S, x, weight, bias, eps, batchStats, mean, variance, invstd, out, relu);
       checkBatchNormArgs("batchNormForward", N, C, S, { x, out }, { weight, bias, mean, variance, invstd });
       const size = N * C * S;
       // x, out, then weight, bias, mean, variance, invstd as float64 (two float32 slots each).
@@ -195,6 +197,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
         varPtr,
         isPtr,
         outPtr,
+        relu ? 1 : 0,
       );
       out.set(m.heap.subarray(outPtr / 4, outPtr / 4 + size));
       if (batchStats) {
@@ -203,13 +206,22 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       }
       invstd.set(is64!);
     },
-    batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias) {
-      if (!isFloat32(x, grad, dx))
-        return js.batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias);
-      checkBatchNormArgs("batchNormBackward", N, C, S, { x, grad, dx }, { weight, mean, invstd, dweight, dbias });
+    batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias, reluOutput) {
+      if (!isFloat32(x, grad, dx, reluOutput))
+        return js.batchNormBackward(N, C, S, x, grad, weight, batchStats, mean, invstd, dx, dweight, dbias, reluOutput);
+      checkBatchNormArgs(
+        "batchNormBackward",
+        N,
+        C,
+        S,
+        { x, grad, dx, reluOutput },
+        { weight, mean, invstd, dweight, dbias },
+      );
       const size = N * C * S;
-      const m = layout(engine(), NO_GEOMETRY, [size, size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C]);
-      const [xPtr, gradPtr, dxPtr, wPtr, meanPtr, isPtr, dwPtr, dbPtr] = m.ptr as [
+      const reluSize = reluOutput === null ? 0 : size;
+      const m = layout(engine(), NO_GEOMETRY, [size, size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C, reluSize]);
+      const [xPtr, gradPtr, dxPtr, wPtr, meanPtr, isPtr, dwPtr, dbPtr, reluPtr] = m.ptr as [
+        number,
         number,
         number,
         number,
@@ -222,6 +234,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const [w64, mean64, is64, dw64, db64] = channels(m.heap, C, wPtr, meanPtr, isPtr, dwPtr, dbPtr);
       m.heap.set(x.subarray(0, size), xPtr / 4);
       m.heap.set(grad.subarray(0, size), gradPtr / 4);
+      if (reluOutput !== null) m.heap.set(reluOutput.subarray(0, size), reluPtr / 4);
       if (weight !== null) w64!.set(weight.subarray(0, C));
       mean64!.set(mean.subarray(0, C));
       is64!.set(invstd.subarray(0, C));
@@ -238,6 +251,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
         dx === null ? 0 : dxPtr,
         dweight === null ? 0 : dwPtr,
         dbias === null ? 0 : dbPtr,
+        reluOutput === null ? 0 : reluPtr,
       );
       dx?.set(m.heap.subarray(dxPtr / 4, dxPtr / 4 + size));
       dweight?.set(dw64!);

@@ -50,6 +50,26 @@ function f64At(p: usize, i: i32): f64 {
   return load<f64>(p + (<usize>i << 3));
 }
 
+/** relu on float64 lanes: v where v > 0 or NaN, else +0. */
+// @ts-ignore: decorator
+@inline
+function keepPositiveOrNaN(v: v128): v128 {
+  return v128.and(v, v128.or(f64x2.gt(v, f64x2.splat(0)), f64x2.ne(v, v)));
+}
+
+/** grad = 0 where reluOutput is not positive (relu's backward), in place. */
+function reluMask(grad: usize, reluOutput: usize, size: i32): void {
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(grad + at, v128.and(v128.load(grad + at), f32x4.gt(v128.load(reluOutput + at), f32x4.splat(0))));
+  }
+  for (; i < size; i++) {
+    const at = <usize>i << 2;
+    if (!(load<f32>(reluOutput + at) > 0)) store<f32>(grad + at, 0);
+  }
+}
+
 /** Σ of channel c's values. */
 function channelSum(x: usize, N: i32, C: i32, S: i32, c: i32): f64 {
   let lo = f64x2.splat(0), hi = f64x2.splat(0);
@@ -123,6 +143,7 @@ export function batchNormForward(
   variance: usize,
   invstd: usize,
   out: usize,
+  relu: bool,
 ): void {
   const M = <f64>N * <f64>S;
   const S4 = S - (S % 4);
@@ -143,16 +164,26 @@ export function batchNormForward(
       for (; i < base + S4; i += 4) {
         const at = <usize>i << 2;
         const v = v128.load(x + at);
-        const lo = f64x2.add(f64x2.mul(lowHalf(v), scale2), shift2);
-        const hi = f64x2.add(f64x2.mul(highHalf(v), scale2), shift2);
+        let lo = f64x2.add(f64x2.mul(lowHalf(v), scale2), shift2);
+        let hi = f64x2.add(f64x2.mul(highHalf(v), scale2), shift2);
+        if (relu) {
+          lo = keepPositiveOrNaN(lo);
+          hi = keepPositiveOrNaN(hi);
+        }
         v128.store(out + at, demote4(lo, hi));
       }
-      for (; i < base + S; i++) store<f32>(out + (<usize>i << 2), <f32>(f32At(x, i) * scale + shift));
+      for (; i < base + S; i++) {
+        const v = f32At(x, i) * scale + shift;
+        store<f32>(out + (<usize>i << 2), <f32>(!relu || v > 0 || v != v ? v : 0));
+      }
     }
   }
 }
 
-/** See the reference's batchNormBackward; dx, dweight and dbias may be 0 (not wanted). */
+/**
+ * See the reference's batchNormBackward; dx, dweight and dbias may be 0 (not wanted), and so may
+ * reluOutput (no fused relu); grad is masked in place when it is not.
+ */
 export function batchNormBackward(
   N: i32,
   C: i32,
@@ -166,7 +197,9 @@ export function batchNormBackward(
   dx: usize,
   dweight: usize,
   dbias: usize,
+  reluOutput: usize,
 ): void {
+  if (reluOutput != 0) reluMask(grad, reluOutput, N * C * S);
   const M = <f64>N * <f64>S;
   const S4 = S - (S % 4);
   for (let c = 0; c < C; c++) {
