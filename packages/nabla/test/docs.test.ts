@@ -16,6 +16,9 @@
  *                    must be followed by one, and one may follow nothing else.
  * Printed text and page are compared after one narrow normalisation: the duration and throughput in a Trainer's
  * "Epoch" lines ("1.6s  3,750 samples/s") become "<time>" on both sides, since they change from run to run.
+ *
+ * After a change that alters what programs print, `DOCS_UPDATE=1 npx vitest run packages/nabla/test/docs.test.ts`
+ * writes what they print into the pages' output blocks (adding missing ones) instead of comparing: review the diff.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -232,6 +235,31 @@ function normalise(text: string): string {
   return text.replace(/^(Epoch +\d+\/\d+ +\S+) +\d+(?:\.\d+)?s +[\d,]+ samples\/s/gm, "$1  <time>");
 }
 
+const updating = process.env.DOCS_UPDATE === "1";
+/** Page edits for DOCS_UPDATE: lines [from, to) (0-based) of the page become `lines`. */
+const updates: { page: string; from: number; to: number; lines: string[] }[] = [];
+
+function recordUpdate(snippet: Snippet, printed: string): void {
+  const lines = printed.split("\n").slice(0, -1);
+  const { page, output, block } = snippet;
+  if (output !== undefined) {
+    updates.push({ page, from: output.fence, to: output.fence + output.text.split("\n").length - 1, lines });
+  } else if (printed !== "") {
+    const after = block.fence + block.text.split("\n").length;
+    updates.push({ page, from: after, to: after, lines: ["", "```text output", ...lines, "```"] });
+  }
+}
+
+afterAll(() => {
+  for (const page of new Set(updates.map((u) => u.page))) {
+    const lines = readFileSync(join(root, page), "utf8").split("\n");
+    // Bottom up, so that each edit leaves the line numbers of the ones above it as they were.
+    const edits = updates.filter((u) => u.page === page).sort((a, b) => b.from - a.from);
+    for (const { from, to, lines: replacement } of edits) lines.splice(from, to - from, ...replacement);
+    writeFileSync(join(root, page), lines.join("\n"));
+  }
+});
+
 /** The page shows what the default kernels print: a developer's NABLA_BACKEND or NABLA_THREADS does not apply. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("NABLA_")));
 
@@ -264,6 +292,7 @@ describe("documentation snippets", () => {
       if (errors.length > 0) throw new Error(`tsc --strict:\n${errors.join("\n")}`);
       if (snippet.kind === "fragment") return;
       const printed = await run(snippet);
+      if (updating) return recordUpdate(snippet, printed);
       const where = `${snippet.page}:${snippet.block.fence} (snippet ${snippet.number})`;
       if (snippet.output === undefined) {
         if (printed !== "")
