@@ -1,9 +1,9 @@
 /**
  * Every TypeScript snippet of README.md and docs/*.md is a promise to the reader; this test keeps it.
  *
- * The snippets are written to a scratch project (packages/nabla/test/.snippets, kept after the run so that a failure
- * can be reproduced with `npx tsc -p packages/nabla/test/.snippets` and `node .snippets/out/<page>-<n>.js`) that
- * sees Nabla as a user's project does: `import ... from "nabla"` resolves through node_modules to the built package,
+ * The snippets are written to a scratch project (packages/nabla/test/.snippets, kept after a failing run so that
+ * the failure can be reproduced with `npx tsc -p packages/nabla/test/.snippets` and `node .snippets/out/<page>-<n>.js`)
+ * that sees Nabla as a user's project does: `import ... from "nabla"` resolves through node_modules to the built package,
  * its package.json exports and its .d.ts. One `tsc -p` run typechecks them all with `--strict` and compiles them;
  * then each program runs under node, with the default kernels (NABLA_* variables are not passed on).
  *
@@ -16,6 +16,9 @@
  *                    must be followed by one, and one may follow nothing else.
  * Printed text and page are compared after one narrow normalisation: the duration and throughput in a Trainer's
  * "Epoch" lines ("1.6s  3,750 samples/s") become "<time>" on both sides, since they change from run to run.
+ *
+ * After a change that alters what programs print, `DOCS_UPDATE=1 npx vitest run packages/nabla/test/docs.test.ts`
+ * writes what they print into the pages' output blocks (adding missing ones) instead of comparing: review the diff.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -23,7 +26,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const scratch = join(root, "packages/nabla/test/.snippets");
@@ -132,7 +135,8 @@ function exportedNames(): Map<string, string> {
     ts.sys,
     scratch,
   );
-  const program = ts.createProgram([probe], config.options);
+  // Export names need neither the standard library nor @types/node: leaving them out makes this probe 2x cheaper.
+  const program = ts.createProgram([probe], { ...config.options, noLib: true, types: [] });
   const checker = program.getTypeChecker();
   const names = new Map<string, string>();
   program.getSourceFile(probe)!.statements.forEach((statement, i) => {
@@ -170,7 +174,8 @@ function completeFragment(code: string, exported: ReadonlyMap<string, string>): 
     if (entry !== undefined) byEntry.set(entry, [...(byEntry.get(entry) ?? []), name]);
   }
   const imports = [...byEntry].map(([entry, names]) => `import { ${names.join(", ")} } from "${entry}";`);
-  if (used.includes("T")) imports.push(`import { tensorOps as T } from "nabla";`);
+  const tensorOps = exported.get("tensorOps");
+  if (used.includes("T") && tensorOps !== undefined) imports.push(`import { tensorOps as T } from "${tensorOps}";`);
   return `${code}\n${imports.join("\n")}\nexport {};\n`;
 }
 
@@ -200,6 +205,12 @@ function placeDiagnostics(output: string): void {
   }
 }
 
+/** Set by a failing test, or until the set-up has succeeded: the scratch project is then kept. */
+let failed = true;
+afterAll(() => {
+  if (!failed) rmSync(scratch, { recursive: true, force: true });
+});
+
 beforeAll(async () => {
   // The snippets import the built packages, as a user does: build them first (quick when nothing changed).
   await promisify(execFile)(process.execPath, [tsc, "-b"], { cwd: root });
@@ -217,11 +228,37 @@ beforeAll(async () => {
     return { stdout: error.stdout };
   });
   placeDiagnostics(stdout);
+  failed = false;
 }, 240_000);
 
 function normalise(text: string): string {
   return text.replace(/^(Epoch +\d+\/\d+ +\S+) +\d+(?:\.\d+)?s +[\d,]+ samples\/s/gm, "$1  <time>");
 }
+
+const updating = process.env.DOCS_UPDATE === "1";
+/** Page edits for DOCS_UPDATE: lines [from, to) (0-based) of the page become `lines`. */
+const updates: { page: string; from: number; to: number; lines: string[] }[] = [];
+
+function recordUpdate(snippet: Snippet, printed: string): void {
+  const lines = printed.split("\n").slice(0, -1);
+  const { page, output, block } = snippet;
+  if (output !== undefined) {
+    updates.push({ page, from: output.fence, to: output.fence + output.text.split("\n").length - 1, lines });
+  } else if (printed !== "") {
+    const after = block.fence + block.text.split("\n").length;
+    updates.push({ page, from: after, to: after, lines: ["", "```text output", ...lines, "```"] });
+  }
+}
+
+afterAll(() => {
+  for (const page of new Set(updates.map((u) => u.page))) {
+    const lines = readFileSync(join(root, page), "utf8").split("\n");
+    // Bottom up, so that each edit leaves the line numbers of the ones above it as they were.
+    const edits = updates.filter((u) => u.page === page).sort((a, b) => b.from - a.from);
+    for (const { from, to, lines: replacement } of edits) lines.splice(from, to - from, ...replacement);
+    writeFileSync(join(root, page), lines.join("\n"));
+  }
+});
 
 /** The page shows what the default kernels print: a developer's NABLA_BACKEND or NABLA_THREADS does not apply. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("NABLA_")));
@@ -248,10 +285,14 @@ describe("documentation snippets", () => {
     const title = `${snippet.page} snippet ${snippet.number} (line ${snippet.block.fence})`;
     const does = snippet.kind === "program" ? "typechecks, runs and prints what the page shows" : "typechecks";
     it(`${title} ${snippet.kind === "fragment" ? "(a fragment) " : ""}${does}`, async () => {
+      onTestFailed(() => {
+        failed = true;
+      });
       const errors = diagnostics.get(snippet.name) ?? [];
       if (errors.length > 0) throw new Error(`tsc --strict:\n${errors.join("\n")}`);
       if (snippet.kind === "fragment") return;
       const printed = await run(snippet);
+      if (updating) return recordUpdate(snippet, printed);
       const where = `${snippet.page}:${snippet.block.fence} (snippet ${snippet.number})`;
       if (snippet.output === undefined) {
         if (printed !== "")
