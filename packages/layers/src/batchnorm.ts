@@ -77,7 +77,7 @@ abstract class BatchNorm extends Module {
   /** The ranks this layer accepts and how to describe them in an error. */
   protected abstract readonly layout: { ranks: readonly number[]; text: string };
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     const who = this.toString();
     if (!this.layout.ranks.includes(x.rank)) {
       throw new Error(`${who}: input must be ${this.layout.text}, got shape ${formatShape(x.shape)}`);

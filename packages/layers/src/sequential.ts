@@ -1,4 +1,5 @@
-import type { Variable } from "@nabla/autograd";
+import { asVariable, type Variable } from "@nabla/autograd";
+import type { Tensor } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /** Runs its modules in order, each on the previous one's output. Children are named "0", "1", ... as in PyTorch. */
@@ -43,9 +44,10 @@ export class Sequential extends Module {
     return this.#modules.map((m, i) => [String(i), m]);
   }
 
-  forward(x: Variable): Variable {
-    let out = x;
+  forward(x: Variable | Tensor): Variable {
+    let out: Variable | Tensor = x;
     for (const m of this.#modules) out = m.forward(out);
-    return out;
+    // An empty Sequential returns its input: as a Variable, so that the declared type holds.
+    return asVariable(out, undefined, "Sequential.forward");
   }
 }
