@@ -5,6 +5,7 @@ import { epochDetail } from "./tfjs.js";
 import { ceShapes, cnn, gemmShapes, lstm, mlp } from "./workloads.js";
 
 type Nabla = typeof import("nabla");
+type NablaKernels = typeof import("nabla/kernels");
 
 export interface NablaResult {
   /** The default kernels' name ("wasm", "js"), or null when Nabla did not load. */
@@ -41,8 +42,10 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
   const jsCells: Cells = new Map();
   const twoThreadCells: Cells = new Map();
   let nabla: Nabla;
+  let engine: NablaKernels;
   try {
     nabla = await import("nabla");
+    engine = await import("nabla/kernels");
   } catch (e) {
     const note = { note: `not available yet (${errorText(e)})` };
     for (const s of gemmShapes) {
@@ -55,9 +58,9 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
     cells.set(rowKey.lstm, note);
     return { backend: null, cells, jsCells, twoThreadCells };
   }
-  const backend = "kernels" in nabla ? nabla.kernels.name : "js";
+  const backend = engine.kernels.name;
 
-  const gemmNeeds = ["tensorOps", "rand", "Generator", "kernels", "setKernels", "jsKernels"];
+  const gemmNeeds = ["tensorOps", "rand", "Generator"];
   /** Re-runs of the thread-sensitive rows, made again with two threads below. */
   const rerun = new Map<string, () => Cell>();
   // The Tensor-level matmul (no graph), the same thing tf.matMul and torch.mm are.
@@ -79,12 +82,12 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
     };
     cells.set(key, attempt(log, `sgemm ${s.label}`, run));
     rerun.set(key, run);
-    const active = nabla.kernels;
-    nabla.setKernels(nabla.jsKernels);
+    const active = engine.kernels;
+    engine.setKernels(engine.jsKernels);
     try {
       jsCells.set(key, attempt(log, `sgemm ${s.label} (js)`, run));
     } finally {
-      nabla.setKernels(active);
+      engine.setKernels(active);
     }
     log(`nabla sgemm ${s.label}: ${show(cells.get(key))} GFLOP/s (${backend}), ${show(jsCells.get(key))} (js)`);
   }
@@ -117,7 +120,6 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
       "SGD",
       "softmaxCrossEntropy",
       "tensor",
-      "asVariable",
       "noGrad",
       "argmax",
       "manualSeed",
@@ -136,22 +138,20 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
       "SGD",
       "softmaxCrossEntropy",
       "tensor",
-      "asVariable",
       "manualSeed",
     ]) ?? attempt(log, "CNN epoch", () => trainCnn(nabla, data)),
   );
   log(`nabla CNN epoch: ${show(cells.get(rowKey.cnn))} s`);
   cells.set(
     rowKey.lstm,
-    missing(nabla, ["LSTM", "Dense", "Adam", "softmaxCrossEntropy", "reshape", "tensor", "asVariable", "manualSeed"]) ??
+    missing(nabla, ["LSTM", "Dense", "Adam", "softmaxCrossEntropy", "reshape", "tensor", "manualSeed"]) ??
       attempt(log, "LSTM epoch", () => trainLstm(nabla, data)),
   );
   log(`nabla LSTM epoch: ${show(cells.get(rowKey.lstm))} s`);
 
-  if (!("setThreads" in nabla)) return { backend, cells, jsCells, twoThreadCells };
   rerun.set(rowKey.mlp, () => trainMlp(nabla, data));
   rerun.set(rowKey.cnn, () => trainCnn(nabla, data));
-  nabla.setThreads(2);
+  engine.setThreads(2);
   try {
     for (const [key, run] of rerun) {
       if (cells.get(key)?.value === undefined) continue;
@@ -159,7 +159,7 @@ export async function runNabla(data: Mnist, log: (s: string) => void): Promise<N
       log(`nabla ${key}, 2 threads: ${show(twoThreadCells.get(key))}`);
     }
   } finally {
-    nabla.setThreads(1);
+    engine.setThreads(1);
   }
   return { backend, cells, jsCells, twoThreadCells };
 }
@@ -169,7 +169,7 @@ function show(cell: Cell | undefined): string {
 }
 
 function trainMlp(nabla: Nabla, data: Mnist): Cell {
-  const { Dense, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+  const { Dense, ReLU, SGD, Sequential, softmaxCrossEntropy, tensor } = nabla;
   const n = data.trainLabels.length;
   const xTest = tensor(data.testImages, [data.testLabels.length, 784]);
   const epoch = (): number => {
@@ -182,10 +182,10 @@ function trainMlp(nabla: Nabla, data: Mnist): Cell {
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 784]);
       const yb = data.trainLabels.subarray(i, i + size);
       opt.zeroGrad();
-      softmaxCrossEntropy(model.forward(asVariable(xb)), yb).backward();
+      softmaxCrossEntropy(model.forward(xb), yb).backward();
       opt.step();
     }
-    const predicted = nabla.noGrad(() => nabla.argmax(model.forward(asVariable(xTest)).value, 1)).data;
+    const predicted = nabla.noGrad(() => nabla.argmax(model.forward(xTest).value, 1)).data;
     let correct = 0;
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.testLabels[i]) correct++;
     return correct / predicted.length;
@@ -195,7 +195,7 @@ function trainMlp(nabla: Nabla, data: Mnist): Cell {
 }
 
 function trainCnn(nabla: Nabla, data: Mnist): Cell {
-  const { Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+  const { Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);
     const model = new Sequential(
@@ -211,7 +211,7 @@ function trainCnn(nabla: Nabla, data: Mnist): Cell {
       const size = Math.min(cnn.batch, cnn.images - i);
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 1, 28, 28]);
       opt.zeroGrad();
-      const l = softmaxCrossEntropy(model.forward(asVariable(xb)), data.trainLabels.subarray(i, i + size));
+      const l = softmaxCrossEntropy(model.forward(xb), data.trainLabels.subarray(i, i + size));
       l.backward();
       opt.step();
       loss = l.item();
@@ -222,7 +222,7 @@ function trainCnn(nabla: Nabla, data: Mnist): Cell {
 }
 
 export function trainLstm(nabla: Nabla, data: Mnist): Cell {
-  const { Adam, Dense, LSTM, asVariable, reshape, softmaxCrossEntropy, tensor } = nabla;
+  const { Adam, Dense, LSTM, reshape, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);
     const recurrent = new LSTM(28, lstm.hidden, { batchFirst: true });
@@ -233,7 +233,7 @@ export function trainLstm(nabla: Nabla, data: Mnist): Cell {
       const size = Math.min(lstm.batch, lstm.images - i);
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 28, 28]);
       opt.zeroGrad();
-      const { h } = recurrent.forward(asVariable(xb));
+      const { h } = recurrent.forward(xb);
       const l = softmaxCrossEntropy(
         head.forward(reshape(h, [size, lstm.hidden])),
         data.trainLabels.subarray(i, i + size),
