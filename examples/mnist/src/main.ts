@@ -6,7 +6,6 @@ import {
   DataLoader,
   ensureDirectory,
   exportOnnx,
-  formatShape,
   type History,
   LambdaCallback,
   loadMnist,
@@ -19,6 +18,7 @@ import {
   Trainer,
   writeFileAtomic,
 } from "nabla";
+import { formatShape } from "nabla/extend";
 import { defaultLr, type Options, parseArgs, USAGE, UsageError } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";

@@ -1,5 +1,5 @@
 import { defaultGenerator, describe, formatValue, Generator, Tensor } from "@nabla/tensor";
-import { collate, type Dataset, isBatched, type Sample } from "./dataset.js";
+import { type Batch, collate, type Dataset, isBatched, type Sample } from "./dataset.js";
 
 export interface DataLoaderOptions {
   /** Examples per batch (the last batch may be smaller unless `dropLast`). Default 32. */
@@ -47,15 +47,15 @@ function isGenerator(g: unknown): g is Generator {
  * epoch with a fresh permutation. Without `seed` or `generator` the loader seeds its own Generator
  * from `defaultGenerator()`, so `manualSeed()` makes it reproducible too.
  */
-export class DataLoader implements Iterable<Tensor[]> {
-  readonly dataset: Dataset<Sample>;
+export class DataLoader<S extends Sample = Sample> implements Iterable<Batch<S>> {
+  readonly dataset: Dataset<S>;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   private readonly generator: Generator | null;
   private epochs = 0;
 
-  constructor(dataset: Dataset<Sample>, options: DataLoaderOptions = {}) {
+  constructor(dataset: Dataset<S>, options: DataLoaderOptions = {}) {
     if (typeof dataset !== "object" || dataset === null || typeof dataset.get !== "function") {
       const hint =
         dataset instanceof Tensor || Array.isArray(dataset)
@@ -113,7 +113,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     return this.epochs;
   }
 
-  *[Symbol.iterator](): IterableIterator<Tensor[]> {
+  *[Symbol.iterator](): IterableIterator<Batch<S>> {
     const dataset = this.dataset;
     const n = dataset.length;
     if (n === 0) throw new Error("DataLoader: the dataset is empty (length 0); expected at least one example");

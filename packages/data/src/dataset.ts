@@ -9,13 +9,20 @@ export interface Dataset<T> {
 /** What a DataLoader can batch: each example is one Tensor or a tuple of Tensors. */
 export type Sample = Tensor | readonly Tensor[];
 
+/**
+ * The batch made of examples of type S: one Tensor per field, each with a leading batch
+ * dimension. A tuple example gives a tuple of the same length (`[Tensor, Tensor]` for an
+ * (image, label) pair), a lone Tensor gives `[Tensor]`.
+ */
+export type Batch<S extends Sample> = S extends Tensor ? [Tensor] : { -readonly [K in keyof S]: Tensor };
+
 /** A dataset that can gather many examples at once, faster than calling `get` per example. */
-export interface BatchedDataset extends Dataset<Sample> {
-  batch(indices: Int32Array): Tensor[];
+export interface BatchedDataset<S extends Sample = Sample> extends Dataset<S> {
+  batch(indices: Int32Array): Batch<S>;
 }
 
-export function isBatched(dataset: Dataset<Sample>): dataset is BatchedDataset {
-  return typeof (dataset as Partial<BatchedDataset>).batch === "function";
+export function isBatched<S extends Sample>(dataset: Dataset<S>): dataset is BatchedDataset<S> {
+  return typeof (dataset as Partial<BatchedDataset<S>>).batch === "function";
 }
 
 /** How to turn what TensorDataset got into the Tensor it wanted. */
@@ -32,15 +39,17 @@ function checkIndex(op: string, index: number, length: number): void {
 
 /**
  * Rows of one or more tensors that share their first dimension: example i is
- * `[t0[i], t1[i], ...]`, e.g. `new TensorDataset(images, labels)`.
+ * `[t0[i], t1[i], ...]`, e.g. `new TensorDataset(images, labels)`, whose examples and batches
+ * are typed `[Tensor, Tensor]`.
  */
-export class TensorDataset implements BatchedDataset {
-  readonly tensors: readonly Tensor[];
+// A BatchedDataset<T> for every concrete T (TypeScript cannot prove that T is Batch<T> for a generic T).
+export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> {
+  readonly tensors: Readonly<T>;
   readonly length: number;
   /** Elements per row of each tensor. */
   private readonly rowSizes: number[];
 
-  constructor(...tensors: Tensor[]) {
+  constructor(...tensors: T) {
     if (tensors.length === 0) throw new Error("TensorDataset: expected at least one tensor, got none");
     for (const t of tensors) {
       if (!(t instanceof Tensor)) {
@@ -56,22 +65,19 @@ export class TensorDataset implements BatchedDataset {
           `expected the same number of rows in each`,
       );
     }
-    this.tensors = Object.freeze([...tensors]);
+    this.tensors = Object.freeze([...tensors] as T);
     this.length = length;
     this.rowSizes = tensors.map((t) => (length === 0 ? 0 : t.size / length));
   }
 
   /** Example `index`: one row of each tensor (copies, shape without the first dimension). */
-  get(index: number): Tensor[] {
+  get(index: number): T {
     checkIndex("TensorDataset.get", index, this.length);
-    return this.tensors.map((t, k) => {
-      const row = this.rowSizes[k]!;
-      return new Tensor(t.data.slice(index * row, (index + 1) * row), t.shape.slice(1));
-    });
+    return this.perTensor((t, row) => new Tensor(t.data.slice(index * row, (index + 1) * row), t.shape.slice(1)));
   }
 
   /** The rows at `indices` of every tensor, stacked: shapes [indices.length, ...rest]. */
-  batch(indices: Int32Array | readonly number[]): Tensor[] {
+  batch(indices: Int32Array | readonly number[]): T {
     const n = this.length;
     const m = indices.length;
     let contiguous = true;
@@ -80,8 +86,7 @@ export class TensorDataset implements BatchedDataset {
       checkIndex("TensorDataset.batch", index, n);
       if (index !== indices[0]! + i) contiguous = false;
     }
-    return this.tensors.map((t, k) => {
-      const row = this.rowSizes[k]!;
+    return this.perTensor((t, row) => {
       const src = t.data;
       let out: TypedArray;
       if (contiguous && m > 0) {
@@ -96,12 +101,17 @@ export class TensorDataset implements BatchedDataset {
       return new Tensor(out, [m, ...t.shape.slice(1)]);
     });
   }
+
+  /** One Tensor made from each of `tensors` (given with its elements per row), in order. */
+  private perTensor(make: (t: Tensor, row: number) => Tensor): T {
+    return this.tensors.map((t, k) => make(t, this.rowSizes[k]!)) as T;
+  }
 }
 
 /** Stacks examples (each a Tensor or a tuple of Tensors) into batch tensors [B, ...shape]. */
-export function collate(samples: readonly Sample[]): Tensor[] {
+export function collate<S extends Sample>(samples: readonly S[]): Batch<S> {
   if (samples.length === 0) throw new Error("collate: expected at least one example, got none");
-  const tuples = samples.map((s) => (s instanceof Tensor ? [s] : s));
+  const tuples = samples.map((s: Sample): readonly Tensor[] => (s instanceof Tensor ? [s] : s));
   const width = tuples[0]!.length;
   const out: Tensor[] = [];
   for (let k = 0; k < width; k++) {
@@ -125,5 +135,6 @@ export function collate(samples: readonly Sample[]): Tensor[] {
     }
     out.push(new Tensor(data, [samples.length, ...first.shape]));
   }
-  return out;
+  // One stacked Tensor per field of the examples, which is what Batch<S> spells.
+  return out as Batch<S>;
 }

@@ -1,6 +1,6 @@
 export type { DataLoaderOptions, DataLoaderState, GeneratorSnapshot } from "./dataloader.js";
 export { DataLoader } from "./dataloader.js";
-export type { BatchedDataset, Dataset, Sample } from "./dataset.js";
+export type { Batch, BatchedDataset, Dataset, Sample } from "./dataset.js";
 export { collate, isBatched, TensorDataset } from "./dataset.js";
 export type { IdxArray, IdxData, IdxDType } from "./idx.js";
 export { isGzip, parseIdx, readIdx } from "./idx.js";

@@ -1,10 +1,10 @@
 import { leakyRelu, relu, sigmoid, tanh, type Variable } from "@nabla/autograd";
-import { formatValue } from "@nabla/tensor";
+import { formatValue, type Tensor } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /** max(x, 0). */
 export class ReLU extends Module {
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return relu(x);
   }
 }
@@ -19,7 +19,7 @@ export class LeakyReLU extends Module {
     this.slope = slope;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return leakyRelu(x, this.slope);
   }
 
@@ -30,13 +30,13 @@ export class LeakyReLU extends Module {
 
 /** 1 / (1 + e^-x). */
 export class Sigmoid extends Module {
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return sigmoid(x);
   }
 }
 
 export class Tanh extends Module {
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return tanh(x);
   }
 }

@@ -77,16 +77,16 @@ export abstract class BatchNorm extends Module {
   /** The ranks this layer accepts and how to describe them in an error. */
   protected abstract readonly layout: { ranks: readonly number[]; text: string };
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return this.normalize(x, false);
   }
 
   /** relu(this.forward(x)) as one graph node with the same bits: what Sequential runs for a BatchNorm followed by a ReLU. */
-  forwardRelu(x: Variable): Variable {
+  forwardRelu(x: Variable | Tensor): Variable {
     return this.normalize(x, true);
   }
 
-  private normalize(x: Variable, relu: boolean): Variable {
+  private normalize(x: Variable | Tensor, relu: boolean): Variable {
     const who = this.toString();
     if (!this.layout.ranks.includes(x.rank)) {
       throw new Error(`${who}: input must be ${this.layout.text}, got shape ${formatShape(x.shape)}`);

@@ -1,5 +1,5 @@
 import { type Conv2dOptions, conv2d, conv2dOutputShape, type Pair, pair, type Variable } from "@nabla/autograd";
-import { checkOptions, defaultGenerator, formatValue, type Generator, rand } from "@nabla/tensor";
+import { checkOptions, defaultGenerator, formatValue, type Generator, rand, type Tensor } from "@nabla/tensor";
 import { Module, Parameter } from "./module.js";
 
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -60,7 +60,7 @@ export class Conv2d extends Module {
     return conv2dOutputShape(inputShape, this.weight.shape, this.options(), this.toString());
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     this.outputShape(x.shape);
     return conv2d(x, this.weight, this.bias, this.options());
   }

@@ -56,7 +56,7 @@ export class Dense extends Module {
     this.bias = bias ? new Parameter(zeros([outFeatures])) : null;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     const input: unknown = x;
     if (!(input instanceof Variable || input instanceof Tensor)) {
       throw new Error(

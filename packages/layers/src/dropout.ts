@@ -1,5 +1,5 @@
 import { dropout, type Variable } from "@nabla/autograd";
-import { checkOptions, defaultGenerator, formatValue, type Generator } from "@nabla/tensor";
+import { checkOptions, defaultGenerator, formatValue, type Generator, type Tensor } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /**
@@ -20,7 +20,7 @@ export class Dropout extends Module {
     this.generator = options.generator;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return dropout(x, this.p, { generator: this.generator ?? defaultGenerator(), training: this.training });
   }
 

@@ -1,5 +1,5 @@
 import { flatten, type Variable } from "@nabla/autograd";
-import { formatValue } from "@nabla/tensor";
+import { formatValue, type Tensor } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /** Merges the axes from `startAxis` on into one: [N, C, H, W] -> [N, C·H·W] by default, keeping the batch axis. */
@@ -13,7 +13,7 @@ export class Flatten extends Module {
     this.startAxis = startAxis;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return flatten(x, this.startAxis);
   }
 

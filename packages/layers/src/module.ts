@@ -29,7 +29,8 @@ export abstract class Module<Output = Variable> {
   // ES-private so that the property scan that finds children never sees it.
   readonly #buffers = new Map<string, Tensor>();
 
-  abstract forward(x: Variable): Output;
+  /** Layers take a Variable, or a Tensor (a constant input, as every differentiable op does). */
+  abstract forward(x: Variable | Tensor): Output;
 
   /** The direct sub-Modules with their local names. Sequential overrides this. */
   namedChildren(): [string, Module<unknown>][] {

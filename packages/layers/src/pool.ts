@@ -1,5 +1,5 @@
 import { avgPool2d, maxPool2d, type Pair, pair, pool2dOutputShape, type Variable } from "@nabla/autograd";
-import { checkOptions } from "@nabla/tensor";
+import { checkOptions, type Tensor } from "@nabla/tensor";
 import { formatPair } from "./conv2d.js";
 import { Module } from "./module.js";
 
@@ -54,7 +54,7 @@ export class MaxPool2d extends Pool2d {
     super("MaxPool2d", kernelSize, options);
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     this.outputShape(x.shape);
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }
@@ -74,7 +74,7 @@ export class AvgPool2d extends Pool2d {
     this.countIncludePad = options.countIncludePad ?? true;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     this.outputShape(x.shape);
     return avgPool2d(x, this.kernelSize, {
       stride: this.stride,

@@ -1,4 +1,5 @@
-import type { Variable } from "@nabla/autograd";
+import { asVariable, type Variable } from "@nabla/autograd";
+import type { Tensor } from "@nabla/tensor";
 import { ReLU } from "./activations.js";
 import { BatchNorm } from "./batchnorm.js";
 import { Module } from "./module.js";
@@ -49,8 +50,8 @@ export class Sequential extends Module {
    * A BatchNorm followed by a ReLU (neither with a forward of its own) runs as one fused
    * node, with the same result bits: one pass and one activation array fewer each way.
    */
-  forward(x: Variable): Variable {
-    let out = x;
+  forward(x: Variable | Tensor): Variable {
+    let out: Variable | Tensor = x;
     const modules = this.#modules;
     for (let i = 0; i < modules.length; i++) {
       const m = modules[i]!;
@@ -65,6 +66,7 @@ export class Sequential extends Module {
         i++;
       } else out = m.forward(out);
     }
-    return out;
+    // An empty Sequential returns its input: as a Variable, so that the declared type holds.
+    return asVariable(out, undefined, "Sequential.forward");
   }
 }

@@ -1,5 +1,5 @@
 import { logSoftmax, softmax, type Variable } from "@nabla/autograd";
-import { formatValue } from "@nabla/tensor";
+import { formatValue, type Tensor } from "@nabla/tensor";
 import { Module } from "./module.js";
 
 /**
@@ -15,7 +15,7 @@ export class Softmax extends Module {
     this.axis = axis;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return softmax(x, this.axis);
   }
 
@@ -34,7 +34,7 @@ export class LogSoftmax extends Module {
     this.axis = axis;
   }
 
-  forward(x: Variable): Variable {
+  forward(x: Variable | Tensor): Variable {
     return logSoftmax(x, this.axis);
   }
 

@@ -1,67 +1,139 @@
 /**
- * Nabla: one import for the whole framework.
+ * Nabla: one import for what a model is trained with.
  *
  *     import { Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist } from "nabla";
  *
- * Tensor ops and differentiable ops share their names (add, mul, matmul, sum, ...). Here the plain
- * names are the differentiable ones from @nabla/autograd: they accept Tensors too and return
- * Variables. The tensor package's other names are listed below, and all of it, Tensor-in
- * Tensor-out ops included, is under the `tensorOps` namespace: `tensorOps.matmul(a, b)`.
+ * The op names (add, matmul, relu, sum, ...) are the differentiable ops: they take Variables,
+ * Tensors and numbers and return Variables; Tensors and Variables have the same ops as methods
+ * (`x.matmul(w).add(b).relu()`). The plain Tensor-in Tensor-out ops are under `tensorOps`.
+ *
+ * What an extender needs (record, gradcheck, option checking, allocation, message helpers) is in
+ * "nabla/extend"; the compute kernels and their switches are in "nabla/kernels".
  */
 
-// Differentiable ops, Variable, noGrad, grad, gradcheck, ...
-export * from "@nabla/autograd";
-export * from "@nabla/data";
+export type {
+  AvgPool2dOptions,
+  BatchNormOptions,
+  Conv2dOptions,
+  DropoutOptions,
+  Input,
+  Pair,
+  Pool2dOptions,
+} from "@nabla/autograd";
+export {
+  abs,
+  add,
+  argmax,
+  argmin,
+  avgPool2d,
+  batchNorm,
+  broadcastTo,
+  clip,
+  concat,
+  conv2d,
+  div,
+  dropout,
+  exp,
+  flatten,
+  gather,
+  grad,
+  isGradEnabled,
+  leakyRelu,
+  linear,
+  log,
+  logSoftmax,
+  logsumexp,
+  matmul,
+  max,
+  maximum,
+  maxPool2d,
+  mean,
+  min,
+  minimum,
+  mul,
+  neg,
+  noGrad,
+  pad,
+  permute,
+  pow,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  softmax,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  sub,
+  sum,
+  tanh,
+  transpose,
+  unsqueeze,
+  Variable,
+  valueAndGrad,
+  variable,
+  where,
+} from "@nabla/autograd";
+export type {
+  Batch,
+  BatchedDataset,
+  DataLoaderOptions,
+  DataLoaderState,
+  Dataset,
+  GeneratorSnapshot,
+  IdxArray,
+  IdxData,
+  IdxDType,
+  Mnist,
+  MnistOptions,
+  MnistSplit,
+  Sample,
+} from "@nabla/data";
+export {
+  collate,
+  DataLoader,
+  loadMnist,
+  MNIST_FILES,
+  mnistDataDir,
+  parseIdx,
+  readIdx,
+  TensorDataset,
+} from "@nabla/data";
 export * from "@nabla/layers";
 export * from "@nabla/losses";
-export * from "@nabla/onnx";
+export type { ExportOnnxOptions } from "@nabla/onnx";
+export { exportOnnx, ONNX_OPSET } from "@nabla/onnx";
 export { saveOnnx } from "@nabla/onnx/node";
 export * from "@nabla/optim";
 export type {
   ActiveKernels,
   AllCloseOptions,
+  Axes,
   DType,
   GeneratorState,
   Indices,
-  Kernels,
   MatmulOptions,
   NestedArray,
+  Operand,
   RandomOptions,
   Shape,
   TypedArray,
 } from "@nabla/tensor";
-export * as tensorOps from "@nabla/tensor";
-// Tensors: the names the autograd ops do not shadow.
 export {
-  accumulate,
   activeKernels,
   allClose,
-  allocate,
   arange,
   assign,
-  broadcastShapes,
   cast,
-  checkOptions,
-  defaultGenerator,
-  describe,
-  dtypeOf,
   equal,
   eye,
-  formatBytes,
-  formatCount,
-  formatPosition,
-  formatShape,
-  formatValue,
   full,
   Generator,
   greater,
   greaterEqual,
-  jsKernels,
-  kernels,
   less,
   lessEqual,
-  loadWasmKernels,
-  MAX_ELEMENTS,
   manualSeed,
   maxAbsDiff,
   notEqual,
@@ -73,17 +145,50 @@ export {
   randn,
   ready,
   scalar,
-  setKernels,
-  setThreads,
-  shapeSize,
   sign,
-  stridesOf,
-  sumToShape,
   Tensor,
   tensor,
-  valueOfVariable,
-  wasmKernels,
   zeros,
   zerosLike,
 } from "@nabla/tensor";
-export * from "@nabla/trainer";
+export type {
+  BatchLoader,
+  BatchLog,
+  Callback,
+  CheckpointOptions,
+  EarlyStoppingOptions,
+  EncodeOptions,
+  EpochLog,
+  Evaluation,
+  FitOptions,
+  Layout,
+  LoadModelOptions,
+  Metric,
+  MetricSpec,
+  OptimizerLike,
+  ProgressMode,
+  ProgressStream,
+  RunningStats,
+  Safetensors,
+  SaveModelOptions,
+  SchedulerLike,
+  TensorRecord,
+  TrainerOptions,
+} from "@nabla/trainer";
+export {
+  Accuracy,
+  decodeSafetensors,
+  EarlyStopping,
+  encodeSafetensors,
+  ensureDirectory,
+  History,
+  LambdaCallback,
+  loadModel,
+  loadSafetensors,
+  ProgressReporter,
+  saveModel,
+  saveSafetensors,
+  Trainer,
+  writeFileAtomic,
+} from "@nabla/trainer";
+export * as tensorOps from "./tensor-ops.js";

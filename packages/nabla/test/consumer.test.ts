@@ -150,6 +150,8 @@ console.log(JSON.stringify({ size: bytes.length, same: Buffer.compare(readFileSy
     writeFileSync(
       join(consumer, "check.ts"),
       `${imports}import { Adam, DataLoader, Dense, LambdaCallback, ReLU, Sequential, TensorDataset, Trainer, Variable, loadMnist, softmaxCrossEntropy, type Tensor } from "nabla";
+import { gradcheck } from "nabla/extend";
+import { kernels } from "nabla/kernels";
 const model = new Sequential(new Dense(784, 128), new ReLU(), new Dense(128, 10));
 const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
 const loss = (logits: Variable, labels: Tensor): Variable => softmaxCrossEntropy(logits, labels);
@@ -160,6 +162,13 @@ export async function train(): Promise<number> {
   const log = new LambdaCallback({ onEpochEnd: (epoch, logs) => console.log(epoch, logs.loss) });
   await trainer.fit(loader, { epochs: 1, progress: "none", callbacks: [log] });
   return model.numParameters();
+}
+// Subpath entry points, methods declared by module augmentation, typed batches.
+export const backend: string = kernels.name;
+export const check: typeof gradcheck = gradcheck;
+export function first(loader: DataLoader<[Tensor, Tensor]>, w: Variable): number {
+  for (const [images, labels] of loader) return images.matmul(w.value).add(labels.cast("float32").unsqueeze(1)).sum().item();
+  return w.matmul(w).relu().sum().item();
 }
 export const entryPoints = [${entryPoints.map((_, i) => `entry${i}`).join(", ")}];
 `,
