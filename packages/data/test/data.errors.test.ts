@@ -174,12 +174,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "DataLoader: batch_size",
     () => new DataLoader(ds, { batch_size: 4 } as never),
-    "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast",
+    "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'?); expected one of batchSize, shuffle, seed, generator, dropLast",
   ],
   [
     "DataLoader: drop_last",
     () => new DataLoader(ds, { drop_last: true } as never),
-    "DataLoader: unknown option 'drop_last': expected one of batchSize, shuffle, seed, generator, dropLast",
+    "DataLoader: unknown option 'drop_last' (did you mean 'dropLast'?); expected one of batchSize, shuffle, seed, generator, dropLast",
   ],
   [
     "DataLoader: batchSize 0",

@@ -1,5 +1,6 @@
 import { Variable } from "@nabla/autograd";
-import { describe, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
+import { checkOptions, describe, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
+import { mergeOptions, type OptionDefaults } from "./options.js";
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -68,20 +69,20 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /**
    * `defaults` names every option of the optimizer (in the order error messages list them) with its
-   * default value; `options` are the user's, checked against those names.
+   * default value or `REQUIRED`; `options` are the user's, checked against those names.
    */
-  constructor(params: Params<O>, defaults: O, options: Partial<O> = {}, name: string = new.target.name) {
+  constructor(
+    params: Params<O>,
+    defaults: OptionDefaults<O>,
+    options: Partial<O> = {},
+    name: string = new.target.name,
+  ) {
     this.name = name;
     const optionNames = Object.keys(defaults);
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
       throw new Error(`${name}: options must be an object, got ${show(options)}`);
     }
-    checkKeys(name, "", options, optionNames);
-    const merged = { ...defaults };
-    for (const key of optionNames) {
-      const value = (options as Record<string, unknown>)[key];
-      if (value !== undefined) (merged as Record<string, unknown>)[key] = copyValue(value);
-    }
+    const merged = mergeOptions(name, defaults, options, copyValue);
     const groups = parseParams(name, params, optionNames);
     // With param groups, lr may come from each group instead of the options (PyTorch allows it).
     this.validate(merged, "", groups.grouped && merged.lr === undefined);
@@ -244,7 +245,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         if (!(key in g)) throw new Error(`${op}: param group ${i} lacks option '${key}'`);
         options[key] = copyValue(g[key]);
       }
-      checkKeys(op, `param group ${i}: `, g, ["params", ...optionNames]);
+      checkOptions(`${op}: param group ${i}`, g, ["params", ...optionNames]);
       this.validate(options as unknown as O, `param group ${i}: `, false, op);
       hyper.push(options as unknown as O);
     });
@@ -331,7 +332,7 @@ function parseParams(name: string, params: unknown, optionNames: readonly string
     const { params: groupParams, ...overrides } = item as { params: unknown } & Record<string, unknown>;
     const prefix = grouped ? `param group ${g}, ` : "";
     if (grouped) {
-      checkKeys(name, `param group ${g}: `, overrides, ["params", ...optionNames]);
+      checkOptions(`${name}: param group ${g}`, overrides, ["params", ...optionNames]);
       if (groupParams instanceof Variable || !isIterable(groupParams) || typeof groupParams === "string") {
         throw new Error(`${name}: param group ${g}: params must be an iterable of Variables, got ${show(groupParams)}`);
       }
@@ -364,14 +365,6 @@ function isIterable(x: unknown): boolean {
 
 function isGroup(x: unknown): boolean {
   return x !== null && typeof x === "object" && !(x instanceof Variable) && !(x instanceof Tensor) && "params" in x;
-}
-
-function checkKeys(name: string, where: string, options: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new Error(`${name}: ${where}unknown option '${key}'; expected one of ${allowed.join(", ")}`);
-    }
-  }
 }
 
 function copyOverrides(overrides: object): Record<string, unknown> {
