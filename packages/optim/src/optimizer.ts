@@ -1,6 +1,10 @@
 import { Variable } from "@nabla/autograd";
-import { checkOptions, describe, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
-import { mergeOptions, type OptionDefaults } from "./options.js";
+import { checkOptions, formatShape, Tensor, type TypedArray } from "@nabla/tensor";
+import { copyValue, mergeOptions, type OptionDefaults, show } from "./options.js";
+import { readStateDict, writeStateDict } from "./state-dict.js";
+
+// adam.ts, clip.ts and schedulers.ts import show from here.
+export { show };
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -178,26 +182,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** A copy of the state: per-parameter step counts and buffers, and each group's hyper-parameters. */
   stateDict(): OptimizerState {
-    const state: Record<number, ParamStateDict> = {};
-    const paramGroups: ParamGroupState[] = [];
-    let index = 0;
-    for (const group of this.paramGroups) {
-      const indices: number[] = [];
-      for (const param of group.params) {
-        const s = this.state.get(param);
-        if (s !== undefined) {
-          const entry: ParamStateDict = { step: s.step };
-          for (const [name, data] of Object.entries(s.buffers)) entry[name] = new Tensor(data.slice(), param.shape);
-          state[index] = entry;
-        }
-        indices.push(index++);
-      }
-      const saved: ParamGroupState = { params: indices };
-      for (const key of Object.keys(this.defaults))
-        saved[key] = copyValue((group as unknown as Record<string, unknown>)[key]) as number | boolean | number[];
-      paramGroups.push(saved);
-    }
-    return { state, paramGroups };
+    return writeStateDict({ paramGroups: this.paramGroups, optionNames: Object.keys(this.defaults) }, this.state);
   }
 
   /**
@@ -207,88 +192,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   loadStateDict(saved: OptimizerState): void {
     const op = `${this.name}.loadStateDict`;
-    if (
-      saved === null ||
-      typeof saved !== "object" ||
-      !Array.isArray(saved.paramGroups) ||
-      saved.state === null ||
-      typeof saved.state !== "object"
-    ) {
-      throw new Error(`${op}: expected { state, paramGroups } from stateDict(), got ${show(saved)}`);
-    }
-    if (saved.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(
-        `${op}: the state has ${saved.paramGroups.length} param groups, this optimizer has ${this.paramGroups.length}`,
-      );
-    }
-    const optionNames = Object.keys(this.defaults);
-    const byIndex = new Map<number, Variable>();
-    const hyper: O[] = [];
-    saved.paramGroups.forEach((g, i) => {
-      const mine = this.paramGroups[i]!;
-      if (g === null || typeof g !== "object" || !Array.isArray(g.params)) {
-        throw new Error(`${op}: param group ${i} must be an object with a params array, got ${show(g)}`);
-      }
-      if (g.params.length !== mine.params.length) {
-        throw new Error(
-          `${op}: param group ${i} has ${g.params.length} parameters in the state, ${mine.params.length} in this optimizer`,
-        );
-      }
-      g.params.forEach((id, j) => {
-        if (!Number.isInteger(id) || id < 0)
-          throw new Error(`${op}: param group ${i} lists parameter index ${show(id)}, expected a non-negative integer`);
-        if (byIndex.has(id)) throw new Error(`${op}: parameter index ${id} is listed twice`);
-        byIndex.set(id, mine.params[j]!);
-      });
-      const options: Record<string, unknown> = {};
-      for (const key of optionNames) {
-        if (!(key in g)) throw new Error(`${op}: param group ${i} lacks option '${key}'`);
-        options[key] = copyValue(g[key]);
-      }
-      checkOptions(`${op}: param group ${i}`, g, ["params", ...optionNames]);
-      this.validate(options as unknown as O, `param group ${i}: `, false, op);
-      hyper.push(options as unknown as O);
+    const restored = readStateDict(op, saved, {
+      paramGroups: this.paramGroups,
+      optionNames: Object.keys(this.defaults),
+      stateBuffers: this.stateBuffers,
+      validateGroup: (options: O, where: string) => this.validate(options, where, false, op),
     });
-    const loaded = new Map<Variable, ParamState>();
-    for (const [key, entry] of Object.entries(saved.state)) {
-      const id = Number(key);
-      const param = byIndex.get(id);
-      if (param === undefined)
-        throw new Error(`${op}: the state has an entry for parameter ${key}, which no param group lists`);
-      const where = `state of parameter ${key}`;
-      if (entry === null || typeof entry !== "object")
-        throw new Error(`${op}: ${where} must be an object, got ${show(entry)}`);
-      const step = entry.step;
-      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
-        throw new Error(`${op}: ${where}: step must be a non-negative integer, got ${show(step)}`);
-      }
-      const buffers: Record<string, FloatArray> = {};
-      for (const [name, value] of Object.entries(entry)) {
-        if (name === "step") continue;
-        if (!this.stateBuffers.includes(name)) {
-          throw new Error(
-            `${op}: ${where} has unknown buffer '${name}'; expected one of ${this.stateBuffers.join(", ")}`,
-          );
-        }
-        if (!(value instanceof Tensor))
-          throw new Error(`${op}: ${where}: buffer '${name}' must be a Tensor, got ${show(value)}`);
-        if (!sameShape(value.shape, param.shape)) {
-          throw new Error(
-            `${op}: ${where}: buffer '${name}' has shape ${formatShape(value.shape)}, the parameter has shape ${formatShape(param.shape)}`,
-          );
-        }
-        if (value.dtype === "int32")
-          throw new Error(`${op}: ${where}: buffer '${name}' is int32, expected float32 or float64`);
-        // A copy in the parameter's dtype, so the optimizer never shares storage with the caller.
-        const data = param.dtype === "float64" ? new Float64Array(value.size) : new Float32Array(value.size);
-        data.set(value.data);
-        buffers[name] = data;
-      }
-      loaded.set(param, { step, buffers });
-    }
-    this.paramGroups.forEach((group, i) => Object.assign(group, hyper[i]));
+    this.paramGroups.forEach((group, i) => Object.assign(group, restored.options[i]));
     this.state.clear();
-    for (const [param, s] of loaded) this.state.set(param, s);
+    for (const [param, s] of restored.state) this.state.set(param, s);
   }
 
   private validate(options: O, where: string, lrOptional: boolean, op: string = this.name): void {
@@ -373,23 +285,10 @@ function copyOverrides(overrides: object): Record<string, unknown> {
   return out;
 }
 
-/** Arrays (betas) are copied so that a group never shares them with the caller or a state dict. */
-function copyValue(value: unknown): unknown {
-  return Array.isArray(value) ? [...(value as unknown[])] : value;
-}
-
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** A value as an error message shows it: option values as written, arrays element by element, the rest described. */
-export function show(x: unknown): string {
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined)
-    return formatValue(x);
-  if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
-  return describe(x);
 }
 
 function checkLr(name: string, where: string, lr: unknown): void {

@@ -1,4 +1,4 @@
-import { checkOptions } from "@nabla/tensor";
+import { checkOptions, describe, formatValue } from "@nabla/tensor";
 
 /** Stands for the default of an option that has none: the user must give it (SGD's lr, StepLR's stepSize). */
 export const REQUIRED: unique symbol = Symbol("required");
@@ -32,4 +32,17 @@ export function mergeOptions<O extends object>(
   }
   // Every name of O is set; only the required ones left out may be undefined, as said above.
   return merged as O;
+}
+
+/** Arrays (betas) are copied so that a group never shares them with the caller or a state dict. */
+export function copyValue(value: unknown): unknown {
+  return Array.isArray(value) ? [...(value as unknown[])] : value;
+}
+
+/** A value as an error message shows it: option values as written, arrays element by element, the rest described. */
+export function show(x: unknown): string {
+  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined)
+    return formatValue(x);
+  if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
+  return describe(x);
 }
