@@ -31,6 +31,7 @@ export default defineConfig({
       ...packages.map((dir) => ({ find: new RegExp(`^@nabla/${dir}$`), replacement: source(dir) })),
       { find: /^@nabla\/onnx\/node$/, replacement: source("onnx", "node") },
       { find: /^nabla$/, replacement: source("nabla") },
+      { find: /^@nabla\/testing$/, replacement: source("testing") },
     ],
   },
   test: {

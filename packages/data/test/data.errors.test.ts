@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Generator, tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { collate, DataLoader, loadMnist, MNIST_FILES, parseIdx, readIdx, TensorDataset } from "../src/index.js";
 
 // What a user can get wrong with data files and loaders, and the exact message each gets.

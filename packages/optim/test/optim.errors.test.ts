@@ -1,7 +1,7 @@
 import { add, type Variable, variable } from "@nabla/autograd";
 import { zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { Adagrad, Adam, AdamW, CosineAnnealingLR, RMSprop, SGD, StepLR } from "../src/index.js";
 
 // What a user can get wrong with optimizers and schedules, and the exact message each gets.

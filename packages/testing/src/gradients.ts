@@ -1,9 +1,5 @@
-import { gradcheck, mul, noGrad, sum, Variable } from "@nabla/autograd";
-import { Generator, randn, type Tensor } from "@nabla/tensor";
+import { noGrad, type Variable } from "@nabla/autograd";
 import { expect } from "vitest";
-import type { Module } from "../src/index.js";
-
-// Central-difference gradient checks for layers, shared by the layer test files.
 
 /**
  * The gradient that loss().backward() leaves in each leaf against (loss(v + eps) − loss(v − eps)) / 2eps,
@@ -27,17 +23,4 @@ export function checkGradients(loss: () => Variable, leaves: readonly (readonly 
       expect(Math.abs(v.grad!.data[k]! - numeric), `${name}[${k}]`).toBeLessThan(1e-6 + 1e-5 * Math.abs(numeric));
     }
   }
-}
-
-/**
- * Gradient check of a module in float64: the input's gradient through autograd's gradcheck, and
- * every parameter's gradient against central differences of sum(forward(x)·w) for a fixed w.
- */
-export function checkModule(module: Module, x: Tensor): void {
-  module.to("float64");
-  gradcheck((v) => module.forward(v), [x]);
-  if (module.parameters().length === 0) return;
-  const out = noGrad(() => module.forward(new Variable(x)));
-  const w = randn([...out.shape], { generator: new Generator(99), dtype: "float64" });
-  checkGradients(() => sum(mul(module.forward(new Variable(x)), w)), module.namedParameters());
 }
