@@ -26,7 +26,7 @@ describe("gradcheckModule", () => {
 
   it("names the parameter and element whose gradient is wrong", () => {
     const message = messageOf(() => gradcheckModule(new DetachedScale(), normal([2, 3], 4)));
-    expect(message).toMatch(/^gradcheckModule: gradient mismatch at parameter 'scale' element 0: analytic 0, numeric /);
+    expect(message).toMatch(/^gradcheckLeaves: gradient mismatch at 'scale' element 0: analytic 0, numeric /);
   });
 
   it("says what it got when it is not given a Module or a Tensor", () => {

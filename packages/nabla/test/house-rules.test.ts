@@ -13,6 +13,14 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
  * data on tensor only; onnx exports trained modules (layers, trainer's safetensors); testing is the
  * private test-helper package. Examples and bench use the framework through `nabla` only.
  */
+const BELOW_TRAINER = [
+  "@nabla/tensor",
+  "@nabla/autograd",
+  "@nabla/layers",
+  "@nabla/losses",
+  "@nabla/optim",
+  "@nabla/data",
+];
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "@nabla/tensor": [],
   "@nabla/autograd": ["@nabla/tensor"],
@@ -20,26 +28,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "@nabla/losses": ["@nabla/tensor", "@nabla/autograd"],
   "@nabla/optim": ["@nabla/tensor", "@nabla/autograd"],
   "@nabla/data": ["@nabla/tensor"],
-  "@nabla/trainer": [
-    "@nabla/tensor",
-    "@nabla/autograd",
-    "@nabla/layers",
-    "@nabla/losses",
-    "@nabla/optim",
-    "@nabla/data",
-  ],
+  "@nabla/trainer": BELOW_TRAINER,
   "@nabla/onnx": ["@nabla/tensor", "@nabla/autograd", "@nabla/layers", "@nabla/trainer", "@nabla/data"],
-  nabla: [
-    "@nabla/tensor",
-    "@nabla/autograd",
-    "@nabla/layers",
-    "@nabla/losses",
-    "@nabla/optim",
-    "@nabla/data",
-    "@nabla/trainer",
-    "@nabla/onnx",
-  ],
-  "@nabla/testing": ["@nabla/tensor", "@nabla/autograd"],
+  nabla: [...BELOW_TRAINER, "@nabla/trainer", "@nabla/onnx"],
+  "@nabla/testing": ["@nabla/tensor"],
   "@nabla/example-mnist": ["nabla"],
   "@nabla/example-words": ["nabla"],
   "@nabla/bench": ["nabla"],
