@@ -32,6 +32,7 @@ export default defineConfig({
       { find: /^@nabla\/onnx\/node$/, replacement: source("onnx", "node") },
       { find: /^nabla$/, replacement: source("nabla") },
       { find: /^nabla\/(extend|kernels)$/, replacement: source("nabla", "$1") },
+      { find: /^@nabla\/testing$/, replacement: source("testing") },
     ],
   },
   test: {

@@ -4,7 +4,7 @@ import "./methods.js";
 export { topologicalOrder } from "./backward.js";
 export { grad, valueAndGrad } from "./functional.js";
 export type { GradcheckOptions, GradcheckReport } from "./gradcheck.js";
-export { gradcheck } from "./gradcheck.js";
+export { gradcheck, gradcheckLeaves } from "./gradcheck.js";
 export { clip, leakyRelu, relu, sigmoid, tanh } from "./ops/activations.js";
 export { add, div, mul, neg, sub } from "./ops/arithmetic.js";
 export type { BatchNormOptions } from "./ops/batchnorm.js";

@@ -1,6 +1,6 @@
 import { accumulate, type Tensor, tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import {
   add,
   concat,

@@ -1,4 +1,5 @@
-import { Generator, maxAbsDiff, randn, Tensor, tensor, zeros } from "@nabla/tensor";
+import { Generator, maxAbsDiff, Tensor, tensor, zeros } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   avgPool2d,
@@ -14,9 +15,6 @@ import {
   Variable,
   variable,
 } from "../src/index.js";
-
-const normal = (shape: number[], seed = 0, dtype: "float32" | "float64" = "float64"): Tensor =>
-  randn(shape, { generator: new Generator(seed), dtype });
 
 const pairOf = (p: Pair | undefined, fallback: number): [number, number] =>
   p === undefined ? [fallback, fallback] : typeof p === "number" ? [p, p] : [p[0], p[1]];
@@ -113,9 +111,9 @@ describe("conv2d", () => {
   }
 
   it("float32 forward matches the naive loops on deepnet's layer (1→32, 3×3, padding 1)", () => {
-    const x = normal([3, 1, 28, 28], 9, "float32");
-    const w = normal([32, 1, 3, 3], 10, "float32");
-    const b = normal([32], 11, "float32");
+    const x = normal([3, 1, 28, 28], 9, { dtype: "float32" });
+    const w = normal([32, 1, 3, 3], 10, { dtype: "float32" });
+    const b = normal([32], 11, { dtype: "float32" });
     const got = conv2d(x, w, b, { padding: 1 });
     expect(got.dtype).toBe("float32");
     expect(maxAbsDiff(got.value, naiveConv2d(x, w, b, 1, 1, 1))).toBeLessThan(1e-5);

@@ -1,4 +1,5 @@
-import { cast, full, Generator, maxAbsDiff, pad, randn, sum as sumTensor, type Tensor, zeros } from "@nabla/tensor";
+import { cast, full, maxAbsDiff, pad, sum as sumTensor, zeros } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   type Conv2dOptions,
@@ -15,9 +16,6 @@ import {
 // every call, so a padded convolution must zero its padding rows and columns itself, whatever an
 // earlier convolution left there; and each argument check must hold on its own.
 
-const normal = (shape: number[], seed: number, dtype: "float32" | "float64" = "float64"): Tensor =>
-  randn(shape, { generator: new Generator(seed), dtype });
-
 const pairOf = (p: Pair): [number, number] => (typeof p === "number" ? [p, p] : [p[0], p[1]]);
 
 /** Fills conv2d's shared scratch buffer with large non-zero values (an unpadded conv of the same or a larger size). */
@@ -33,8 +31,8 @@ function checkPadded(
   dtype: "float32" | "float64",
 ): void {
   const [pH, pW] = pairOf(options.padding);
-  const x = normal(xShape, 1, dtype);
-  const w = normal(wShape, 2, dtype);
+  const x = normal(xShape, 1, { dtype });
+  const w = normal(wShape, 2, { dtype });
   const padded = pad(x, [
     [0, 0],
     [0, 0],
@@ -222,15 +220,19 @@ describe("conv2d's gradients when only some inputs need them", () => {
 });
 
 describe("conv2d's element types", () => {
-  const x = normal([1, 2, 4, 4], 9, "float32");
-  const w = normal([2, 2, 2, 2], 10, "float32");
+  const x = normal([1, 2, 4, 4], 9, { dtype: "float32" });
+  const w = normal([2, 2, 2, 2], 10, { dtype: "float32" });
 
   it("float64 anywhere makes the whole convolution float64, as the elementwise ops promote", () => {
-    const reference = conv2d(cast(x, "float64"), cast(w, "float64"), cast(normal([2], 11, "float32"), "float64"));
+    const reference = conv2d(
+      cast(x, "float64"),
+      cast(w, "float64"),
+      cast(normal([2], 11, { dtype: "float32" }), "float64"),
+    );
     for (const [xi, wi, bi] of [
-      [cast(x, "float64"), w, normal([2], 11, "float32")],
-      [x, cast(w, "float64"), normal([2], 11, "float32")],
-      [x, w, cast(normal([2], 11, "float32"), "float64")],
+      [cast(x, "float64"), w, normal([2], 11, { dtype: "float32" })],
+      [x, cast(w, "float64"), normal([2], 11, { dtype: "float32" })],
+      [x, w, cast(normal([2], 11, { dtype: "float32" }), "float64")],
     ] as const) {
       const out = conv2d(xi, wi, bi);
       expect(out.dtype).toBe("float64");

@@ -1,4 +1,5 @@
-import { Generator, rand, randn, type Tensor, tensor } from "@nabla/tensor";
+import { Generator, rand, type Tensor, tensor } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   abs,
@@ -25,8 +26,6 @@ import {
   where,
 } from "../src/index.js";
 
-const normal = (shape: number[], seed = 0): Tensor =>
-  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 const positive = (shape: number[], seed = 0): Tensor =>
   rand(shape, { generator: new Generator(seed), dtype: "float64", low: 0.5, high: 2 });
 

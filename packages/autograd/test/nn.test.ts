@@ -1,9 +1,7 @@
-import { defaultGenerator, Generator, manualSeed, ones, randn, type Tensor, tensor } from "@nabla/tensor";
+import { defaultGenerator, Generator, manualSeed, ones, randn, tensor } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import { dropout, gradcheck, linear, logSoftmax, matmul, mul, relu, softmax, sum, variable } from "../src/index.js";
-
-const normal = (shape: number[], seed = 0): Tensor =>
-  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("matmul gradients", () => {
   it("2-D @ 2-D", () => {

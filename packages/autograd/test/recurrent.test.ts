@@ -1,4 +1,5 @@
-import { Generator, jsKernels, kernels, ones, randn, setKernels, type Tensor, tensor, zeros } from "@nabla/tensor";
+import { jsKernels, kernels, ones, setKernels, type Tensor, tensor, zeros } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   gradcheck,
@@ -13,11 +14,6 @@ import {
 // `recurrence`, one direction of one recurrent layer as one graph node: its BPTT backward against
 // central differences for every mode, direction, initial state and batch-size schedule.
 
-const normal = (shape: number[], seed: number, scale = 1): Tensor => {
-  const t = randn(shape, { generator: new Generator(seed), dtype: "float64" });
-  for (let i = 0; i < t.data.length; i++) t.data[i] = t.data[i]! * scale;
-  return t;
-};
 const gates: Record<RecurrenceMode, number> = { lstm: 4, gru: 3, rnnTanh: 1, rnnRelu: 1 };
 
 /** x [T,B,I], W_ih, W_hh, b_ih, b_hh, h0 (and c0) for a small problem. */
@@ -25,13 +21,13 @@ function problem(mode: RecurrenceMode, steps: number, batch: number, inputSize: 
   const gh = gates[mode] * hidden;
   const inputs = [
     normal([steps, batch, inputSize], 1),
-    normal([gh, inputSize], 2, 0.6),
-    normal([gh, hidden], 3, 0.6),
-    normal([gh], 4, 0.5),
-    normal([gh], 5, 0.5),
-    normal([batch, hidden], 6, 0.5),
+    normal([gh, inputSize], 2, { scale: 0.6 }),
+    normal([gh, hidden], 3, { scale: 0.6 }),
+    normal([gh], 4, { scale: 0.5 }),
+    normal([gh], 5, { scale: 0.5 }),
+    normal([batch, hidden], 6, { scale: 0.5 }),
   ];
-  return mode === "lstm" ? [...inputs, normal([batch, hidden], 7, 0.5)] : inputs;
+  return mode === "lstm" ? [...inputs, normal([batch, hidden], 7, { scale: 0.5 })] : inputs;
 }
 
 const modes: RecurrenceMode[] = ["lstm", "gru", "rnnTanh", "rnnRelu"];

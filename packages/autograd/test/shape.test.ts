@@ -1,4 +1,5 @@
-import { Generator, randn, type Tensor, tensor } from "@nabla/tensor";
+import { tensor } from "@nabla/tensor";
+import { normal } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   broadcastTo,
@@ -18,9 +19,6 @@ import {
   unsqueeze,
   variable,
 } from "../src/index.js";
-
-const normal = (shape: number[], seed = 0): Tensor =>
-  randn(shape, { generator: new Generator(seed), dtype: "float64" });
 
 describe("reshape-like gradients", () => {
   it("reshape, flatten, squeeze, unsqueeze", () => {

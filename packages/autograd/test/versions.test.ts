@@ -1,6 +1,6 @@
 import { accumulate, assign, tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import {
   add,
   batchNorm,

@@ -1,4 +1,4 @@
-import { defaultGenerator, describe, formatValue, Generator, Tensor } from "@nabla/tensor";
+import { checkOptions, defaultGenerator, describe, formatValue, Generator, Tensor } from "@nabla/tensor";
 import { type Batch, collate, type Dataset, isBatched, type Sample } from "./dataset.js";
 
 export interface DataLoaderOptions {
@@ -68,11 +68,7 @@ export class DataLoader<S extends Sample = Sample> implements Iterable<Batch<S>>
       throw new Error(`DataLoader: dataset.length must be a non-negative integer, got ${formatValue(length)}`);
     }
     if (length === 0) throw new Error("DataLoader: the dataset is empty (length 0); expected at least one example");
-    for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(key)) {
-        throw new Error(`DataLoader: unknown option '${key}': expected one of ${OPTION_NAMES.join(", ")}`);
-      }
-    }
+    checkOptions("DataLoader", options, OPTION_NAMES);
     const { batchSize = 32, shuffle = false, dropLast = false, seed, generator } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be a positive integer, got ${formatValue(batchSize)}`);

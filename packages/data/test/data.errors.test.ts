@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Generator, tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { collate, DataLoader, loadMnist, MNIST_FILES, parseIdx, readIdx, TensorDataset } from "../src/index.js";
 
 // What a user can get wrong with data files and loaders, and the exact message each gets.
@@ -174,12 +174,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "DataLoader: batch_size",
     () => new DataLoader(ds, { batch_size: 4 } as never),
-    "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast",
+    "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'?); expected one of batchSize, shuffle, seed, generator, dropLast",
   ],
   [
     "DataLoader: drop_last",
     () => new DataLoader(ds, { drop_last: true } as never),
-    "DataLoader: unknown option 'drop_last': expected one of batchSize, shuffle, seed, generator, dropLast",
+    "DataLoader: unknown option 'drop_last' (did you mean 'dropLast'?); expected one of batchSize, shuffle, seed, generator, dropLast",
   ],
   [
     "DataLoader: batchSize 0",

@@ -224,7 +224,7 @@ describe("DataLoader", () => {
       "DataLoader: batchSize must be a positive integer, got 2.5",
     );
     expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow(
-      "DataLoader: unknown option 'batch_size': expected one of batchSize, shuffle, seed, generator, dropLast",
+      "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'?); expected one of batchSize, shuffle, seed, generator, dropLast",
     );
     expect(() => new DataLoader(ds, { shuffle: "yes" } as never)).toThrow(
       'DataLoader: shuffle must be a boolean, got "yes"',

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tensor } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { DataLoader, loadMnist, TensorDataset } from "../src/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "nabla-data-values-"));

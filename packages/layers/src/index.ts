@@ -9,6 +9,8 @@ export { Dropout } from "./dropout.js";
 export type { EmbeddingOptions } from "./embedding.js";
 export { Embedding, embedding } from "./embedding.js";
 export { Flatten } from "./flatten.js";
+export type { GradcheckModuleOptions } from "./gradcheck-module.js";
+export { gradcheckModule } from "./gradcheck-module.js";
 export type { Initializer, InitOptions } from "./init.js";
 export * as init from "./init.js";
 export type { LoadStateDictResult, StateDict } from "./module.js";

@@ -1,7 +1,7 @@
 import { type Variable, variable } from "@nabla/autograd";
 import { tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import {
   AvgPool2d,
   BatchNorm2d,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { add, mul, sum, Variable } from "@nabla/autograd";
-import { maxAbsDiff, type NestedArray, type Tensor, tensor } from "@nabla/tensor";
+import { type NestedArray, type Tensor, tensor } from "@nabla/tensor";
+import { expectClose } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import { GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell } from "../src/index.js";
 
@@ -45,11 +46,11 @@ const f64 = (v: NestedArray): Tensor => tensor(v, undefined, "float64");
 const leaf = (v: NestedArray): Variable => new Variable(f64(v), { requiresGrad: true });
 
 // float64 throughout: the values agree to rounding, so the bound is tight.
-function expectClose(got: Tensor | null, want: NestedArray, what: string): void {
+function expectTensorClose(got: Tensor | null, want: NestedArray, what: string): void {
   expect(got, what).not.toBeNull();
   const w = f64(want);
   expect(got!.shape, what).toEqual(w.shape);
-  expect(maxAbsDiff(got!, w), what).toBeLessThan(1e-12);
+  expectClose(got!.data, w.data, 1e-12, what);
 }
 
 /** Loads the case's parameters and checks that the names and their order are PyTorch's. */
@@ -60,10 +61,10 @@ function load(module: Module<unknown>, c: Case): void {
 }
 
 function expectGradients(module: Module<unknown>, c: Case, x: Variable, h0: Variable, c0: Variable | null): void {
-  for (const [n, p] of module.namedParameters()) expectClose(p.grad, c.grads[n]!, `d${n}`);
-  expectClose(x.grad, c.grads.x!, "dx");
-  expectClose(h0.grad, c.grads.h0!, "dh0");
-  if (c0 !== null) expectClose(c0.grad, c.grads.c0!, "dc0");
+  for (const [n, p] of module.namedParameters()) expectTensorClose(p.grad, c.grads[n]!, `d${n}`);
+  expectTensorClose(x.grad, c.grads.x!, "dx");
+  expectTensorClose(h0.grad, c.grads.h0!, "dh0");
+  if (c0 !== null) expectTensorClose(c0.grad, c.grads.c0!, "dc0");
 }
 
 describe("recurrent layers against PyTorch", () => {
@@ -79,11 +80,11 @@ describe("recurrent layers against PyTorch", () => {
     const lengths = c.lengths ?? undefined;
     const result: { output: Variable; h: Variable; c?: Variable } =
       layer instanceof LSTM ? layer.forward(x, { h0, c0: c0!, lengths }) : layer.forward(x, { h0, lengths });
-    expectClose(result.output.value, c.output, "output");
-    expectClose(result.h.value, c.h, "h");
+    expectTensorClose(result.output.value, c.output, "output");
+    expectTensorClose(result.h.value, c.h, "h");
     let loss = add(sum(mul(result.output, f64(c.gradOutput))), sum(mul(result.h, f64(c.gradH))));
     if (result.c !== undefined) {
-      expectClose(result.c.value, c.c!, "c");
+      expectTensorClose(result.c.value, c.c!, "c");
       loss = add(loss, sum(mul(result.c, f64(c.gradC!))));
     }
     loss.backward();
@@ -100,8 +101,8 @@ describe("recurrent cells against PyTorch", () => {
       load(cell, c);
       const c0 = leaf(c.c0!);
       const { h, c: cNew } = cell.forward(x, { h: h0, c: c0 });
-      expectClose(h.value, c.h, "h");
-      expectClose(cNew.value, c.c!, "c");
+      expectTensorClose(h.value, c.h, "h");
+      expectTensorClose(cNew.value, c.c!, "c");
       add(sum(mul(h, f64(c.gradH))), sum(mul(cNew, f64(c.gradC!)))).backward();
       expectGradients(cell, c, x, h0, c0);
       return;
@@ -112,7 +113,7 @@ describe("recurrent cells against PyTorch", () => {
         : new GRUCell(c.inputSize, c.hiddenSize, c.options);
     load(cell, c);
     const h = cell.forward(x, h0);
-    expectClose(h.value, c.h, "h");
+    expectTensorClose(h.value, c.h, "h");
     sum(mul(h, f64(c.gradH))).backward();
     expectGradients(cell, c, x, h0, null);
   });

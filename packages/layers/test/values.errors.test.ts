@@ -1,5 +1,5 @@
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { AvgPool2d, BatchNorm1d, Conv2d, Dense, Dropout, Flatten, init, LeakyReLU, Softmax } from "../src/index.js";
 
 // A value a user passed shows as it was passed: `"784"` (a string read from a command line or a

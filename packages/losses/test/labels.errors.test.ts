@@ -1,6 +1,6 @@
 import { tensor } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { softmaxCrossEntropy } from "../src/index.js";
 
 // Class labels read from a CSV or JSON file often arrive as strings: say so, rather than calling

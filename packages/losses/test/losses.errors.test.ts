@@ -1,7 +1,7 @@
 import { variable } from "@nabla/autograd";
 import { full, type Tensor, tensor, zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { bceWithLogits, l2Penalty, mse, softmaxCrossEntropy } from "../src/index.js";
 
 // What a user can get wrong with losses, and the exact message each gets.

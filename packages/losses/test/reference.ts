@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { type DType, type Tensor, tensor } from "@nabla/tensor";
-import { expect } from "vitest";
 
 /** A nested JSON array as written by reference/generate.py: non-finite numbers spelled as strings. */
 export type Nested = number | string | Nested[];
@@ -29,16 +28,4 @@ export function toTensor(x: Nested, shape: readonly number[], dtype: DType): Ten
   return tensor(flat(x), shape, dtype);
 }
 
-/** Every element within tol·(1 + |expected|); NaN matches only NaN. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ""): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k]!;
-    const e = expected[k]!;
-    if (Number.isNaN(e)) {
-      expect(a, `${what}[${k}]`).toBeNaN();
-    } else if (Math.abs(a - e) > tol * (1 + Math.abs(e))) {
-      expect.fail(`${what}[${k}]: got ${a}, expected ${e} (tolerance ${tol})`);
-    }
-  }
-}
+export { expectClose } from "@nabla/testing";

@@ -17,6 +17,8 @@ export type {
   Params,
 } from "./optimizer.js";
 export { Optimizer } from "./optimizer.js";
+export type { OptionDefaults } from "./options.js";
+export { REQUIRED } from "./options.js";
 export type { RMSpropOptions } from "./rmsprop.js";
 export { RMSprop } from "./rmsprop.js";
 export type { CosineAnnealingLROptions, ExponentialLROptions, SchedulerState, StepLROptions } from "./schedulers.js";

@@ -1,5 +1,10 @@
 import { Variable } from "@nabla/autograd";
-import { describe, formatShape, formatValue, Tensor, type TypedArray } from "@nabla/tensor";
+import { checkOptions, formatShape, Tensor, type TypedArray } from "@nabla/tensor";
+import { copyValue, mergeOptions, type OptionDefaults, show } from "./options.js";
+import { readStateDict, writeStateDict } from "./state-dict.js";
+
+// adam.ts, clip.ts and schedulers.ts import show from here.
+export { show };
 
 /** Storage of a trainable parameter and of every state buffer (the parameter's dtype). */
 export type FloatArray = Float32Array | Float64Array;
@@ -68,20 +73,20 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /**
    * `defaults` names every option of the optimizer (in the order error messages list them) with its
-   * default value; `options` are the user's, checked against those names.
+   * default value or `REQUIRED`; `options` are the user's, checked against those names.
    */
-  constructor(params: Params<O>, defaults: O, options: Partial<O> = {}, name: string = new.target.name) {
+  constructor(
+    params: Params<O>,
+    defaults: OptionDefaults<O>,
+    options: Partial<O> = {},
+    name: string = new.target.name,
+  ) {
     this.name = name;
     const optionNames = Object.keys(defaults);
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
       throw new Error(`${name}: options must be an object, got ${show(options)}`);
     }
-    checkKeys(name, "", options, optionNames);
-    const merged = { ...defaults };
-    for (const key of optionNames) {
-      const value = (options as Record<string, unknown>)[key];
-      if (value !== undefined) (merged as Record<string, unknown>)[key] = copyValue(value);
-    }
+    const merged = mergeOptions(name, defaults, options, copyValue);
     const groups = parseParams(name, params, optionNames);
     // With param groups, lr may come from each group instead of the options (PyTorch allows it).
     this.validate(merged, "", groups.grouped && merged.lr === undefined);
@@ -180,26 +185,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** A copy of the state: per-parameter step counts and buffers, and each group's hyper-parameters. */
   stateDict(): OptimizerState {
-    const state: Record<number, ParamStateDict> = {};
-    const paramGroups: ParamGroupState[] = [];
-    let index = 0;
-    for (const group of this.paramGroups) {
-      const indices: number[] = [];
-      for (const param of group.params) {
-        const s = this.state.get(param);
-        if (s !== undefined) {
-          const entry: ParamStateDict = { step: s.step };
-          for (const [name, data] of Object.entries(s.buffers)) entry[name] = new Tensor(data.slice(), param.shape);
-          state[index] = entry;
-        }
-        indices.push(index++);
-      }
-      const saved: ParamGroupState = { params: indices };
-      for (const key of Object.keys(this.defaults))
-        saved[key] = copyValue((group as unknown as Record<string, unknown>)[key]) as number | boolean | number[];
-      paramGroups.push(saved);
-    }
-    return { state, paramGroups };
+    return writeStateDict({ paramGroups: this.paramGroups, optionNames: Object.keys(this.defaults) }, this.state);
   }
 
   /**
@@ -209,88 +195,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   loadStateDict(saved: OptimizerState): void {
     const op = `${this.name}.loadStateDict`;
-    if (
-      saved === null ||
-      typeof saved !== "object" ||
-      !Array.isArray(saved.paramGroups) ||
-      saved.state === null ||
-      typeof saved.state !== "object"
-    ) {
-      throw new Error(`${op}: expected { state, paramGroups } from stateDict(), got ${show(saved)}`);
-    }
-    if (saved.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(
-        `${op}: the state has ${saved.paramGroups.length} param groups, this optimizer has ${this.paramGroups.length}`,
-      );
-    }
-    const optionNames = Object.keys(this.defaults);
-    const byIndex = new Map<number, Variable>();
-    const hyper: O[] = [];
-    saved.paramGroups.forEach((g, i) => {
-      const mine = this.paramGroups[i]!;
-      if (g === null || typeof g !== "object" || !Array.isArray(g.params)) {
-        throw new Error(`${op}: param group ${i} must be an object with a params array, got ${show(g)}`);
-      }
-      if (g.params.length !== mine.params.length) {
-        throw new Error(
-          `${op}: param group ${i} has ${g.params.length} parameters in the state, ${mine.params.length} in this optimizer`,
-        );
-      }
-      g.params.forEach((id, j) => {
-        if (!Number.isInteger(id) || id < 0)
-          throw new Error(`${op}: param group ${i} lists parameter index ${show(id)}, expected a non-negative integer`);
-        if (byIndex.has(id)) throw new Error(`${op}: parameter index ${id} is listed twice`);
-        byIndex.set(id, mine.params[j]!);
-      });
-      const options: Record<string, unknown> = {};
-      for (const key of optionNames) {
-        if (!(key in g)) throw new Error(`${op}: param group ${i} lacks option '${key}'`);
-        options[key] = copyValue(g[key]);
-      }
-      checkKeys(op, `param group ${i}: `, g, ["params", ...optionNames]);
-      this.validate(options as unknown as O, `param group ${i}: `, false, op);
-      hyper.push(options as unknown as O);
+    const restored = readStateDict(op, saved, {
+      paramGroups: this.paramGroups,
+      optionNames: Object.keys(this.defaults),
+      stateBuffers: this.stateBuffers,
+      validateGroup: (options: O, where: string) => this.validate(options, where, false, op),
     });
-    const loaded = new Map<Variable, ParamState>();
-    for (const [key, entry] of Object.entries(saved.state)) {
-      const id = Number(key);
-      const param = byIndex.get(id);
-      if (param === undefined)
-        throw new Error(`${op}: the state has an entry for parameter ${key}, which no param group lists`);
-      const where = `state of parameter ${key}`;
-      if (entry === null || typeof entry !== "object")
-        throw new Error(`${op}: ${where} must be an object, got ${show(entry)}`);
-      const step = entry.step;
-      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
-        throw new Error(`${op}: ${where}: step must be a non-negative integer, got ${show(step)}`);
-      }
-      const buffers: Record<string, FloatArray> = {};
-      for (const [name, value] of Object.entries(entry)) {
-        if (name === "step") continue;
-        if (!this.stateBuffers.includes(name)) {
-          throw new Error(
-            `${op}: ${where} has unknown buffer '${name}'; expected one of ${this.stateBuffers.join(", ")}`,
-          );
-        }
-        if (!(value instanceof Tensor))
-          throw new Error(`${op}: ${where}: buffer '${name}' must be a Tensor, got ${show(value)}`);
-        if (!sameShape(value.shape, param.shape)) {
-          throw new Error(
-            `${op}: ${where}: buffer '${name}' has shape ${formatShape(value.shape)}, the parameter has shape ${formatShape(param.shape)}`,
-          );
-        }
-        if (value.dtype === "int32")
-          throw new Error(`${op}: ${where}: buffer '${name}' is int32, expected float32 or float64`);
-        // A copy in the parameter's dtype, so the optimizer never shares storage with the caller.
-        const data = param.dtype === "float64" ? new Float64Array(value.size) : new Float32Array(value.size);
-        data.set(value.data);
-        buffers[name] = data;
-      }
-      loaded.set(param, { step, buffers });
-    }
-    this.paramGroups.forEach((group, i) => Object.assign(group, hyper[i]));
+    this.paramGroups.forEach((group, i) => Object.assign(group, restored.options[i]));
     this.state.clear();
-    for (const [param, s] of loaded) this.state.set(param, s);
+    for (const [param, s] of restored.state) this.state.set(param, s);
   }
 
   private validate(options: O, where: string, lrOptional: boolean, op: string = this.name): void {
@@ -334,7 +247,7 @@ function parseParams(name: string, params: unknown, optionNames: readonly string
     const { params: groupParams, ...overrides } = item as { params: unknown } & Record<string, unknown>;
     const prefix = grouped ? `param group ${g}, ` : "";
     if (grouped) {
-      checkKeys(name, `param group ${g}: `, overrides, ["params", ...optionNames]);
+      checkOptions(`${name}: param group ${g}`, overrides, ["params", ...optionNames]);
       if (groupParams instanceof Variable || !isIterable(groupParams) || typeof groupParams === "string") {
         throw new Error(`${name}: param group ${g}: params must be an iterable of Variables, got ${show(groupParams)}`);
       }
@@ -369,37 +282,16 @@ function isGroup(x: unknown): boolean {
   return x !== null && typeof x === "object" && !(x instanceof Variable) && !(x instanceof Tensor) && "params" in x;
 }
 
-function checkKeys(name: string, where: string, options: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new Error(`${name}: ${where}unknown option '${key}'; expected one of ${allowed.join(", ")}`);
-    }
-  }
-}
-
 function copyOverrides(overrides: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = copyValue(value);
   return out;
 }
 
-/** Arrays (betas) are copied so that a group never shares them with the caller or a state dict. */
-function copyValue(value: unknown): unknown {
-  return Array.isArray(value) ? [...(value as unknown[])] : value;
-}
-
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** A value as an error message shows it: option values as written, arrays element by element, the rest described. */
-export function show(x: unknown): string {
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "string" || x === undefined)
-    return formatValue(x);
-  if (Array.isArray(x)) return `[${x.map(show).join(", ")}]`;
-  return describe(x);
 }
 
 function checkLr(name: string, where: string, lr: unknown): void {

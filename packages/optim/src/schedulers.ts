@@ -1,4 +1,5 @@
 import { checkNonNegative, Optimizer, show } from "./optimizer.js";
+import { mergeOptions, type OptionDefaults, REQUIRED } from "./options.js";
 
 /** A scheduler's state: the epoch, each group's initial lr and the scheduler's options. */
 export interface SchedulerState {
@@ -22,22 +23,19 @@ export abstract class LRScheduler<O extends object = object> {
   protected options: O;
   private lastLr: number[];
 
-  constructor(optimizer: Optimizer, defaults: O, options: Partial<O> = {}, name: string = new.target.name) {
+  /** `defaults` names every option with its default value or `REQUIRED`, as an optimizer's do. */
+  constructor(
+    optimizer: Optimizer,
+    defaults: OptionDefaults<O>,
+    options: Partial<O> = {},
+    name: string = new.target.name,
+  ) {
     this.name = name;
     if (!(optimizer instanceof Optimizer)) throw new Error(`${name}: expected an Optimizer, got ${show(optimizer)}`);
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
       throw new Error(`${name}: options must be an object, got ${show(options)}`);
     }
-    const names = Object.keys(defaults);
-    for (const key of Object.keys(options)) {
-      if (!names.includes(key))
-        throw new Error(`${name}: unknown option '${key}'; expected one of ${names.join(", ")}`);
-    }
-    const merged = { ...defaults };
-    for (const key of names) {
-      const value = (options as Record<string, unknown>)[key];
-      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
-    }
+    const merged = mergeOptions(name, defaults, options);
     this.validateOptions(merged, name);
     this.optimizer = optimizer;
     this.options = merged;
@@ -115,7 +113,7 @@ export interface StepLROptions {
 /** Multiplies the lr by `gamma` every `stepSize` epochs: lr0·gamma^⌊epoch / stepSize⌋. */
 export class StepLR extends LRScheduler<StepLROptions> {
   constructor(optimizer: Optimizer, options: Partial<StepLROptions> & { stepSize: number }) {
-    super(optimizer, { stepSize: undefined as unknown as number, gamma: 0.1 }, options, "StepLR");
+    super(optimizer, { stepSize: REQUIRED, gamma: 0.1 }, options, "StepLR");
   }
 
   get stepSize(): number {
@@ -147,7 +145,7 @@ export interface CosineAnnealingLROptions {
  */
 export class CosineAnnealingLR extends LRScheduler<CosineAnnealingLROptions> {
   constructor(optimizer: Optimizer, options: Partial<CosineAnnealingLROptions> & { tMax: number }) {
-    super(optimizer, { tMax: undefined as unknown as number, etaMin: 0 }, options, "CosineAnnealingLR");
+    super(optimizer, { tMax: REQUIRED, etaMin: 0 }, options, "CosineAnnealingLR");
   }
 
   get tMax(): number {
@@ -176,7 +174,7 @@ export interface ExponentialLROptions {
 /** Multiplies the lr by `gamma` every epoch: lr0·gamma^epoch. */
 export class ExponentialLR extends LRScheduler<ExponentialLROptions> {
   constructor(optimizer: Optimizer, options: ExponentialLROptions) {
-    super(optimizer, { gamma: undefined as unknown as number }, options, "ExponentialLR");
+    super(optimizer, { gamma: REQUIRED }, options, "ExponentialLR");
   }
 
   get gamma(): number {

@@ -9,6 +9,7 @@ import {
   type ParamState,
   type Params,
 } from "./optimizer.js";
+import { REQUIRED } from "./options.js";
 
 export interface SGDOptions {
   lr: number;
@@ -30,12 +31,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected readonly stateBuffers = ["momentumBuffer"] as const;
 
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
-    super(
-      params,
-      { lr: undefined as unknown as number, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
-      options,
-      "SGD",
-    );
+    super(params, { lr: REQUIRED, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, options, "SGD");
   }
 
   protected validateOptions(o: SGDOptions, op: string, where: string): void {

@@ -1,7 +1,7 @@
 import { add, type Variable, variable } from "@nabla/autograd";
 import { zeros } from "@nabla/tensor";
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
-import { messageOf } from "../../tensor/test/message-of.js";
 import { Adagrad, Adam, AdamW, CosineAnnealingLR, RMSprop, SGD, StepLR } from "../src/index.js";
 
 // What a user can get wrong with optimizers and schedules, and the exact message each gets.
@@ -61,17 +61,17 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "SGD: learningRate",
     () => new SGD([p()], { lr: 0.1, learningRate: 0.1 } as never),
-    "SGD: unknown option 'learningRate'; expected one of lr, momentum, dampening, nesterov, weightDecay",
+    "SGD: unknown option 'learningRate' (did you mean 'lr'?); expected one of lr, momentum, dampening, nesterov, weightDecay",
   ],
   [
     "Adam: learning_rate",
     () => new Adam([p()], { learning_rate: 1e-3 } as never),
-    "Adam: unknown option 'learning_rate'; expected one of lr, betas, eps, weightDecay, amsgrad",
+    "Adam: unknown option 'learning_rate' (did you mean 'lr'?); expected one of lr, betas, eps, weightDecay, amsgrad",
   ],
   [
     "Adam: weight_decay",
     () => new Adam([p()], { weight_decay: 1e-4 } as never),
-    "Adam: unknown option 'weight_decay'; expected one of lr, betas, eps, weightDecay, amsgrad",
+    "Adam: unknown option 'weight_decay' (did you mean 'weightDecay'?); expected one of lr, betas, eps, weightDecay, amsgrad",
   ],
   [
     "Adam: beta1",
@@ -86,12 +86,12 @@ const catalogue: [string, () => unknown, string][] = [
   [
     "StepLR: step_size",
     () => new StepLR(new SGD([p()], { lr: 0.1 }), { step_size: 2 } as never),
-    "StepLR: unknown option 'step_size'; expected one of stepSize, gamma",
+    "StepLR: unknown option 'step_size' (did you mean 'stepSize'?); expected one of stepSize, gamma",
   ],
   [
     "CosineAnnealingLR: T_max",
     () => new CosineAnnealingLR(new SGD([p()], { lr: 0.1 }), { T_max: 10 } as never),
-    "CosineAnnealingLR: unknown option 'T_max'; expected one of tMax, etaMin",
+    "CosineAnnealingLR: unknown option 'T_max' (did you mean 'tMax'?); expected one of tMax, etaMin",
   ],
   [
     "Adam: options that are not an object",

@@ -158,7 +158,7 @@ describe("scheduler validation", () => {
       "StepLR: gamma must be a non-negative number, got -1",
     );
     expect(() => new StepLR(opt, { step_size: 2 } as never)).toThrow(
-      "StepLR: unknown option 'step_size'; expected one of stepSize, gamma",
+      "StepLR: unknown option 'step_size' (did you mean 'stepSize'?); expected one of stepSize, gamma",
     );
     expect(() => new CosineAnnealingLR(opt, { tMax: 0 })).toThrow(
       "CosineAnnealingLR: tMax must be a positive integer, got 0",

@@ -150,7 +150,7 @@ describe("loadStateDict validation", () => {
     rejects((s) => {
       s.paramGroups[0]!.learningRate = 1;
       return s;
-    }, "SGD.loadStateDict: param group 0: unknown option 'learningRate'; expected one of params, lr, momentum, dampening, nesterov, weightDecay");
+    }, "SGD.loadStateDict: param group 0: unknown option 'learningRate' (did you mean 'lr'?); expected one of params, lr, momentum, dampening, nesterov, weightDecay");
     rejects((s) => {
       s.paramGroups[0]!.params = [0, 0];
       return s;

@@ -40,7 +40,7 @@ describe("option validation", () => {
       "SGD: Nesterov momentum requires a momentum and zero dampening (got momentum 0.9, dampening 0.1)",
     );
     expect(() => new SGD([p()], { lr: 0.1, learningRate: 0.1 } as never)).toThrow(
-      "SGD: unknown option 'learningRate'; expected one of lr, momentum, dampening, nesterov, weightDecay",
+      "SGD: unknown option 'learningRate' (did you mean 'lr'?); expected one of lr, momentum, dampening, nesterov, weightDecay",
     );
   });
 
@@ -75,7 +75,7 @@ describe("option validation", () => {
 
   it("Adam and AdamW", () => {
     expect(() => new Adam([p()], { learningRate: 0.1 } as never)).toThrow(
-      "Adam: unknown option 'learningRate'; expected one of lr, betas, eps, weightDecay, amsgrad",
+      "Adam: unknown option 'learningRate' (did you mean 'lr'?); expected one of lr, betas, eps, weightDecay, amsgrad",
     );
     expect(() => new AdamW([p()], { beta1: 0.9 } as never)).toThrow(
       "AdamW: unknown option 'beta1'; expected one of lr, betas, eps, weightDecay, amsgrad",
@@ -152,7 +152,7 @@ describe("parameter validation", () => {
 
   it("param groups", () => {
     expect(() => new Adam([{ params: [p()] }, { params: [p()], lR: 0.1 } as never])).toThrow(
-      "Adam: param group 1: unknown option 'lR'; expected one of params, lr, betas, eps, weightDecay, amsgrad",
+      "Adam: param group 1: unknown option 'lR' (did you mean 'lr'?); expected one of params, lr, betas, eps, weightDecay, amsgrad",
     );
     expect(() => new Adam([{ params: [p()], lr: -1 }])).toThrow(
       "Adam: param group 0: lr must be a non-negative number, got -1",

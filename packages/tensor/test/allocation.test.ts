@@ -1,3 +1,4 @@
+import { messageOf } from "@nabla/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   add,
@@ -21,7 +22,6 @@ import {
   zeros,
   zerosLike,
 } from "../src/index.js";
-import { messageOf } from "./message-of.js";
 
 // Asking for more than a tensor can hold must name the function called, the shape and dtype asked
 // for and the bytes, never surface as V8's bare "RangeError: Invalid typed array length".

@@ -1,3 +1,4 @@
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import {
   add,
@@ -29,7 +30,6 @@ import {
   transpose,
   zeros,
 } from "../src/index.js";
-import { messageOf } from "./message-of.js";
 
 // The catalogue of what a user can get wrong with tensors, and the exact message each gets: always
 // a plain Error from the public function that names the op, what it got and what it expected —

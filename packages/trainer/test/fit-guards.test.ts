@@ -74,7 +74,7 @@ describe("one fit at a time", () => {
       "callback failed",
     );
     await expect(trainer.fit(batches(), { epochs: 0, progress: "none" })).rejects.toThrow(
-      "Trainer.fit: epochs must be a positive integer, got 0",
+      "Trainer.fit: epochs must be a positive integer, got the number 0",
     );
     const history = await trainer.fit(batches(), { epochs: 1, progress: "none" });
     expect(history.length).toBe(1);

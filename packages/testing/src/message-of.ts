@@ -2,7 +2,7 @@ import { expect } from "vitest";
 
 /**
  * The message of the plain Error that `fn` throws; fails the test when it throws nothing or
- * something else. Shared by every package's error tests (one definition, not one per file).
+ * something else. Shared by every package's error tests.
  */
 export function messageOf(fn: () => unknown): string {
   try {
