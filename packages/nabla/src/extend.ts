@@ -18,8 +18,8 @@ export {
   asVariable,
   asVariables,
   conv2dOutputShape,
-  describe,
   gradcheck,
+  gradcheckLeaves,
   pair,
   pool2dOutputShape,
   record,
@@ -35,6 +35,7 @@ export {
   broadcastShapes,
   checkOptions,
   defaultGenerator,
+  describe,
   dtypeOf,
   formatBytes,
   formatCount,
@@ -46,5 +47,6 @@ export {
   shapeSize,
   stridesOf,
   sumToShape,
+  valueOfVariable,
 } from "@nabla/tensor";
 export { countCorrect, formatMetric, resolveProgressMode, validationKey } from "@nabla/trainer";

@@ -1,9 +1,9 @@
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
 import { wasmKernels } from "../src/kernels/wasm/index.js";
 import { sameBits } from "./bits.js";
-import { messageOf } from "./message-of.js";
 
 // The wasm batch norm does the reference's float64 operations in its order (the per-channel
 // sums in the same four lanes), so both must give the same bits, for every S (S mod 4 decides

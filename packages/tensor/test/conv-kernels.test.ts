@@ -1,10 +1,10 @@
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import { Generator } from "../src/index.js";
 import { convKernelsWith, type WindowGeometry } from "../src/kernels/conv.js";
 import { jsKernels } from "../src/kernels/js.js";
 import { wasmKernels } from "../src/kernels/wasm/index.js";
 import { sameBits } from "./bits.js";
-import { messageOf } from "./message-of.js";
 
 // The wasm convolution runs the reference's loops and gemm calls over the wasm sgemm, so it must
 // give the bits of the TypeScript reference run over that same sgemm. Against the TypeScript

@@ -1,10 +1,10 @@
+import { messageOf } from "@nabla/testing";
 import { describe, expect, it } from "vitest";
 import { Generator } from "../src/index.js";
 import type { WindowGeometry } from "../src/kernels/conv.js";
 import { jsKernels } from "../src/kernels/js.js";
 import { wasmKernels } from "../src/kernels/wasm/index.js";
 import { sameBits } from "./bits.js";
-import { messageOf } from "./message-of.js";
 
 // The wasm pooling kernels do the reference's operations in its order (maxima are selected;
 // average sums run in float64 in both), so they must give the same bits on every geometry.
