@@ -14,6 +14,32 @@ function snippets(markdown: string): string[] {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The README's section on using Nabla from a project: its Node and its bundler snippets both run here. */
+function readmeUseSection(): string {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const start = readme.indexOf("## Use Nabla in your project");
+  expect(start).toBeGreaterThan(-1);
+  const end = readme.indexOf("\n## ", start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+describe("README: use Nabla in your project", () => {
+  snippets(readmeUseSection()).forEach((code, i) => {
+    it(`snippet ${i + 1} runs`, async () => {
+      mkdirSync(scratch, { recursive: true });
+      const file = join(scratch, `README_use_${i}.ts`);
+      writeFileSync(file, code);
+      const log = console.log;
+      console.log = () => {};
+      try {
+        await expect(import(file)).resolves.toBeDefined();
+      } finally {
+        console.log = log;
+      }
+    }, 120_000);
+  });
+});
+
 describe("documentation snippets", () => {
   const pages = readdirSync(docs).filter((f) => f.endsWith(".md"));
   for (const page of pages) {
