@@ -13,6 +13,7 @@ export type {
   FitOptions,
   OptimizerLike,
   SchedulerLike,
+  TrainerEnvironment,
   TrainerOptions,
 } from "./options.js";
 export type { ProgressMode, ProgressStream, RunningStats } from "./progress.js";
@@ -21,5 +22,4 @@ export type { EncodeOptions, Safetensors, TensorRecord } from "./safetensors.js"
 export { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 export type { CheckpointStorage, MemoryStorage } from "./storage.js";
 export { concatBytes, memoryStorage, WriteError } from "./storage.js";
-export type { TrainerEnvironment } from "./trainer.js";
 export { Trainer } from "./trainer.js";

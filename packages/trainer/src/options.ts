@@ -3,7 +3,7 @@ import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
 import { checkOptions, formatShape, type Generator, Tensor } from "@nabla/tensor";
 import type { Callback } from "./callbacks.js";
-import type { MetricSpec } from "./metrics.js";
+import { createMetric, type Metric, type MetricSpec } from "./metrics.js";
 import type { ProgressMode, ProgressStream } from "./progress.js";
 import type { CheckpointStorage } from "./storage.js";
 
@@ -80,6 +80,20 @@ export interface FitOptions {
   output?: ProgressStream;
 }
 
+/**
+ * What a Trainer takes from where it runs. The core Trainer has none of it: no progress unless
+ * fit is given an `output`, no checkpoints unless it is given a `storage`. The Node Trainer
+ * (`@nabla/trainer/node`) prints to the terminal and keeps checkpoints in files.
+ */
+export interface TrainerEnvironment {
+  /** Where progress goes when fit is given no `output`. */
+  output?: ProgressStream;
+  /** Where checkpoints go when fit is given no `storage`. */
+  storage?: CheckpointStorage;
+  /** True on a CI runner, where 'auto' progress prints lines rather than a live bar. */
+  ci: boolean;
+}
+
 /** What `evaluate` returns: the mean loss and each metric over the whole loader. */
 export type Evaluation = { loss: number } & Record<string, number>;
 
@@ -91,7 +105,8 @@ const HOOKS = ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTr
 /** TrainerOptions checked, with their defaults. */
 export function checkTrainerOptions(
   options: TrainerOptions,
-): Required<Omit<TrainerOptions, "scheduler" | "generator">> & Pick<TrainerOptions, "scheduler" | "generator"> {
+): Required<Omit<TrainerOptions, "scheduler" | "generator" | "metrics">> &
+  Pick<TrainerOptions, "scheduler" | "generator"> & { metrics: Metric[] } {
   if (typeof options !== "object" || options === null)
     throw new Error("Trainer: expected options { model, loss, optimizer }");
   checkOptions("Trainer", options, TRAINER_OPTIONS);
@@ -112,7 +127,12 @@ export function checkTrainerOptions(
   if (generator !== undefined && !hasMethods(generator, ["getState", "setState"])) {
     throw new Error(`Trainer: generator must be a Generator from @nabla/tensor, got ${describe(generator)}`);
   }
-  return { model, loss, optimizer, metrics, scheduler, nanGuard, generator };
+  const created = metrics.map(createMetric);
+  const names = created.map((m) => m.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i || n === "loss");
+  if (duplicate !== undefined)
+    throw new Error(`Trainer: metric name '${duplicate}' is used twice (or clashes with 'loss')`);
+  return { model, loss, optimizer, metrics: created, scheduler, nanGuard, generator };
 }
 
 export function checkFitOptions(train: BatchLoader, options: FitOptions): void {

@@ -1,6 +1,8 @@
 import type { Module } from "@nabla/layers";
 import { defaultGenerator, type Generator, type Tensor } from "@nabla/tensor";
+import type { Callback } from "./callbacks.js";
 import { decodeCheckpoint, type TrainingState } from "./checkpoint.js";
+import type { EpochLog } from "./history.js";
 import type { BatchLoader, OptimizerLike, SchedulerLike } from "./options.js";
 import { decodeState, encodeState } from "./state.js";
 
@@ -14,8 +16,32 @@ export interface Restorable {
   validation: BatchLoader | undefined;
 }
 
+/**
+ * Everything besides the weights that resuming needs, as it is after `progress.epoch`: the
+ * optimizer's, scheduler's, loaders', generators' and callbacks' states and each group's lr.
+ */
+export function captureState(
+  from: Restorable,
+  progress: { epoch: number; step: number; history: EpochLog[]; callbacks: readonly Callback[] },
+): TrainingState {
+  const { optimizer, scheduler, generator, train, validation } = from;
+  return {
+    epoch: progress.epoch,
+    step: progress.step,
+    lr: learningRates(optimizer),
+    optimizer: optimizer.stateDict(),
+    scheduler: scheduler?.stateDict() ?? null,
+    history: progress.history,
+    trainLoader: train.getState?.() ?? null,
+    validationLoader: validation?.getState?.() ?? null,
+    generator: defaultGenerator().getState(),
+    trainerGenerator: generator?.getState() ?? null,
+    callbacks: progress.callbacks.map((cb) => cb.stateDict?.() ?? null),
+  };
+}
+
 /** Each param group's learning rate when the optimizer has groups, else its one `lr`. */
-export function learningRates(optimizer: OptimizerLike): number | number[] {
+function learningRates(optimizer: OptimizerLike): number | number[] {
   return optimizer.paramGroups === undefined ? optimizer.lr : optimizer.paramGroups.map((g) => g.lr);
 }
 

@@ -64,3 +64,21 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Fails before training when checkpoints have nowhere to go, or the storage says the key cannot be written. */
+export function checkStorage(
+  storage: CheckpointStorage | undefined,
+  path: string | undefined,
+  resumeFrom: string | undefined,
+): void {
+  if (storage === undefined) {
+    if (path === undefined && resumeFrom === undefined) return;
+    throw new Error(
+      "Trainer.fit: checkpoint and resumeFrom need a storage: pass storage: memoryStorage() (or your own " +
+        "{ write, read }), or in Node use the Trainer of @nabla/trainer/node (or nabla/node), which keeps them in files",
+    );
+  }
+  // Before training, rather than after the first epoch's work.
+  const problem = path === undefined ? undefined : storage.check?.(path);
+  if (problem !== undefined) throw new Error(`Trainer.fit: cannot write checkpoints to ${path}: ${problem}`);
+}

@@ -1,12 +1,12 @@
-import { noGrad, Variable } from "@nabla/autograd";
+import { noGrad, type Variable } from "@nabla/autograd";
 import type { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { allocate, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import type { Generator, Tensor } from "@nabla/tensor";
 import { scalarLoss, unpack } from "./batches.js";
 import type { Callback } from "./callbacks.js";
 import { encodeCheckpoint, type TrainingState } from "./checkpoint.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
-import { createMetric, type Metric } from "./metrics.js";
+import type { Metric } from "./metrics.js";
 import { nanError, nonFiniteGradient, type StepPosition } from "./nan-guard.js";
 import {
   type BatchLoader,
@@ -19,25 +19,13 @@ import {
   isIterable,
   type OptimizerLike,
   type SchedulerLike,
+  type TrainerEnvironment,
   type TrainerOptions,
 } from "./options.js";
-import { ProgressReporter, type ProgressStream } from "./progress.js";
-import { learningRates, restoreCheckpoint } from "./restore.js";
-import { type CheckpointStorage, WriteError } from "./storage.js";
-
-/**
- * What a Trainer takes from where it runs. The core Trainer has none of it: no progress unless
- * fit is given an `output`, no checkpoints unless it is given a `storage`. The Node Trainer
- * (`@nabla/trainer/node`) prints to the terminal and keeps checkpoints in files.
- */
-export interface TrainerEnvironment {
-  /** Where progress goes when fit is given no `output`. */
-  output?: ProgressStream;
-  /** Where checkpoints go when fit is given no `storage`. */
-  storage?: CheckpointStorage;
-  /** True on a CI runner, where 'auto' progress prints lines rather than a live bar. */
-  ci: boolean;
-}
+import { forwardChecked, predictInBatches } from "./predict.js";
+import { ProgressReporter } from "./progress.js";
+import { captureState, restoreCheckpoint } from "./restore.js";
+import { type CheckpointStorage, checkStorage, WriteError } from "./storage.js";
 
 /**
  * Trains a model: `await trainer.fit(loader, { epochs, validation })`, then `evaluate` and
@@ -66,11 +54,7 @@ export class Trainer {
     this.loss = loss;
     this.optimizer = optimizer;
     this.scheduler = scheduler;
-    this.metrics = metrics.map(createMetric);
-    const names = this.metrics.map((m) => m.name);
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i || n === "loss");
-    if (duplicate !== undefined)
-      throw new Error(`Trainer: metric name '${duplicate}' is used twice (or clashes with 'loss')`);
+    this.metrics = metrics;
     this.nanGuard = nanGuard;
     this.generator = generator;
   }
@@ -130,41 +114,8 @@ export class Trainer {
     this.stopReason = null;
     this.lastCheckpoint = null;
     this.globalStep = 0;
-    if ((checkpoint !== undefined || resumeFrom !== undefined) && storage === undefined) {
-      throw new Error(
-        "Trainer.fit: checkpoint and resumeFrom need a storage: pass storage: memoryStorage() (or your own " +
-          "{ write, read }), or in Node use the Trainer of @nabla/trainer/node (or nabla/node), which keeps them in files",
-      );
-    }
-    if (checkpoint !== undefined) {
-      // Before training, rather than after the first epoch's work.
-      const problem = storage!.check?.(checkpoint.path);
-      if (problem !== undefined)
-        throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
-    }
-
-    let history = new History();
-    let resumed: TrainingState | null = null;
-    if (resumeFrom !== undefined) {
-      resumed = await this.restore(storage!, resumeFrom, train, validation);
-      history = new History(resumed.history);
-      this.globalStep = resumed.step;
-      this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
-    }
-    for (const cb of callbacks) await cb.onTrainBegin?.(this);
-    if (resumed !== null) {
-      callbacks.forEach((cb, i) => {
-        const state = resumed.callbacks[i];
-        if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
-      });
-      reporter.message(
-        resumed.epoch < epochs
-          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
-          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
-              "nothing to train",
-      );
-    }
-
+    checkStorage(storage, checkpoint?.path, resumeFrom);
+    const history = await this.begin(storage, resumeFrom, train, validation, callbacks, epochs, reporter);
     try {
       for (let epoch = history.length + 1; epoch <= epochs && this.stopReason === null; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, this);
@@ -197,7 +148,15 @@ export class Trainer {
         for (const cb of callbacks) await cb.onEpochEnd?.(epoch, log, this);
         if (this.stopReason !== null) reporter.message(this.stopReason);
         if (checkpoint !== undefined && (epoch % every === 0 || epoch === epochs || this.stopReason !== null)) {
-          await this.writeCheckpoint(storage!, checkpoint.path, epoch, history, train, validation, callbacks);
+          await this.writeCheckpoint(
+            storage as CheckpointStorage,
+            checkpoint.path,
+            epoch,
+            history,
+            train,
+            validation,
+            callbacks,
+          );
         }
         // Let timers, events and pending I/O run between epochs (a page stays responsive).
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -206,6 +165,44 @@ export class Trainer {
       reporter.close();
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(history, this);
+    return history;
+  }
+
+  /**
+   * Restores `resumeFrom` if given, calls onTrainBegin, then hands the callbacks their saved
+   * states; returns the history to continue (empty, or the checkpoint's).
+   */
+  private async begin(
+    storage: CheckpointStorage | undefined,
+    resumeFrom: string | undefined,
+    train: BatchLoader,
+    validation: BatchLoader | undefined,
+    callbacks: readonly Callback[],
+    epochs: number,
+    reporter: ProgressReporter,
+  ): Promise<History> {
+    let history = new History();
+    let resumed: TrainingState | null = null;
+    if (resumeFrom !== undefined) {
+      resumed = await this.restore(storage as CheckpointStorage, resumeFrom, train, validation);
+      history = new History(resumed.history);
+      this.globalStep = resumed.step;
+      this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
+    }
+    for (const cb of callbacks) await cb.onTrainBegin?.(this);
+    if (resumed !== null) {
+      callbacks.forEach((cb, i) => {
+        const state = resumed.callbacks[i];
+        if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
+      });
+      reporter.message(
+        resumed.epoch < epochs
+          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
+          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
+              "nothing to train",
+      );
+    }
+
     return history;
   }
 
@@ -231,7 +228,7 @@ export class Trainer {
         let samples = 0;
         for (const batch of loader) {
           const [x, y] = unpack(batch, "Trainer.evaluate");
-          const output = this.forward(x, "Trainer.evaluate");
+          const output = forwardChecked(this.model, x, "Trainer.evaluate");
           const n = x.shape[0]!;
           lossSum += scalarLoss(this.loss(output, y), "Trainer.evaluate") * n;
           samples += n;
@@ -249,36 +246,7 @@ export class Trainer {
 
   /** The model's outputs (logits for a classifier) for every row of `x`, computed in batches in eval mode. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
-    const { batchSize = 256 } = options;
-    if (!(x instanceof Tensor)) throw new Error(`Trainer.predict: x must be a Tensor, got ${describe(x)}`);
-    if (x.rank === 0 || x.shape[0] === 0)
-      throw new Error(`Trainer.predict: x has shape ${formatShape(x.shape)}, expected [rows, ...] with rows > 0`);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new Error(`Trainer.predict: batchSize must be a positive integer, got ${batchSize}`);
-    const rows = x.shape[0]!;
-    const rowSize = x.size / rows;
-    const wasTraining = this.model.training;
-    this.model.eval();
-    try {
-      return noGrad(() => {
-        let out: Tensor | null = null;
-        let outRow = 0;
-        for (let start = 0; start < rows; start += batchSize) {
-          const end = Math.min(rows, start + batchSize);
-          // A view of the rows, not a copy: ops never write to their inputs.
-          const batch = new Tensor(x.data.subarray(start * rowSize, end * rowSize), [end - start, ...x.shape.slice(1)]);
-          const y = this.forward(batch, "Trainer.predict").value;
-          if (out === null) {
-            outRow = y.size / (end - start);
-            out = new Tensor(allocate(y.dtype, rows * outRow), [rows, ...y.shape.slice(1)]);
-          }
-          out.data.set(y.data, start * outRow);
-        }
-        return out!;
-      });
-    } finally {
-      this.model.train(wasTraining);
-    }
+    return predictInBatches(this.model, x, options);
   }
 
   private async trainEpoch(
@@ -304,7 +272,7 @@ export class Trainer {
       batch++;
       const [x, y] = unpack(b, "Trainer.fit");
       this.optimizer.zeroGrad();
-      const output = this.forward(x, "Trainer.fit");
+      const output = forwardChecked(this.model, x, "Trainer.fit");
       const lossVar = this.loss(output, y);
       const loss = scalarLoss(lossVar, "Trainer.fit");
       if (this.nanGuard && !Number.isFinite(loss))
@@ -321,14 +289,8 @@ export class Trainer {
       lossSum += loss * n;
       for (const m of metrics) m.update(output.value, y);
 
-      if (batchHooks.length > 0) {
-        const logs = { loss: lossSum / samples, batchLoss: loss, size: n } as BatchLog;
-        for (const m of metrics) logs[m.name] = m.result();
-        for (const cb of batchHooks) {
-          const pending = cb.onBatchEnd!(batch, logs, this);
-          if (pending !== undefined) await pending;
-        }
-      }
+      if (batchHooks.length > 0)
+        await this.batchEnd(batchHooks, batch, { loss: lossSum / samples, batchLoss: loss, size: n });
       const now = performance.now();
       if (reporter.wantsBatch(now)) {
         reporter.batch(
@@ -348,11 +310,18 @@ export class Trainer {
     };
   }
 
-  private forward(x: Tensor, op: string): Variable {
-    const output: unknown = this.model.forward(new Variable(x));
-    if (!(output instanceof Variable))
-      throw new Error(`${op}: model.forward returned ${describe(output)}, expected a Variable`);
-    return output;
+  /** onBatchEnd with the running loss and metrics; a hook's promise is awaited only when it returns one. */
+  private async batchEnd(
+    hooks: readonly Callback[],
+    batch: number,
+    running: { loss: number; batchLoss: number; size: number },
+  ): Promise<void> {
+    const logs = running as BatchLog;
+    for (const m of this.metrics) logs[m.name] = m.result();
+    for (const cb of hooks) {
+      const pending = cb.onBatchEnd!(batch, logs, this);
+      if (pending !== undefined) await pending;
+    }
   }
 
   private position(epoch: number, batch: number, total: number | undefined): StepPosition {
@@ -368,19 +337,16 @@ export class Trainer {
     validation: BatchLoader | undefined,
     callbacks: readonly Callback[],
   ): Promise<void> {
-    const state: TrainingState = {
-      epoch,
-      step: this.globalStep,
-      lr: learningRates(this.optimizer),
-      optimizer: this.optimizer.stateDict(),
-      scheduler: this.scheduler?.stateDict() ?? null,
-      history: history.epochs,
-      trainLoader: train.getState?.() ?? null,
-      validationLoader: validation?.getState?.() ?? null,
-      generator: defaultGenerator().getState(),
-      trainerGenerator: this.generator?.getState() ?? null,
-      callbacks: callbacks.map((cb) => cb.stateDict?.() ?? null),
-    };
+    const { model, optimizer, scheduler, generator } = this;
+    const state = captureState(
+      { model, optimizer, scheduler, generator, train, validation },
+      {
+        epoch,
+        step: this.globalStep,
+        history: history.epochs,
+        callbacks,
+      },
+    );
     try {
       await storage.write(path, encodeCheckpoint(this.model, state));
     } catch (e) {

@@ -1,4 +1,5 @@
-import { Trainer as CoreTrainer, type TrainerEnvironment } from "../trainer.js";
+import type { TrainerEnvironment } from "../options.js";
+import { Trainer as CoreTrainer } from "../trainer.js";
 import { fileStorage } from "./storage.js";
 
 /**
