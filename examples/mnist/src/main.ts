@@ -17,7 +17,7 @@ import {
   TensorDataset,
   Trainer,
   writeFileAtomic,
-} from "nabla";
+} from "nabla/node";
 import { formatShape } from "nabla/extend";
 import { defaultLr, type Options, parseArgs, USAGE, UsageError } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";

@@ -1,7 +1,10 @@
 /**
  * Nabla: one import for what a model is trained with.
  *
- *     import { Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist } from "nabla";
+ *     import { Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer } from "nabla";
+ *
+ * It runs anywhere (Node, browsers, workers, bundlers). Files, MNIST folders and the terminal are
+ * in `nabla/node`, which exports all of this too.
  *
  * The op names (add, matmul, relu, sum, ...) are the differentiable ops: they take Variables,
  * Tensors and numbers and return Variables; Tensors and Variables have the same ops as methods
@@ -104,7 +107,6 @@ export * from "@nabla/layers";
 export * from "@nabla/losses";
 export type { ExportOnnxOptions } from "@nabla/onnx";
 export { exportOnnx, ONNX_OPSET } from "@nabla/onnx";
-export { saveOnnx } from "@nabla/onnx/node";
 export * from "@nabla/optim";
 export type {
   ActiveKernels,

