@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatShape } from "nabla/extend";
 import {
   CosineAnnealingLR,
   DataLoader,
@@ -18,7 +19,6 @@ import {
   Trainer,
   writeFileAtomic,
 } from "nabla/node";
-import { formatShape } from "nabla/extend";
 import { defaultLr, type Options, parseArgs, USAGE, UsageError } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";
