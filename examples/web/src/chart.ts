@@ -6,12 +6,13 @@ const ACCURACY_COLOUR = "#16a34a";
 const VALIDATION_COLOUR = "#ea580c";
 const GRID_COLOUR = "rgba(128, 128, 128, 0.25)";
 const TEXT_COLOUR = "#6b7280";
-/** Weight of the newest loss in the smoothed curve (an exponential moving average over ~50 steps). */
-const SMOOTHING = 0.04;
+/** The smoothed loss averages over about a tenth of the run, between 5 and 50 steps. */
+const smoothingFor = (totalSteps: number): number => Math.min(0.2, Math.max(0.02, 10 / totalSteps));
 
 export class LiveChart {
   private losses: number[] = [];
   private smoothed: number[] = [];
+  private average = 0;
   private accuracy: [number, number][] = [];
   private validation: [number, number][] = [];
   private totalSteps = 1;
@@ -24,6 +25,7 @@ export class LiveChart {
   reset(totalSteps: number): void {
     this.losses = [];
     this.smoothed = [];
+    this.average = 0;
     this.accuracy = [];
     this.validation = [];
     this.totalSteps = Math.max(1, totalSteps);
@@ -31,10 +33,12 @@ export class LiveChart {
   }
 
   addLosses(losses: readonly number[]): void {
+    const weight = smoothingFor(this.totalSteps);
     for (const loss of losses) {
-      const last = this.smoothed.at(-1);
       this.losses.push(loss);
-      this.smoothed.push(last === undefined ? loss : last + SMOOTHING * (loss - last));
+      // An exponential moving average, divided by its weights' sum so that it starts unbiased (as Adam's moments).
+      this.average += weight * (loss - this.average);
+      this.smoothed.push(this.average / (1 - (1 - weight) ** this.losses.length));
     }
     this.schedule();
   }
@@ -74,10 +78,11 @@ export class LiveChart {
     if (g === null) return;
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
-    const pad = { left: 44, right: 48, top: 12, bottom: 26 };
+    const pad = { left: 44, right: 48, top: 24, bottom: 26 };
     const plotWidth = width - pad.left - pad.right;
     const plotHeight = height - pad.top - pad.bottom;
-    const maxLoss = Math.max(0.5, Math.ceil(Math.max(...this.smoothed.slice(0, 20), 0) * 2) / 2);
+    // The axis fits the first steps' smoothed loss (ln 10 ≈ 2.3 for an untrained classifier).
+    const maxLoss = Math.max(0.5, Math.ceil(Math.max(...this.smoothed.slice(0, 20), 2.3) * 2) / 2);
     const x = (step: number): number => pad.left + (plotWidth * step) / this.totalSteps;
     const yLoss = (loss: number): number => pad.top + plotHeight * (1 - Math.min(loss, maxLoss) / maxLoss);
     const yAccuracy = (a: number): number => pad.top + plotHeight * (1 - a);
@@ -101,10 +106,10 @@ export class LiveChart {
     g.fillText(`steps (of ${this.totalSteps.toLocaleString("en")})`, pad.left + plotWidth / 2, height - 6);
     g.fillStyle = LOSS_COLOUR;
     g.textAlign = "left";
-    g.fillText("loss", 4, pad.top + 4);
+    g.fillText("loss", 4, 12);
     g.fillStyle = ACCURACY_COLOUR;
     g.textAlign = "right";
-    g.fillText("acc.", width - 4, pad.top + 4);
+    g.fillText("accuracy", width - 4, 12);
 
     const line = (points: readonly [number, number][], colour: string, widthPx: number): void => {
       if (points.length < 2) return;
@@ -135,7 +140,7 @@ export class LiveChart {
       g.beginPath();
       g.arc(x(s), yAccuracy(a), 4, 0, 2 * Math.PI);
       g.fill();
-      g.fillText(`test ${(100 * a).toFixed(2)}%`, x(s) - 6, yAccuracy(a) + 16);
+      g.fillText(`test ${(100 * a).toFixed(2)}%`, x(s) - 6, yAccuracy(a) - 8);
     }
   }
 }
