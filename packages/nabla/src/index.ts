@@ -18,6 +18,7 @@ export * from "@nabla/onnx";
 export { saveOnnx } from "@nabla/onnx/node";
 export * from "@nabla/optim";
 export type {
+  ActiveKernels,
   AllCloseOptions,
   DType,
   GeneratorState,
@@ -33,6 +34,7 @@ export * as tensorOps from "@nabla/tensor";
 // Tensors: the names the autograd ops do not shadow.
 export {
   accumulate,
+  activeKernels,
   allClose,
   allocate,
   arange,
@@ -70,6 +72,7 @@ export {
   rand,
   randint,
   randn,
+  ready,
   scalar,
   setKernels,
   setThreads,

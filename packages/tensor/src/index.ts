@@ -1,7 +1,16 @@
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
-export type { FloatArray, Kernels } from "./kernels/index.js";
-export { jsKernels, kernels, loadWasmKernels, setKernels, setThreads, wasmKernels } from "./kernels/index.js";
+export type { ActiveKernels, FloatArray, Kernels } from "./kernels/index.js";
+export {
+  activeKernels,
+  jsKernels,
+  kernels,
+  loadWasmKernels,
+  ready,
+  setKernels,
+  setThreads,
+  wasmKernels,
+} from "./kernels/index.js";
 export { broadcastShapes, broadcastTo, sumToShape } from "./ops/broadcast.js";
 export { equal, greater, greaterEqual, less, lessEqual, notEqual, where } from "./ops/compare.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/elementwise.js";

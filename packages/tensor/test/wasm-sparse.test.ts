@@ -4,6 +4,9 @@ import { jsKernels } from "../src/kernels/js.js";
 import type { GemmKernel, WasmEngine } from "../src/kernels/wasm/index.js";
 import { SPARSE_MAX_DENSITY, SPARSE_MIN_COLS, setThreads, wasmEngine, wasmKernels } from "../src/kernels/wasm/index.js";
 import { sameBits } from "./bits.js";
+import { useWorkerThreadsFromSources } from "./threads-from-sources.js";
+
+useWorkerThreadsFromSources();
 
 // The wasm kernel that skips the zeros of op(A) must give, for finite B, exactly the bits of the
 // dense kernel: same KC blocking, same order, and a skipped a·b = ±0 changes no partial sum. Where

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
 
-// Where the second thread cannot run, large matmuls still work, on one thread, without a word:
-// here no worker can be started (this file's node:worker_threads refuses), and, further down,
-// the runtime has no shared WebAssembly memory either.
+// Where the second thread cannot run, large matmuls still work, on one thread, and a one-time
+// warning says why: here no worker can be started (this file's node:worker_threads refuses),
+// and, further down, the runtime has no shared WebAssembly memory either.
 
 vi.mock("node:worker_threads", () => ({
   Worker: class {
@@ -32,9 +32,13 @@ function randomArray(n: number): Float32Array {
   return x;
 }
 
-/** A fresh copy of the wasm loader (and so a fresh engine) with two threads asked for. */
+/**
+ * A fresh copy of the wasm loader (and so a fresh engine), with Node's thread backend registered
+ * and two threads asked for.
+ */
 async function freshLoader(): Promise<typeof import("../src/kernels/wasm/index.js")> {
   vi.resetModules();
+  (await import("./threads-from-sources.js")).useWorkerThreadsFromSources();
   const loader = await import("../src/kernels/wasm/index.js");
   loader.setThreads(2);
   return loader;
@@ -73,12 +77,22 @@ function checkLargeProducts(
 }
 
 describe("two threads asked for, one available", () => {
+  let warn: MockInstance<typeof console.warn>;
+  beforeEach(() => {
+    warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
   afterEach(() => {
     WebAssemblyApi.Memory = RealMemory;
+    warn.mockRestore();
   });
 
-  it("a worker that cannot start leaves large matmuls on the main thread", async () => {
+  it("a worker that cannot start leaves large matmuls on the main thread, and says so once", async () => {
     checkLargeProducts(await freshLoader(), "SharedArrayBuffer");
+    expect(warn.mock.calls).toEqual([
+      [
+        "wasm kernels: two threads were asked for, but the worker thread did not start: worker threads are unavailable here; large matmuls run on one thread",
+      ],
+    ]);
   });
 
   it("a runtime without shared WebAssembly memory runs the module over a private one", async () => {
@@ -89,5 +103,9 @@ describe("two threads asked for, one available", () => {
       }
     };
     checkLargeProducts(await freshLoader(), "ArrayBuffer");
+    expect(warn).toHaveBeenCalledOnce();
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /^wasm kernels: two threads were asked for, but this runtime has no shared WebAssembly memory \(TypeError: shared memory is unavailable here\); large matmuls run on one thread$/,
+    );
   });
 });

@@ -1,13 +1,18 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Generator } from "../src/index.js";
 import { jsKernels } from "../src/kernels/js.js";
-import { setThreads, WasmEngine, wasmEngine, wasmKernels, wasmPath } from "../src/kernels/wasm/index.js";
-import type { Gemm } from "../src/kernels/wasm/threads.js";
-import { CONTROL_BYTES, GemmWorker, halves, SPLIT_FLOPS } from "../src/kernels/wasm/threads.js";
+import { moduleBytes } from "../src/kernels/wasm/bytes.js";
+import type { Gemm } from "../src/kernels/wasm/control.js";
+import { CONTROL_BYTES } from "../src/kernels/wasm/control.js";
+import { GemmWorker } from "../src/kernels/wasm/gemm-worker.js";
+import { setThreads, WasmEngine, wasmEngine, wasmKernels } from "../src/kernels/wasm/index.js";
+import { halves, SPLIT_FLOPS } from "../src/kernels/wasm/split.js";
 import { sameBits } from "./bits.js";
+import { useWorkerThreadsFromSources } from "./threads-from-sources.js";
+
+useWorkerThreadsFromSources();
 
 // Two threads must give exactly the bits one thread gives (training runs are reproducible bit for
 // bit whatever the thread count): each element of C goes through the same operations whichever
@@ -114,10 +119,10 @@ describe("wasm sgemm on two threads", () => {
     expect(up, "the worker came up").toBe(true);
   });
 
-  it("kernels.wasm has no data segments and no start function, which a worker's instance would re-run", () => {
+  it("the module has no data segments and no start function, which a worker's instance would re-run", () => {
     // Instantiating the module in the worker re-applies data segments and re-runs the start
     // function over the shared memory, while the main thread may be using it.
-    const bytes = readFileSync(wasmPath);
+    const bytes = moduleBytes();
     const sections: number[] = [];
     let pos = 8;
     while (pos < bytes.length) {
@@ -214,9 +219,9 @@ describe("wasm sgemm on two threads", () => {
   it("the worker computes a posted block bit for bit as the main thread does", async () => {
     // A separate instance and worker, driven directly: post a block, give the worker time to take
     // it, and check that it did and that its bits match.
-    const module = new WebAssemblyApi.Module(readFileSync(wasmPath));
+    const module = new WebAssemblyApi.Module(moduleBytes());
     const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: 65536, shared: true });
-    const e = new WasmEngine(module, memory, true);
+    const e = WasmEngine.instantiate(module, memory, true);
     const [m, n, k] = [200, 96, 300];
     const control = e.dataStart;
     const scratch = align(control + CONTROL_BYTES);
@@ -233,7 +238,7 @@ describe("wasm sgemm on two threads", () => {
 
     const worker = GemmWorker.start(module, memory, control, scratch);
     const parts = halves(whole, e.exports.tileRows(), e.exports.tileCols());
-    if (worker === null || parts === null) throw new Error("no worker, or no split");
+    if (worker instanceof Error || parts === null) throw new Error("no worker, or no split");
     const theirs = parts[1];
     expect(theirs.n, "a split along the rows: the worker's block is the last rows").toBe(n);
     let done = false;
@@ -290,9 +295,11 @@ describe("NABLA_THREADS", () => {
 
 describe("a process that ran a two-thread matmul", () => {
   it("exits by itself, promptly", async () => {
-    const loader = pathToFileURL(fileURLToPath(new URL("../src/kernels/wasm/index.ts", import.meta.url))).href;
+    const source = (path: string): string => pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href;
     const script = `
-      const { setThreads, wasmEngine, wasmKernels } = await import(${JSON.stringify(loader)});
+      const { useWorkerThreadsFromSources } = await import(${JSON.stringify(source("./threads-from-sources.ts"))});
+      useWorkerThreadsFromSources();
+      const { setThreads, wasmEngine, wasmKernels } = await import(${JSON.stringify(source("../src/kernels/wasm/index.ts"))});
       setThreads(2);
       const engine = wasmEngine();
       const n = 256;
