@@ -1,6 +1,7 @@
 import { Generator, type Sequential } from "nabla";
 import { LiveChart } from "./chart.js";
 import { DrawingPad } from "./draw.js";
+import { startKernels } from "./kernels.js";
 import { buildMlp, classify, loadWeights, MLP_DESCRIPTION, setWeights, type Weights } from "./model.js";
 import { SIDE, toMnist } from "./preprocess.js";
 import type { FromWorker, TrainRequest } from "./protocol.js";
@@ -38,10 +39,18 @@ function describeModel(origin: string): void {
   modelName.dataset.origin = origin;
 }
 
-// The environment line: threads need a cross-origin isolated page (SharedArrayBuffer).
-element("environment").textContent = crossOriginIsolated
-  ? "Cross-origin isolated. Nabla's kernels run single-threaded WebAssembly SIMD in the browser; training runs in a Web Worker, so the page never waits for it."
-  : "Not cross-origin isolated, so no threads: Nabla runs single-threaded WebAssembly SIMD kernels. Training runs in a Web Worker, so the page never waits for it.";
+// What runs where. Threads need a cross-origin isolated page (SharedArrayBuffer); the page's own
+// thread only answers the drawing pad, so it never asks for a second one.
+const environment = element("environment");
+const pageKernels = await startKernels(false);
+function showEnvironment(workerKernels?: string): void {
+  const threads = crossOriginIsolated
+    ? "Cross-origin isolated: the training worker may use a second thread for large matmuls."
+    : "Not cross-origin isolated, so no threads: single-threaded WebAssembly.";
+  const worker = workerKernels === undefined ? "" : ` Training worker: ${workerKernels}.`;
+  environment.textContent = `${threads} Page: ${pageKernels}.${worker} Training runs in a Web Worker, so the page never waits for it.`;
+}
+showEnvironment();
 
 // --- Drawing and the ten probabilities ---------------------------------------------------------
 
@@ -182,6 +191,7 @@ element<HTMLFormElement>("train-form").addEventListener("submit", (e) => {
     const m = event.data;
     switch (m.type) {
       case "ready":
+        showEnvironment(m.kernels);
         training.postMessage(request);
         break;
       case "status":

@@ -3,6 +3,7 @@
  * and snapshots of the weights to the page, which stays free to paint and to answer the drawing
  * pad. The page stops a run by terminating the worker.
  */
+import { startKernels } from "./kernels.js";
 import { fetchMnistBytes, mnistFromBytes } from "./mnist.js";
 import { weightsOf } from "./model.js";
 import type { FromWorker, ToWorker, TrainRequest } from "./protocol.js";
@@ -68,4 +69,7 @@ async function train(request: TrainRequest): Promise<void> {
 scope.onmessage = (event) => {
   train(event.data).catch((e: unknown) => post({ type: "error", message: e instanceof Error ? e.message : String(e) }));
 };
-post({ type: "ready", kernels: "wasm" });
+startKernels(true).then(
+  (kernels) => post({ type: "ready", kernels }),
+  (e: unknown) => post({ type: "error", message: `the kernels did not start: ${(e as Error).message}` }),
+);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { activeKernels } from "nabla";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mnistFromBytes } from "../src/mnist.js";
@@ -131,6 +132,9 @@ describe("training in the page", () => {
     await expect.poll(() => page.locator("#progress-text").textContent(), { timeout: 90_000 }).toContain("done in");
     expect(await page.locator("#progress").getAttribute("value")).toBe("1");
     expect(await modelName(page)).toContain("trained in this page on 5,000 images, 1 epoch");
+    expect(await page.locator("#environment").textContent()).toContain(
+      "Training worker: WebAssembly SIMD kernels, 1 thread.",
+    );
     await drawTestDigit(page, 0);
     expect(await page.locator("#prediction").textContent()).toBe(String(mnist.test.labels.data[0]));
     expect(errors).toEqual([]);
@@ -151,20 +155,24 @@ describe("a seeded training run", () => {
     node = [];
     const data = mnistFromBytes(readMnistBytes(), { train: TRAIN_IMAGES, test: 0 });
     await trainMlp(data, config, { onStep: (_step, loss) => node.push(loss) });
+    // The claim is about the wasm kernels: the same code on the same bits of input gives the same bits out.
+    expect(activeKernels().name).toBe("wasm-simd");
   }, 120_000);
 
   it("gives bit-identical losses in Node and on the page's main thread", async () => {
     const { page } = await openDemo(demo);
     // Vite serves the page's own modules: the same code the worker runs. (A string, because vitest
     // would rewrite an import() written in a function here.)
-    const browser = (await page.evaluate(`(async () => {
+    const { losses: browser, kernels } = (await page.evaluate(`(async () => {
       const { fetchMnistBytes, mnistFromBytes } = await import("/src/mnist.ts");
       const { trainMlp } = await import("/src/training.ts");
+      const { startKernels } = await import("/src/kernels.ts");
       const data = mnistFromBytes(await fetchMnistBytes("/mnist"), { train: ${TRAIN_IMAGES}, test: 0 });
       const losses = [];
       await trainMlp(data, ${JSON.stringify(config)}, { onStep: (_step, loss) => losses.push(loss) });
-      return losses;
-    })()`)) as number[];
+      return { losses, kernels: await startKernels(false) };
+    })()`)) as { losses: number[]; kernels: string };
+    expect(kernels).toBe("WebAssembly SIMD kernels, 1 thread");
     expect(node).toHaveLength(300);
     expect(node[299]).toBeLessThan(node[0]! / 3);
     expect(browser).toEqual(node);
@@ -182,21 +190,25 @@ describe("a seeded training run", () => {
     };
     const browser = await page.evaluate(
       (request) =>
-        new Promise<number[]>((resolve, reject) => {
+        new Promise<{ losses: number[]; kernels: string }>((resolve, reject) => {
           const worker = new Worker("/src/worker.ts", { type: "module" });
           const losses: number[] = [];
+          let kernels = "";
           worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
           worker.onmessage = (event: MessageEvent<FromWorker>) => {
             const m = event.data;
-            if (m.type === "ready") worker.postMessage(request);
-            else if (m.type === "progress") losses.push(...m.losses);
+            if (m.type === "ready") {
+              kernels = m.kernels;
+              worker.postMessage(request);
+            } else if (m.type === "progress") losses.push(...m.losses);
             else if (m.type === "error") reject(new Error(m.message));
-            else if (m.type === "done") resolve(losses);
+            else if (m.type === "done") resolve({ losses, kernels });
           };
         }),
       request,
     );
-    expect(browser).toEqual(node);
+    expect(browser.kernels).toBe("WebAssembly SIMD kernels, 1 thread");
+    expect(browser.losses).toEqual(node);
     await page.close();
   });
 });
