@@ -30,7 +30,12 @@ export default defineConfig({
     alias: [
       ...packages.map((dir) => ({ find: new RegExp(`^@nabla/${dir}$`), replacement: source(dir) })),
       { find: /^@nabla\/onnx\/node$/, replacement: source("onnx", "node") },
+      ...["data", "trainer"].map((dir) => ({
+        find: new RegExp(`^@nabla/${dir}/node$`),
+        replacement: source(dir, "node/index"),
+      })),
       { find: /^nabla$/, replacement: source("nabla") },
+      { find: /^nabla\/node$/, replacement: source("nabla", "node") },
     ],
   },
   test: {

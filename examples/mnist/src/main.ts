@@ -18,7 +18,7 @@ import {
   TensorDataset,
   Trainer,
   writeFileAtomic,
-} from "nabla";
+} from "nabla/node";
 import { defaultLr, type Options, parseArgs, USAGE, UsageError } from "./cli.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { OPTIMIZER_BUILDERS } from "./optimizers.js";

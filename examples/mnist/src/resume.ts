@@ -1,4 +1,4 @@
-import { type Callback, Generator, loadModel } from "nabla";
+import { type Callback, Generator, loadModel } from "nabla/node";
 import { flagFor, MODELS as MODEL_NAMES, type ModelName, type Options } from "./cli.js";
 import { MODELS } from "./models.js";
 

@@ -14,7 +14,7 @@ import {
   softmaxCrossEntropy,
   TensorDataset,
   Variable,
-} from "nabla";
+} from "nabla/node";
 import { describe, expect, it } from "vitest";
 
 describe("deepnet's MNIST CNN", () => {

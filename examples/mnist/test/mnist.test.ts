@@ -13,7 +13,7 @@ import {
   Trainer,
   Variable,
   zeros,
-} from "nabla";
+} from "nabla/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxScaledDiff, openSession, runNabla, runOnnx } from "../../../packages/onnx/test/ort.js";
 import { DEFAULTS, defaultLr, MODEL_DEFAULTS, MODELS as MODEL_NAMES, parseArgs } from "../src/cli.js";

@@ -1,4 +1,4 @@
-import { exportOnnx, Generator, loadMnist, type Module, manualSeed, randn, Tensor, Variable } from "nabla";
+import { exportOnnx, Generator, loadMnist, type Module, manualSeed, randn, Tensor, Variable } from "nabla/node";
 import { describe, expect, it } from "vitest";
 import {
   checkerViolations,

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Generator, loadSafetensors, type Tensor } from "nabla";
+import { Generator, loadSafetensors, type Tensor } from "nabla/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODELS } from "../src/models.js";
 import { cli } from "./cli-process.js";

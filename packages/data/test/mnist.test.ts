@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMnist, MNIST_FILES, type Mnist, mnistDataDir } from "../src/index.js";
+import { loadMnist, MNIST_FILES, type Mnist, mnistDataDir } from "../src/node/index.js";
 
 function idx(code: number, shape: number[], values: ArrayLike<number>): Uint8Array {
   const header = 4 + 4 * shape.length;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tensor } from "@nabla/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { messageOf } from "../../tensor/test/message-of.js";
-import { DataLoader, loadMnist, TensorDataset } from "../src/index.js";
+import { DataLoader, loadMnist, TensorDataset } from "../src/node/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "nabla-data-values-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,7 +1,10 @@
 /**
  * Nabla: one import for the whole framework.
  *
- *     import { Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist } from "nabla";
+ *     import { Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer } from "nabla";
+ *
+ * It runs anywhere (Node, browsers, workers, bundlers). Files, MNIST folders and the terminal are
+ * in `nabla/node`, which exports all of this too.
  *
  * Tensor ops and differentiable ops share their names (add, mul, matmul, sum, ...). Here the plain
  * names are the differentiable ones from @nabla/autograd: they accept Tensors too and return
@@ -15,7 +18,6 @@ export * from "@nabla/data";
 export * from "@nabla/layers";
 export * from "@nabla/losses";
 export * from "@nabla/onnx";
-export { saveOnnx } from "@nabla/onnx/node";
 export * from "@nabla/optim";
 export type {
   ActiveKernels,

@@ -1,10 +1,12 @@
 import * as autograd from "@nabla/autograd";
 import * as data from "@nabla/data";
+import * as dataNode from "@nabla/data/node";
 import * as layers from "@nabla/layers";
 import * as losses from "@nabla/losses";
 import * as optim from "@nabla/optim";
 import * as tensorPackage from "@nabla/tensor";
 import * as trainer from "@nabla/trainer";
+import * as trainerNode from "@nabla/trainer/node";
 import { describe, expect, it } from "vitest";
 import * as nabla from "../src/index.js";
 import {
@@ -12,7 +14,6 @@ import {
   add,
   DataLoader,
   Dense,
-  loadMnist,
   matmul,
   ReLU,
   Sequential,
@@ -23,11 +24,25 @@ import {
   tensorOps,
   Variable,
 } from "../src/index.js";
+import * as nablaNode from "../src/node.js";
 
 describe("nabla", () => {
   it("exports everything the README imports", () => {
-    for (const f of [Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, loadMnist])
+    for (const f of [Sequential, Dense, ReLU, softmaxCrossEntropy, Adam, DataLoader, Trainer, nablaNode.loadMnist])
       expect(typeof f).toBe("function");
+  });
+
+  it("nabla/node is nabla plus the Node entries, with the Trainer that prints and writes files", () => {
+    for (const [name, value] of Object.entries(nabla)) {
+      if (name !== "Trainer") expect((nablaNode as Record<string, unknown>)[name], name).toBe(value);
+    }
+    for (const pkg of [dataNode, trainerNode]) {
+      for (const [name, value] of Object.entries(pkg))
+        expect((nablaNode as Record<string, unknown>)[name], name).toBe(value);
+    }
+    expect(nablaNode.Trainer).toBe(trainerNode.Trainer);
+    expect(Object.getPrototypeOf(nablaNode.Trainer)).toBe(Trainer);
+    expect(typeof nablaNode.saveOnnx).toBe("function");
   });
 
   it("re-exports every public name of every package", () => {

@@ -1,5 +1,5 @@
 import type { Module } from "@nabla/layers";
-import { writeFileAtomic } from "@nabla/trainer";
+import { writeFileAtomic } from "@nabla/trainer/node";
 import { type ExportOnnxOptions, exportOnnx } from "./export.js";
 
 /**

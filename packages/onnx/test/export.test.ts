@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { loadMnist } from "@nabla/data";
+import { loadMnist } from "@nabla/data/node";
 import { BatchNorm1d, BatchNorm2d, Conv2d, Dense, ReLU, Sequential } from "@nabla/layers";
 import { Generator, randn, Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";

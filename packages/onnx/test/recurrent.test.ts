@@ -1,5 +1,5 @@
 import { noGrad, Variable } from "@nabla/autograd";
-import { loadMnist } from "@nabla/data";
+import { loadMnist } from "@nabla/data/node";
 import { GRU, LSTM, type LSTMResult, type RecurrentOptions, type RecurrentResult, RNN } from "@nabla/layers";
 import { Generator, randn, Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";

@@ -21,15 +21,25 @@ export interface Callback {
   loadStateDict?(state: unknown): void;
 }
 
-/** A callback made of plain functions: `new LambdaCallback({ onEpochEnd: (epoch, logs) => ... })`. */
-export class LambdaCallback implements Callback {
-  onTrainBegin?: Callback["onTrainBegin"];
-  onEpochBegin?: Callback["onEpochBegin"];
-  onBatchEnd?: Callback["onBatchEnd"];
-  onEpochEnd?: Callback["onEpochEnd"];
-  onTrainEnd?: Callback["onTrainEnd"];
+/** The hooks a LambdaCallback is made of. */
+export type CallbackHooks = Pick<
+  Callback,
+  "onTrainBegin" | "onEpochBegin" | "onBatchEnd" | "onEpochEnd" | "onTrainEnd"
+>;
 
-  constructor(hooks: Pick<Callback, "onTrainBegin" | "onEpochBegin" | "onBatchEnd" | "onEpochEnd" | "onTrainEnd">) {
+/**
+ * A callback made of plain functions: `new LambdaCallback({ onEpochEnd: (epoch, logs) => ... })`.
+ * (fit also takes the object of hooks itself: `callbacks: { onEpochEnd }`.)
+ */
+export class LambdaCallback implements Callback {
+  // NonNullable: under exactOptionalPropertyTypes an optional hook may be absent, never undefined.
+  onTrainBegin?: NonNullable<Callback["onTrainBegin"]>;
+  onEpochBegin?: NonNullable<Callback["onEpochBegin"]>;
+  onBatchEnd?: NonNullable<Callback["onBatchEnd"]>;
+  onEpochEnd?: NonNullable<Callback["onEpochEnd"]>;
+  onTrainEnd?: NonNullable<Callback["onTrainEnd"]>;
+
+  constructor(hooks: CallbackHooks) {
     checkOptions("LambdaCallback", hooks, ["onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]);
     for (const [k, v] of Object.entries(hooks)) {
       if (typeof v !== "function") throw new Error(`LambdaCallback: hook '${k}' must be a function, got ${typeof v}`);

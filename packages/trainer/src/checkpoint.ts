@@ -1,11 +1,10 @@
 import { describe } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import { checkOptions, type Tensor } from "@nabla/tensor";
-import { writeAtomically } from "./atomic.js";
-import { checkPath, unreadableFile } from "./files.js";
 import { type EpochLog, withoutTimings, withUnmeasuredTimings } from "./history.js";
-import { encodeSafetensors, loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import { decodeState, encodeState } from "./state.js";
+import { concatBytes } from "./storage.js";
 import { fromTorchLayout, toTorchLayout } from "./torch-layout.js";
 
 /**
@@ -38,52 +37,70 @@ export interface LoadModelOptions {
 }
 
 /**
- * Saves the model's weights (parameters and buffers, nothing else) as a safetensors file with
- * the plain state-dict names, so PyTorch's `safetensors.torch.load_file` and other tools read it.
+ * The model's weights (parameters and buffers, nothing else) as the bytes of a safetensors file
+ * with the plain state-dict names, which PyTorch's `safetensors.torch.load` and other tools read.
+ * In Node, `saveModel` writes them to a file.
  */
-export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
-  checkModel(model, "saveModel");
-  checkPath(path, "saveModel");
-  checkOptions("saveModel", options, ["layout", "metadata"]);
+export function saveModelToBytes(model: Module, options: SaveModelOptions = {}): Uint8Array {
+  return concatBytes(encodeModel(model, options, "saveModelToBytes"));
+}
+
+/** saveModelToBytes's chunks, with errors that start with `op`. */
+export function encodeModel(model: Module, options: SaveModelOptions, op: string): Uint8Array[] {
+  checkModel(model, op);
+  checkOptions(op, options, ["layout", "metadata"]);
   const { layout = "nabla", metadata = {} } = options;
-  checkLayout("saveModel", layout);
-  if (layout === "nabla") {
-    writeAtomically(path, encodeSafetensors(modelTensors(model), { format: "nabla-model", ...metadata }), "saveModel");
-    return;
-  }
+  checkLayout(op, layout);
+  if (layout === "nabla") return encodeSafetensors(modelTensors(model), { format: "nabla-model", ...metadata });
   let tensors: Map<string, Tensor>;
   try {
     tensors = toTorchLayout(model);
   } catch (e) {
-    throw new Error(`saveModel: ${(e as Error).message}`);
+    throw new Error(`${op}: ${(e as Error).message}`);
   }
   // "pt" is what Hugging Face's tools write and look for in PyTorch files.
-  writeAtomically(path, encodeSafetensors(tensors, { format: "pt", ...metadata }, { int64: true }), "saveModel");
+  return encodeSafetensors(tensors, { format: "pt", ...metadata }, { int64: true });
+}
+
+export interface LoadModelFromBytesOptions extends LoadModelOptions {
+  /** Names the bytes in error messages (a file name); default "<bytes>". */
+  source?: string;
 }
 
 /**
- * Loads weights saved by `saveModel` (or the weights inside a training checkpoint, or with
- * `layout: "torch"` a PyTorch state dict) into `model`. All keys and shapes are checked before
- * anything is copied, so a mismatched file (another architecture, missing or extra keys) throws
- * and leaves the model as it was.
+ * Loads weights from the bytes of a safetensors file (written by `saveModel`/`saveModelToBytes`,
+ * a training checkpoint, or with `layout: "torch"` a PyTorch state dict) into `model`. All keys
+ * and shapes are checked before anything is copied, so bytes of another architecture throw and
+ * leave the model as it was.
  */
-export function loadModel(model: Module, path: string, options: LoadModelOptions = {}): void {
-  checkModel(model, "loadModel");
-  checkPath(path, "loadModel");
-  checkOptions("loadModel", options, ["layout"]);
+export function loadModelFromBytes(model: Module, bytes: Uint8Array, options: LoadModelFromBytesOptions = {}): void {
+  checkModel(model, "loadModelFromBytes");
+  checkOptions("loadModelFromBytes", options, ["layout", "source"]);
+  const { source = "<bytes>", ...rest } = options;
+  if (!(bytes instanceof Uint8Array))
+    throw new Error(`loadModelFromBytes: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  decodeModel(model, bytes, source, rest, "loadModelFromBytes");
+}
+
+/** loadModelFromBytes once `model` and `options` are known to be sound, with errors that start with `op`. */
+export function decodeModel(
+  model: Module,
+  bytes: Uint8Array,
+  source: string,
+  options: LoadModelOptions,
+  op: string,
+): void {
   const { layout = "nabla" } = options;
-  checkLayout("loadModel", layout);
-  const unreadable = unreadableFile(path);
-  if (unreadable !== undefined) throw new Error(`loadModel: cannot read ${path}: ${unreadable}`);
-  const { tensors, metadata } = loadSafetensors(path);
+  checkLayout(op, layout);
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
   try {
     model.loadStateDict(layout === "torch" ? fromTorchLayout(model, tensors) : weightsOnly(tensors));
   } catch (e) {
-    throw new Error(`loadModel: ${path}: ${(e as Error).message}${layoutHint(layout, metadata.format)}`);
+    throw new Error(`${op}: ${source}: ${(e as Error).message}${layoutHint(layout, metadata.format)}`);
   }
 }
 
-function checkLayout(op: string, layout: unknown): asserts layout is Layout {
+export function checkLayout(op: string, layout: unknown): asserts layout is Layout {
   if (layout !== "nabla" && layout !== "torch")
     throw new Error(`${op}: layout must be "nabla" or "torch", got ${JSON.stringify(layout)}`);
 }
@@ -97,7 +114,7 @@ function layoutHint(layout: Layout, format: string | undefined): string {
   return "";
 }
 
-function checkModel(model: unknown, caller: string): void {
+export function checkModel(model: unknown, caller: string): void {
   if (!(model instanceof Module))
     throw new Error(`${caller}: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
 }
@@ -118,7 +135,8 @@ export interface TrainingState {
   epoch: number;
   /** Optimizer steps taken. */
   step: number;
-  lr: number;
+  /** Each param group's learning rate, or the optimizer's one `lr` when it has no `paramGroups`. */
+  lr: number | number[];
   optimizer: unknown;
   scheduler: unknown;
   history: EpochLog[];
@@ -150,7 +168,7 @@ const STATE_KEYS = [
  * each part as a JSON string in __metadata__. It holds no wall-clock timings, so two runs with
  * the same seed write the same bytes.
  */
-export function saveCheckpoint(path: string, model: Module, state: TrainingState): void {
+export function encodeCheckpoint(model: Module, state: TrainingState): Uint8Array[] {
   const tensors = modelTensors(model);
   const metadata: Record<string, string> = {
     format: FORMAT,
@@ -160,11 +178,15 @@ export function saveCheckpoint(path: string, model: Module, state: TrainingState
   };
   const reproducible = { ...state, history: state.history.map(withoutTimings) };
   for (const key of STATE_KEYS) metadata[key] = encodeState(reproducible[key], `${key}/`, tensors);
-  saveSafetensors(path, tensors, metadata);
+  return encodeSafetensors(tensors, metadata);
 }
 
-export function readCheckpoint(path: string): { weights: Map<string, Tensor>; state: TrainingState } {
-  const { tensors, metadata } = loadSafetensors(path);
+/** A training checkpoint's weights and state, from its bytes; `path` names it in errors. */
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  path: string,
+): { weights: Map<string, Tensor>; state: TrainingState } {
+  const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata.format !== FORMAT) {
     throw new Error(
       `${path} is not a training checkpoint (its format is ${JSON.stringify(metadata.format ?? null)}, expected '${FORMAT}'); ` +
@@ -186,7 +208,7 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
     if (json === undefined) throw new Error(`${path}: checkpoint metadata lacks '${key}'`);
     parts[key] = decodeState(json, tensors, `${path}: checkpoint '${key}'`);
   }
-  if (!Array.isArray(parts.history) || !Array.isArray(parts.callbacks) || typeof parts.lr !== "number") {
+  if (!Array.isArray(parts.history) || !Array.isArray(parts.callbacks) || !isLearningRates(parts.lr)) {
     throw new Error(`${path}: checkpoint history, callbacks or lr metadata is malformed`);
   }
   const history = (parts.history as Record<string, number>[]).map(withUnmeasuredTimings);
@@ -194,4 +216,8 @@ export function readCheckpoint(path: string): { weights: Map<string, Tensor>; st
     weights: weightsOnly(tensors),
     state: { ...(parts as Omit<TrainingState, "epoch" | "step">), history, epoch, step },
   };
+}
+
+function isLearningRates(lr: unknown): lr is number | number[] {
+  return typeof lr === "number" || (Array.isArray(lr) && lr.length > 0 && lr.every((x) => typeof x === "number"));
 }

@@ -2,7 +2,7 @@ import type { EpochLog } from "./history.js";
 
 export type ProgressMode = "auto" | "bar" | "line" | "none";
 
-/** Where progress goes: process.stdout by default; anything with `write(string)` works. */
+/** Where progress goes: a terminal's stdout, or anything with `write(string)`. */
 export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean;
@@ -23,14 +23,20 @@ const MIN_BAR_WIDTH = 8;
 const REDRAW_MS = 100;
 
 /**
- * 'bar' on a terminal (a TTY outside CI) and 'line' elsewhere: logs of CI runs and pipes get exactly
- * one line per epoch, without carriage returns.
+ * 'bar' on a terminal (a TTY outside CI: `ci` says whether this is a CI runner) and 'line'
+ * elsewhere: logs of CI runs and pipes get exactly one line per epoch, without carriage returns.
  */
-export function resolveProgressMode(mode: ProgressMode, stream: ProgressStream): Exclude<ProgressMode, "auto"> {
+export function resolveProgressMode(
+  mode: ProgressMode,
+  stream: ProgressStream,
+  ci = false,
+): Exclude<ProgressMode, "auto"> {
   if (mode !== "auto") return mode;
-  const ci = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
   return stream.isTTY === true && !ci ? "bar" : "line";
 }
+
+/** Writes nothing: where progress goes when there is no output. */
+const NOWHERE: ProgressStream = { write: () => undefined };
 
 /**
  * Prints training progress. In 'bar' mode a live line per epoch is rewritten in place with `\r`
@@ -47,9 +53,9 @@ export class ProgressReporter {
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(mode: ProgressMode, stream: ProgressStream = process.stdout) {
+  constructor(mode: ProgressMode, stream: ProgressStream = NOWHERE, ci = false) {
     this.stream = stream;
-    this.mode = resolveProgressMode(mode, stream);
+    this.mode = resolveProgressMode(mode, stream, ci);
   }
 
   /** True when `batch()` would draw now: the caller computes running metrics only then. */

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { checkOptions, type DType, formatShape, shapeSize, Tensor, type TypedArray } from "@nabla/tensor";
-import { writeAtomically } from "./atomic.js";
 
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors), readable by PyTorch, JAX and
@@ -100,12 +98,12 @@ export function encodeSafetensors(
     offset += bytes.byteLength;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(Object.fromEntries(header));
-  // Pad so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8), as the reference writer does.
-  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const headerBytes = Buffer.from(json, "utf8");
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(headerBytes.byteLength));
+  const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
+  // Pad with spaces so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8), as the reference writer does.
+  const headerBytes = new Uint8Array(json.byteLength + ((8 - (json.byteLength % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   return [prefix, headerBytes, ...chunks];
 }
 
@@ -235,27 +233,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Safet
 
 function corrupt(source: string, what: string): never {
   throw new Error(`loadSafetensors: ${source}: ${what}`);
-}
-
-/** Writes tensors (and string metadata) to `path` in the safetensors format, atomically. */
-export function saveSafetensors(
-  path: string,
-  tensors: TensorRecord,
-  metadata: Record<string, string> = {},
-  options: EncodeOptions = {},
-): void {
-  writeAtomically(path, encodeSafetensors(tensors, metadata, options), "saveSafetensors");
-}
-
-/** Reads a safetensors file written by Nabla or any other tool (the dtypes of READERS above). */
-export function loadSafetensors(path: string): Safetensors {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`loadSafetensors: cannot read ${path}: ${(e as Error).message}`);
-  }
-  return decodeSafetensors(bytes, path);
 }
 
 function littleEndianBytes(data: TypedArray | BigInt64Array): Uint8Array {

@@ -1,87 +1,43 @@
 import { noGrad, Variable } from "@nabla/autograd";
-import { Module } from "@nabla/layers";
+import type { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { allocate, checkOptions, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
-import { WriteError } from "./atomic.js";
+import { allocate, defaultGenerator, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import { scalarLoss, unpack } from "./batches.js";
 import type { Callback } from "./callbacks.js";
-import { readCheckpoint, saveCheckpoint, type TrainingState } from "./checkpoint.js";
-import { prepareFileWrite, unreadableFile } from "./files.js";
+import { encodeCheckpoint, type TrainingState } from "./checkpoint.js";
 import { type BatchLog, type EpochLog, History, validationKey } from "./history.js";
-import { createMetric, type Metric, type MetricSpec } from "./metrics.js";
-import { type ProgressMode, ProgressReporter, type ProgressStream } from "./progress.js";
-import { decodeState, encodeState } from "./state.js";
-
-/** What the Trainer needs of an optimizer (every @nabla/optim optimizer has it). */
-export interface OptimizerLike {
-  lr: number;
-  step(): void;
-  zeroGrad(): void;
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-}
-
-/** A learning-rate schedule, stepped once after every epoch (StepLR, CosineAnnealingLR, ...). */
-export interface SchedulerLike {
-  step(): void;
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-}
+import { createMetric, type Metric } from "./metrics.js";
+import { nanError, nonFiniteGradient, type StepPosition } from "./nan-guard.js";
+import {
+  type BatchLoader,
+  callbackList,
+  checkFitOptions,
+  checkTrainerOptions,
+  describe,
+  type Evaluation,
+  type FitOptions,
+  isIterable,
+  type OptimizerLike,
+  type SchedulerLike,
+  type TrainerOptions,
+} from "./options.js";
+import { ProgressReporter, type ProgressStream } from "./progress.js";
+import { learningRates, restoreCheckpoint } from "./restore.js";
+import { type CheckpointStorage, WriteError } from "./storage.js";
 
 /**
- * Batches of [input, target, ...] tensors, one pass per epoch: a DataLoader, or any iterable.
- * `length` (batches per epoch) feeds the progress bar; `getState`/`setState` let checkpoints save
- * the shuffling order.
+ * What a Trainer takes from where it runs. The core Trainer has none of it: no progress unless
+ * fit is given an `output`, no checkpoints unless it is given a `storage`. The Node Trainer
+ * (`@nabla/trainer/node`) prints to the terminal and keeps checkpoints in files.
  */
-export interface BatchLoader extends Iterable<readonly Tensor[]> {
-  readonly length?: number;
-  getState?(): unknown;
-  setState?(state: unknown): void;
-}
-
-export interface TrainerOptions {
-  model: Module;
-  /** Model output and target batch in, a scalar Variable out: softmaxCrossEntropy, mse, ... */
-  loss: Loss;
-  optimizer: OptimizerLike;
-  /** Computed on the training batches and on validation; default ['accuracy']. Pass [] for regression. */
-  metrics?: MetricSpec[];
-  /** Stepped after every epoch; its state is saved in checkpoints. */
-  scheduler?: SchedulerLike;
-  /** Stop with a clear error as soon as the loss or a gradient is NaN or infinite (default true). */
-  nanGuard?: boolean;
-  /**
-   * A Generator besides the global one (which is always saved) whose state checkpoints must
-   * save to resume exactly, e.g. the one given to your Dropout layers.
-   */
-  generator?: Generator;
-}
-
-export interface CheckpointOptions {
-  /** The file, rewritten atomically after every `every` epochs and after the last one. */
-  path: string;
-  every?: number;
-}
-
-export interface FitOptions {
-  epochs: number;
-  /** Evaluated after every epoch: its loss and metrics appear as valLoss, valAccuracy, ... */
-  validation?: BatchLoader;
-  callbacks?: Callback[];
-  checkpoint?: CheckpointOptions;
-  /** A checkpoint written by fit: training continues after its epoch, exactly as if never stopped. */
-  resumeFrom?: string;
-  /** 'auto' (default): a live bar on a terminal, one line per epoch elsewhere. */
-  progress?: ProgressMode;
-  /** Where progress is written; default process.stdout. */
+export interface TrainerEnvironment {
+  /** Where progress goes when fit is given no `output`. */
   output?: ProgressStream;
+  /** Where checkpoints go when fit is given no `storage`. */
+  storage?: CheckpointStorage;
+  /** True on a CI runner, where 'auto' progress prints lines rather than a live bar. */
+  ci: boolean;
 }
-
-/** What `evaluate` returns: the mean loss and each metric over the whole loader. */
-export type Evaluation = { loss: number } & Record<string, number>;
-
-const TRAINER_OPTIONS = ["model", "loss", "optimizer", "metrics", "scheduler", "nanGuard", "generator"];
-const FIT_OPTIONS = ["epochs", "validation", "callbacks", "checkpoint", "resumeFrom", "progress", "output"];
-const PROGRESS_MODES = ["auto", "bar", "line", "none"];
 
 /**
  * Trains a model: `await trainer.fit(loader, { epochs, validation })`, then `evaluate` and
@@ -105,27 +61,7 @@ export class Trainer {
   private inEpoch = false;
 
   constructor(options: TrainerOptions) {
-    if (typeof options !== "object" || options === null)
-      throw new Error("Trainer: expected options { model, loss, optimizer }");
-    checkOptions("Trainer", options, TRAINER_OPTIONS);
-    const { model, loss, optimizer, metrics = ["accuracy"], scheduler, nanGuard = true, generator } = options;
-    if (!(model instanceof Module))
-      throw new Error(`Trainer: model must be a Module (Sequential, Dense, ...), got ${describe(model)}`);
-    if (typeof loss !== "function")
-      throw new Error(`Trainer: loss must be a function (prediction, target) => Variable, got ${describe(loss)}`);
-    if (!hasMethods(optimizer, ["step", "zeroGrad", "stateDict", "loadStateDict"])) {
-      throw new Error(`Trainer: optimizer must be an Optimizer (SGD, Adam, ...), got ${describe(optimizer)}`);
-    }
-    if (scheduler !== undefined && !hasMethods(scheduler, ["step", "stateDict", "loadStateDict"])) {
-      throw new Error(`Trainer: scheduler must be a learning-rate schedule (StepLR, ...), got ${describe(scheduler)}`);
-    }
-    if (!Array.isArray(metrics))
-      throw new Error(`Trainer: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
-    if (typeof nanGuard !== "boolean")
-      throw new Error(`Trainer: nanGuard must be a boolean, got ${describe(nanGuard)}`);
-    if (generator !== undefined && !hasMethods(generator, ["getState", "setState"])) {
-      throw new Error(`Trainer: generator must be a Generator from @nabla/tensor, got ${describe(generator)}`);
-    }
+    const { model, loss, optimizer, metrics, scheduler, nanGuard, generator } = checkTrainerOptions(options);
     this.model = model;
     this.loss = loss;
     this.optimizer = optimizer;
@@ -176,25 +112,33 @@ export class Trainer {
     }
   }
 
+  /** Where this Trainer runs: the core one has no terminal, files or CI. The Node Trainer overrides it. */
+  protected environment(): TrainerEnvironment {
+    return { ci: false };
+  }
+
   private async run(train: BatchLoader, options: FitOptions): Promise<History> {
-    const {
-      epochs,
-      validation,
-      callbacks = [],
-      checkpoint,
-      resumeFrom,
-      progress = "auto",
-      output = process.stdout,
-    } = options;
+    const environment = this.environment();
+    const { epochs, validation, checkpoint, resumeFrom, progress = "auto" } = options;
+    const callbacks = options.callbacks === undefined ? [] : callbackList(options.callbacks);
+    const output = options.output ?? environment.output;
+    const storage = options.storage ?? environment.storage;
     const every = checkpoint?.every ?? 1;
-    const reporter = new ProgressReporter(progress, output);
+    const reporter =
+      output === undefined ? new ProgressReporter("none") : new ProgressReporter(progress, output, environment.ci);
     const named = this.model.namedParameters();
     this.stopReason = null;
     this.lastCheckpoint = null;
     this.globalStep = 0;
+    if ((checkpoint !== undefined || resumeFrom !== undefined) && storage === undefined) {
+      throw new Error(
+        "Trainer.fit: checkpoint and resumeFrom need a storage: pass storage: memoryStorage() (or your own " +
+          "{ write, read }), or in Node use the Trainer of @nabla/trainer/node (or nabla/node), which keeps them in files",
+      );
+    }
     if (checkpoint !== undefined) {
       // Before training, rather than after the first epoch's work.
-      const problem = prepareFileWrite(checkpoint.path);
+      const problem = storage!.check?.(checkpoint.path);
       if (problem !== undefined)
         throw new Error(`Trainer.fit: cannot write checkpoints to ${checkpoint.path}: ${problem}`);
     }
@@ -202,7 +146,7 @@ export class Trainer {
     let history = new History();
     let resumed: TrainingState | null = null;
     if (resumeFrom !== undefined) {
-      resumed = this.restore(resumeFrom, train, validation);
+      resumed = await this.restore(storage!, resumeFrom, train, validation);
       history = new History(resumed.history);
       this.globalStep = resumed.step;
       this.lastCheckpoint = { path: resumeFrom, epoch: resumed.epoch };
@@ -253,10 +197,10 @@ export class Trainer {
         for (const cb of callbacks) await cb.onEpochEnd?.(epoch, log, this);
         if (this.stopReason !== null) reporter.message(this.stopReason);
         if (checkpoint !== undefined && (epoch % every === 0 || epoch === epochs || this.stopReason !== null)) {
-          this.writeCheckpoint(checkpoint.path, epoch, history, train, validation, callbacks);
+          await this.writeCheckpoint(storage!, checkpoint.path, epoch, history, train, validation, callbacks);
         }
-        // Let timers, signals and pending I/O run between epochs.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let timers, events and pending I/O run between epochs (a page stays responsive).
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
     } finally {
       reporter.close();
@@ -363,9 +307,13 @@ export class Trainer {
       const output = this.forward(x, "Trainer.fit");
       const lossVar = this.loss(output, y);
       const loss = scalarLoss(lossVar, "Trainer.fit");
-      if (this.nanGuard && !Number.isFinite(loss)) throw this.nanError(`loss is ${loss}`, epoch, batch, total);
+      if (this.nanGuard && !Number.isFinite(loss))
+        throw nanError(`loss is ${loss}`, this.position(epoch, batch, total));
       lossVar.backward();
-      if (this.nanGuard) this.checkGradients(named, epoch, batch, total);
+      if (this.nanGuard) {
+        const bad = nonFiniteGradient(named);
+        if (bad !== undefined) throw nanError(bad, this.position(epoch, batch, total));
+      }
       this.optimizer.step();
       this.globalStep++;
       const n = x.shape[0]!;
@@ -407,69 +355,23 @@ export class Trainer {
     return output;
   }
 
-  /**
-   * One branch-free pass per gradient: 0·x is NaN exactly when x is NaN or ±Infinity, and NaN
-   * survives the sum. Four accumulators break the add latency chain (about 80 µs for 100k
-   * parameters, ~1% of an MLP step). The element is searched for only on failure.
-   */
-  private checkGradients(
-    named: readonly [string, Variable][],
-    epoch: number,
-    batch: number,
-    total: number | undefined,
-  ): void {
-    for (const [name, p] of named) {
-      const g = p.grad;
-      if (g === null) continue;
-      const d = g.data;
-      const n = d.length;
-      const n4 = n - (n % 4);
-      let p0 = 0;
-      let p1 = 0;
-      let p2 = 0;
-      let p3 = 0;
-      for (let i = 0; i < n4; i += 4) {
-        p0 += d[i]! * 0;
-        p1 += d[i + 1]! * 0;
-        p2 += d[i + 2]! * 0;
-        p3 += d[i + 3]! * 0;
-      }
-      for (let i = n4; i < n; i++) p0 += d[i]! * 0;
-      if (p0 + p1 + p2 + p3 === 0) continue;
-      let i = 0;
-      while (Number.isFinite(d[i]!)) i++;
-      throw this.nanError(
-        `the gradient of '${name}' ${formatShape(g.shape)} has ${d[i]} at element ${i}`,
-        epoch,
-        batch,
-        total,
-      );
-    }
+  private position(epoch: number, batch: number, total: number | undefined): StepPosition {
+    return { epoch, batch, total, globalStep: this.globalStep, lastCheckpoint: this.lastCheckpoint };
   }
 
-  private nanError(what: string, epoch: number, batch: number, total: number | undefined): Error {
-    const kept =
-      this.lastCheckpoint === null
-        ? "no checkpoint had been written"
-        : `the last good checkpoint ${this.lastCheckpoint.path} (epoch ${this.lastCheckpoint.epoch}) is kept`;
-    return new Error(
-      `nanGuard: ${what} at epoch ${epoch}, step ${batch}${total === undefined ? "" : `/${total}`} (global step ${this.globalStep + 1}); ` +
-        `training stopped before the update and ${kept}. Try a lower learning rate, or check the inputs for NaN/Infinity`,
-    );
-  }
-
-  private writeCheckpoint(
+  private async writeCheckpoint(
+    storage: CheckpointStorage,
     path: string,
     epoch: number,
     history: History,
     train: BatchLoader,
     validation: BatchLoader | undefined,
     callbacks: readonly Callback[],
-  ): void {
+  ): Promise<void> {
     const state: TrainingState = {
       epoch,
       step: this.globalStep,
-      lr: this.optimizer.lr,
+      lr: learningRates(this.optimizer),
       optimizer: this.optimizer.stateDict(),
       scheduler: this.scheduler?.stateDict() ?? null,
       history: history.epochs,
@@ -480,7 +382,7 @@ export class Trainer {
       callbacks: callbacks.map((cb) => cb.stateDict?.() ?? null),
     };
     try {
-      saveCheckpoint(path, this.model, state);
+      await storage.write(path, encodeCheckpoint(this.model, state));
     } catch (e) {
       const last = this.lastCheckpoint;
       const kept =
@@ -498,148 +400,19 @@ export class Trainer {
     this.lastCheckpoint = { path, epoch };
   }
 
-  /**
-   * Puts the model, optimizer, scheduler, loaders and generators back as they were after the
-   * checkpoint's epoch. The model and optimizer are snapshotted first and restored if any part
-   * fails, so a bad checkpoint leaves the Trainer as it was.
-   */
-  private restore(path: string, train: BatchLoader, validation: BatchLoader | undefined): TrainingState {
-    const fail = (e: unknown): Error => new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`);
-    const unreadable = unreadableFile(path);
-    if (unreadable !== undefined) throw new Error(`Trainer.fit: cannot resume from ${path}: ${unreadable}`);
-    let checkpoint: ReturnType<typeof readCheckpoint>;
+  /** Reads the checkpoint and puts everything back as it was after its epoch (or leaves all as it was and throws). */
+  private async restore(
+    storage: CheckpointStorage,
+    path: string,
+    train: BatchLoader,
+    validation: BatchLoader | undefined,
+  ): Promise<TrainingState> {
+    const { model, optimizer, scheduler, generator } = this;
     try {
-      checkpoint = readCheckpoint(path);
+      const bytes = await storage.read(path);
+      return restoreCheckpoint(bytes, path, { model, optimizer, scheduler, generator, train, validation });
     } catch (e) {
-      throw fail(e);
+      throw new Error(`Trainer.fit: cannot resume from ${path}: ${(e as Error).message}`, { cause: e });
     }
-    const { weights, state } = checkpoint;
-    const previousWeights = this.model.stateDict();
-    const previousOptimizer = snapshot(this.optimizer.stateDict());
-    try {
-      this.model.loadStateDict(weights);
-      try {
-        if ((state.scheduler === null) !== (this.scheduler === undefined)) {
-          throw new Error(
-            state.scheduler === null
-              ? "it was written without a scheduler, but this Trainer has one"
-              : "it holds a scheduler's state, but this Trainer has no scheduler",
-          );
-        }
-        this.optimizer.loadStateDict(state.optimizer);
-        if (this.optimizer.lr !== state.lr) this.optimizer.lr = state.lr;
-        if (state.scheduler !== null) this.scheduler!.loadStateDict(state.scheduler);
-        if (state.trainLoader !== null && train.setState) train.setState(state.trainLoader);
-        if (state.validationLoader !== null && validation?.setState) validation.setState(state.validationLoader);
-        defaultGenerator().setState(state.generator as ReturnType<Generator["getState"]>);
-        if (state.trainerGenerator !== null && this.generator !== undefined) {
-          this.generator.setState(state.trainerGenerator as ReturnType<Generator["getState"]>);
-        }
-      } catch (e) {
-        this.model.loadStateDict(previousWeights);
-        this.optimizer.loadStateDict(previousOptimizer);
-        throw e;
-      }
-    } catch (e) {
-      throw fail(e);
-    }
-    return state;
   }
-}
-
-/** A deep copy of a state dict (tensors cloned), to roll back to. */
-function snapshot(state: unknown): unknown {
-  const tensors = new Map<string, Tensor>();
-  const json = encodeState(state, "", tensors);
-  const copies = new Map<string, Tensor>();
-  for (const [k, t] of tensors) copies.set(k, t.clone());
-  return decodeState(json, copies, "snapshot");
-}
-
-function unpack(batch: readonly Tensor[], op: string): [Tensor, Tensor] {
-  if (!Array.isArray(batch) || batch.length < 2 || !(batch[0] instanceof Tensor) || !(batch[1] instanceof Tensor)) {
-    throw new Error(`${op}: each batch must be [input, target, ...] Tensors, got ${describe(batch)}`);
-  }
-  const [x, y] = batch as [Tensor, Tensor];
-  if (x.rank === 0 || x.shape[0] === 0)
-    throw new Error(`${op}: a batch input has shape ${formatShape(x.shape)}, expected [batch, ...] with batch > 0`);
-  if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-    throw new Error(
-      `${op}: batch input ${formatShape(x.shape)} and target ${formatShape(y.shape)} differ in their first (batch) dimension`,
-    );
-  }
-  return [x, y];
-}
-
-function scalarLoss(loss: unknown, op: string): number {
-  if (!(loss instanceof Variable))
-    throw new Error(`${op}: the loss function returned ${describe(loss)}, expected a scalar Variable`);
-  if (loss.size !== 1) {
-    throw new Error(
-      `${op}: the loss has shape ${formatShape(loss.shape)}, expected a scalar (use reduction 'mean' or 'sum')`,
-    );
-  }
-  return loss.value.data[0]!;
-}
-
-function checkFitOptions(train: BatchLoader, options: FitOptions): void {
-  if (!isIterable(train))
-    throw new Error(
-      `Trainer.fit: expected a DataLoader or an iterable of [input, target] batches, got ${describe(train)}`,
-    );
-  if (typeof options !== "object" || options === null) throw new Error("Trainer.fit: expected options { epochs, ... }");
-  checkOptions("Trainer.fit", options, FIT_OPTIONS);
-  const { epochs, validation, callbacks, checkpoint, resumeFrom, progress } = options;
-  if (!Number.isInteger(epochs) || epochs < 1)
-    throw new Error(`Trainer.fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  if (validation !== undefined && !isIterable(validation))
-    throw new Error(`Trainer.fit: validation must be a DataLoader, got ${describe(validation)}`);
-  if (
-    callbacks !== undefined &&
-    (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "object" || c === null))
-  ) {
-    throw new Error("Trainer.fit: callbacks must be an array of callback objects");
-  }
-  if (checkpoint !== undefined) {
-    if (
-      typeof checkpoint !== "object" ||
-      checkpoint === null ||
-      typeof checkpoint.path !== "string" ||
-      checkpoint.path === ""
-    ) {
-      throw new Error("Trainer.fit: checkpoint must be { path: string, every?: number }");
-    }
-    const { every = 1 } = checkpoint;
-    if (!Number.isInteger(every) || every < 1)
-      throw new Error(`Trainer.fit: checkpoint.every must be a positive integer, got ${describe(every)}`);
-  }
-  if (resumeFrom !== undefined && (typeof resumeFrom !== "string" || resumeFrom === "")) {
-    throw new Error(`Trainer.fit: resumeFrom must be a checkpoint path, got ${describe(resumeFrom)}`);
-  }
-  if (progress !== undefined && !PROGRESS_MODES.includes(progress)) {
-    throw new Error(`Trainer.fit: progress must be one of ${PROGRESS_MODES.join(", ")}, got ${describe(progress)}`);
-  }
-}
-
-function isIterable(x: unknown): x is Iterable<unknown> {
-  return (
-    typeof x === "object" && x !== null && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === "function"
-  );
-}
-
-function hasMethods(x: unknown, names: readonly string[]): boolean {
-  return (
-    typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function")
-  );
-}
-
-function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a Tensor ${formatShape(x.shape)} ${x.dtype}`;
-  if (x instanceof Variable) return `a Variable ${formatShape(x.shape)} ${x.dtype}`;
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean") return String(x);
-  if (typeof x === "function") return "a function";
-  return `an object (${x.constructor?.name ?? "Object"})`;
 }

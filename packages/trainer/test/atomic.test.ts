@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tensor } from "@nabla/tensor";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { loadSafetensors, saveSafetensors } from "../src/index.js";
+import { loadSafetensors, saveSafetensors } from "../src/node/index.js";
 
 // Fault injection: the writer's fs.writeSync can be made to fail part-way, as a full disk or a
 // dying process would leave it.

@@ -8,7 +8,7 @@ import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, StepLR } from "@nabla/optim";
 import { manualSeed } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EarlyStopping, type History, loadSafetensors, Trainer } from "../src/index.js";
+import { EarlyStopping, type History, loadSafetensors, Trainer } from "../src/node/index.js";
 import { blobs } from "./helpers.js";
 
 let dir: string;

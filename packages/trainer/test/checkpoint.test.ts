@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data/node";
 import { Dense, Dropout, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD, StepLR } from "@nabla/optim";
@@ -17,7 +17,7 @@ import {
   loadSafetensors,
   saveModel,
   Trainer,
-} from "../src/index.js";
+} from "../src/node/index.js";
 import { blobs, loader, mlp } from "./helpers.js";
 
 let dir: string;

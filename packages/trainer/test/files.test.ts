@@ -6,7 +6,7 @@ import { softmaxCrossEntropy } from "@nabla/losses";
 import { SGD } from "@nabla/optim";
 import { Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDirectory, loadModel, saveModel, saveSafetensors, Trainer, writeFileAtomic } from "../src/index.js";
+import { ensureDirectory, loadModel, saveModel, saveSafetensors, Trainer, writeFileAtomic } from "../src/node/index.js";
 import { blobs, loader, mlp } from "./helpers.js";
 import { runOnSmallDisk } from "./small-disk.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam } from "@nabla/optim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Callback, Trainer } from "../src/index.js";
+import { type Callback, Trainer } from "../src/node/index.js";
 import { blobs, capture, loader, mlp } from "./helpers.js";
 
 let dir: string;

@@ -7,7 +7,7 @@ import { Dense, Sequential } from "@nabla/layers";
 import { mse } from "@nabla/losses";
 import { SGD } from "@nabla/optim";
 import { Generator, randn, type Tensor } from "@nabla/tensor";
-import { loadModel, saveModel, Trainer } from "../src/index.js";
+import { loadModel, saveModel, Trainer } from "../src/node/index.js";
 
 const dir = process.argv[2]!;
 const build = () => new Sequential(new Dense(128, 128, { generator: new Generator(1) }));

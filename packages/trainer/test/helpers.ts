@@ -2,7 +2,7 @@ import { record, type Variable } from "@nabla/autograd";
 import { DataLoader, TensorDataset } from "@nabla/data";
 import { Dense, type Module, ReLU, Sequential } from "@nabla/layers";
 import { Generator, Tensor } from "@nabla/tensor";
-import type { ProgressStream } from "../src/index.js";
+import type { ProgressStream } from "../src/node/index.js";
 
 /**
  * A small 3-class problem: 4-d Gaussian points labelled by which of three fixed directions they

@@ -1,11 +1,11 @@
 import { Variable } from "@nabla/autograd";
-import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data/node";
 import { Dense, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam } from "@nabla/optim";
 import { Generator } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { Trainer } from "../src/index.js";
+import { Trainer } from "../src/node/index.js";
 
 // vitest.config.ts starts the test workers with --expose-gc.
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -3,7 +3,7 @@
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { SGD } from "@nabla/optim";
 import { Tensor } from "@nabla/tensor";
-import { loadModel, Trainer } from "../src/index.js";
+import { loadModel, Trainer } from "../src/node/index.js";
 import { mlp } from "./helpers.js";
 
 const [path, input] = process.argv.slice(2) as [string, string];

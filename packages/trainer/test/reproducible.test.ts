@@ -1,10 +1,10 @@
-import { DataLoader, loadMnist, TensorDataset } from "@nabla/data";
+import { DataLoader, loadMnist, TensorDataset } from "@nabla/data/node";
 import { Dense, Dropout, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { Adam } from "@nabla/optim";
 import { manualSeed } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { Trainer } from "../src/index.js";
+import { Trainer } from "../src/node/index.js";
 
 const { train } = loadMnist({ limitTrain: 600, limitTest: 1 });
 

@@ -14,7 +14,7 @@ import {
   loadSafetensors,
   saveSafetensors,
   Trainer,
-} from "../src/index.js";
+} from "../src/node/index.js";
 import { blobs } from "./helpers.js";
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors } from "../src/node/index.js";
 import { halfValue, handMade } from "./helpers.js";
 
 const decode = (bytes: Uint8Array) => decodeSafetensors(bytes, "d.safetensors");

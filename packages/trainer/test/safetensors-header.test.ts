@@ -1,6 +1,6 @@
 import { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors } from "../src/node/index.js";
 import { handMade, handMadeFromBytes } from "./helpers.js";
 
 /**

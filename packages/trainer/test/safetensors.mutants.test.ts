@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors, saveSafetensors } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors, saveSafetensors } from "../src/node/index.js";
 import { handMade } from "./helpers.js";
 
 // Survivors of safetensors.ts's first mutation run: messages, and the no-copy promise.

@@ -8,7 +8,7 @@ import { Adam, SGD } from "@nabla/optim";
 import { Generator, manualSeed, randn, Tensor } from "@nabla/tensor";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, Trainer } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors, loadModel, loadSafetensors, Trainer } from "../src/node/index.js";
 import { decodeState, encodeState } from "../src/state.js";
 import { halfValue } from "./helpers.js";
 

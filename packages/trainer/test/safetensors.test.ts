@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tensor } from "@nabla/tensor";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "../src/index.js";
+import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from "../src/node/index.js";
 import { handMade } from "./helpers.js";
 
 let dir: string;

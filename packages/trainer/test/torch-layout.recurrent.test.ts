@@ -6,7 +6,7 @@ import { noGrad, reshape, type Variable } from "@nabla/autograd";
 import { Dense, Embedding, GRU, LSTM, LSTMCell, Module, RNN } from "@nabla/layers";
 import { manualSeed, Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModel, loadSafetensors, saveModel } from "../src/index.js";
+import { loadModel, loadSafetensors, saveModel } from "../src/node/index.js";
 
 /** generate.py's SeqNet: every recurrent layer and Embedding in one model, fed token ids. */
 class SeqNet extends Module {

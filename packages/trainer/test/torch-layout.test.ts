@@ -17,7 +17,7 @@ import {
 } from "@nabla/layers";
 import { Generator, manualSeed, randn, Tensor } from "@nabla/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModel, loadSafetensors, saveModel } from "../src/index.js";
+import { loadModel, loadSafetensors, saveModel } from "../src/node/index.js";
 
 /**
  * PyTorch's values, written by reference/generate.py (PyTorch 1.13), which also checks that the

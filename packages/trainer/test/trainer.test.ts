@@ -7,7 +7,7 @@ import { mse, softmaxCrossEntropy } from "@nabla/losses";
 import { Adam, SGD } from "@nabla/optim";
 import { Generator, Tensor } from "@nabla/tensor";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Callback, EarlyStopping, LambdaCallback, type Metric, Trainer } from "../src/index.js";
+import { type Callback, EarlyStopping, LambdaCallback, type Metric, Trainer } from "../src/node/index.js";
 import { blobs, capture, loader, lossWithNaNGradient, mlp } from "./helpers.js";
 
 let dir: string;

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { WriteError } from "../storage.js";
 import { checkPath, creationReason, lookAt, prepareFileWrite, systemReason } from "./files.js";
 
 /**
@@ -11,19 +12,6 @@ import { checkPath, creationReason, lookAt, prepareFileWrite, systemReason } fro
  */
 export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
   writeAtomically(path, chunks, "writeFileAtomic");
-}
-
-/** A write that failed. `message` says why and what is on disk instead; `why` alone lets a caller say it in its own words. */
-export class WriteError extends Error {
-  constructor(
-    caller: string,
-    path: string,
-    readonly why: string,
-    kept: string,
-    cause?: unknown,
-  ) {
-    super(`${caller}: cannot write ${path}: ${why}; ${kept}`, { cause });
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdirSync, type Stats, statSync } from "node:fs";
+import { mkdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { dirname, sep } from "node:path";
 import { describe } from "@nabla/autograd";
 
@@ -111,4 +111,13 @@ export function ensureDirectory(dir: string): void {
   checkPath(dir, "ensureDirectory");
   const problem = makeDirectories(dir);
   if (problem !== undefined) throw new Error(`ensureDirectory: ${problem}`);
+}
+
+/** The file's bytes; a failure reads "loadSafetensors: cannot read <path>: <why>", as it always has. */
+export function readFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`loadSafetensors: cannot read ${path}: ${(e as Error).message}`);
+  }
 }
