@@ -1,4 +1,4 @@
-import { Dense, decodeSafetensors, type Generator, noGrad, ReLU, Sequential, Tensor, Variable } from "nabla";
+import { Dense, type Generator, loadModelFromBytes, noGrad, ReLU, Sequential, Tensor, Variable } from "nabla";
 
 /** examples/mnist's default model, so that its checkpoints load here. */
 export const MLP_DESCRIPTION = "Dense 784→128, ReLU, Dense 128→10";
@@ -28,19 +28,19 @@ export function setWeights(model: Sequential, weights: Weights): void {
 
 /**
  * Loads the weights of a safetensors file (a checkpoint `pnpm example:mnist` writes, or a file of
- * `saveModel`) into `model`. Training checkpoints keep their optimizer and data-order state under
- * "<part>/" names, which inference does not need. A file that is not safetensors, or whose weights
- * belong to another architecture, throws an Error naming `source`, and the model keeps its weights.
+ * `saveModel`) into `model`; a training checkpoint's optimizer and data-order state are left out.
+ * A file that is not safetensors, or whose weights belong to another architecture, throws an Error
+ * naming `source`, and the model keeps its weights.
  */
 export function loadWeights(model: Sequential, bytes: Uint8Array, source: string): void {
-  const { tensors } = decodeSafetensors(bytes, source);
-  const weights = new Map<string, Tensor>();
-  for (const [name, t] of tensors) if (!name.includes("/")) weights.set(name, t);
   try {
-    model.loadStateDict(weights);
+    loadModelFromBytes(model, bytes, { source });
   } catch (e) {
+    const message = (e as Error).message;
+    // A sound file whose tensors do not fit the model: say which model the page expects.
+    if (!message.includes("loadStateDict:")) throw e;
     throw new Error(
-      `${source} holds the weights of another model (${(e as Error).message}); this page runs the MLP ${MLP_DESCRIPTION}, which pnpm example:mnist trains by default`,
+      `${message}: this page runs the MLP ${MLP_DESCRIPTION}, which pnpm example:mnist trains by default`,
     );
   }
 }

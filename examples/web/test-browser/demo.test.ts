@@ -97,7 +97,8 @@ describe("the demo page", () => {
     await loadByDrop(page, checkpoints.otherModel);
     await expect
       .poll(() => page.locator("#message").textContent())
-      .toContain("mnist-mlp-64.safetensors holds the weights of another model");
+      .toContain("mnist-mlp-64.safetensors: loadStateDict: '0.weight' has shape [784,64], expected [784,128]");
+    expect(await page.locator("#message").textContent()).toContain("this page runs the MLP Dense 784→128");
     expect(await page.locator("#message").textContent()).toContain("keeps its current model");
     expect(await modelName(page)).toContain("loaded from mnist-mlp.safetensors");
 
