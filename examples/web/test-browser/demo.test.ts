@@ -7,7 +7,7 @@ import { mnistFromBytes } from "../src/mnist.js";
 import type { FromWorker, TrainRequest } from "../src/protocol.js";
 import { DEFAULT_CONFIG, trainMlp } from "../src/training.js";
 import { type Checkpoints, makeCheckpoints, readMnistBytes } from "./fixtures.js";
-import { type Demo, openDemo, startDemo } from "./harness.js";
+import { type Demo, openDemo, startBuiltDemo, startDemo } from "./harness.js";
 
 let demo: Demo;
 let checkpoints: Checkpoints;
@@ -210,6 +210,34 @@ describe("a seeded training run", () => {
     );
     expect(browser.kernels).toBe("WebAssembly SIMD kernels, 1 thread");
     expect(browser.losses).toEqual(node);
+    await page.close();
+  });
+});
+
+describe("the static build", () => {
+  let built: Demo;
+  beforeAll(async () => {
+    built = await startBuiltDemo();
+  }, 180_000);
+  afterAll(async () => {
+    await built?.close();
+  });
+
+  it("runs the wasm kernels from the bundle, starts its worker and reads a drawn digit with loaded weights", async () => {
+    const { page, errors } = await openDemo(built);
+    await expect
+      .poll(() => page.locator("#environment").textContent())
+      .toContain("Page: WebAssembly SIMD kernels, 1 thread.");
+    await loadByPicker(page, checkpoints.mlp);
+    await expect.poll(() => modelName(page)).toContain("loaded from mnist-mlp.safetensors");
+    await drawTestDigit(page, 0);
+    expect(await page.locator("#prediction").textContent()).toBe(String(mnist.test.labels.data[0]));
+    await page.click("#train");
+    await expect
+      .poll(() => page.locator("#environment").textContent())
+      .toContain("Training worker: WebAssembly SIMD kernels, 1 thread.");
+    await page.click("#stop");
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

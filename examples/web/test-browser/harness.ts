@@ -1,31 +1,23 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { createServer, type ViteDevServer } from "vite";
+import { build, createServer, preview } from "vite";
 
 /** Debian's Chromium; CHROMIUM overrides it. Playwright downloads no browser here. */
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CONFIG = join(ROOT, "vite.config.ts");
 
 export interface Demo {
-  server: ViteDevServer;
   browser: Browser;
   url: string;
   close(): Promise<void>;
 }
 
-/** Starts the demo's dev server on a free port and a headless Chromium. */
-export async function startDemo(): Promise<Demo> {
-  const server = await createServer({
-    root: ROOT,
-    configFile: `${ROOT}/vite.config.ts`,
-    logLevel: "error",
-    server: { port: 0, strictPort: false },
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (address === null || address === undefined || typeof address === "string")
-    throw new Error("the dev server has no port");
-  const browser = await chromium.launch({
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       "--headless",
@@ -38,13 +30,46 @@ export async function startDemo(): Promise<Demo> {
       "--disable-sync",
     ],
   });
+}
+
+/** Starts the demo's dev server (`pnpm example:web`) on a free port, and a headless Chromium. */
+export async function startDemo(): Promise<Demo> {
+  const server = await createServer({ root: ROOT, configFile: CONFIG, logLevel: "error", server: { port: 0 } });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error("the dev server reports no address");
+  const browser = await launchChromium();
   return {
-    server,
     browser,
-    url: `http://localhost:${address.port}/`,
+    url,
     async close() {
       await browser.close();
       await server.close();
+    },
+  };
+}
+
+/** Builds the demo into a temporary folder and serves that static build (`vite preview`), with a headless Chromium. */
+export async function startBuiltDemo(): Promise<Demo> {
+  const outDir = mkdtempSync(join(tmpdir(), "nabla-web-build-"));
+  await build({ root: ROOT, configFile: CONFIG, logLevel: "error", build: { outDir, emptyOutDir: true } });
+  const server = await preview({
+    root: ROOT,
+    configFile: CONFIG,
+    logLevel: "error",
+    build: { outDir },
+    preview: { port: 0 },
+  });
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error("the preview server reports no address");
+  const browser = await launchChromium();
+  return {
+    browser,
+    url,
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
     },
   };
 }
