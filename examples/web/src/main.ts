@@ -36,7 +36,6 @@ function say(text: string, kind: "error" | "info"): void {
 
 function describeModel(origin: string): void {
   modelName.textContent = `${MLP_DESCRIPTION}: ${origin}.`;
-  modelName.dataset.origin = origin;
 }
 
 // What runs where. Threads need a cross-origin isolated page (SharedArrayBuffer); the page's own
@@ -47,8 +46,8 @@ function showEnvironment(workerKernels?: string): void {
   const threads = crossOriginIsolated
     ? "Cross-origin isolated: the training worker may use a second thread for large matmuls."
     : "Not cross-origin isolated, so no threads: single-threaded WebAssembly.";
-  const worker = workerKernels === undefined ? "" : ` Training worker: ${workerKernels}.`;
-  environment.textContent = `${threads} Page: ${pageKernels}.${worker} Training runs in a Web Worker, so the page never waits for it.`;
+  const workerLine = workerKernels === undefined ? "" : ` Training worker: ${workerKernels}.`;
+  environment.textContent = `${threads} Page: ${pageKernels}.${workerLine} Training runs in a Web Worker, so the page never waits for it.`;
 }
 showEnvironment();
 
@@ -60,7 +59,6 @@ const percents: HTMLSpanElement[] = [];
 for (let digit = 0; digit < 10; digit++) {
   const bar = document.createElement("div");
   bar.className = "bar";
-  bar.dataset.digit = String(digit);
   bar.innerHTML = `<div class="fill-box"><div class="fill" style="height:0"></div></div><span class="digit">${digit}</span><span class="percent">–</span>`;
   fills.push(bar.querySelector<HTMLDivElement>(".fill")!);
   percents.push(bar.querySelector<HTMLSpanElement>(".percent")!);
@@ -235,6 +233,6 @@ function workerFailed(reason: string): void {
   );
 }
 
-stopButton.addEventListener("click", () => stopTraining("stopped; the model keeps the weights it had reached"));
+stopButton.addEventListener("click", () => stopTraining("stopped: the model is the last one the worker sent"));
 describeModel(`untrained (random weights, seed ${DEFAULT_CONFIG.seed})`);
 answer();
