@@ -83,6 +83,28 @@ console.log(JSON.stringify({ first, last }));
     expect(out.last).toBeLessThan(out.first / 10);
   });
 
+  it("runs on the wasm kernels the tarball carries, and on two threads through its Node entry point", async () => {
+    writeFileSync(
+      join(consumer, "kernels.mjs"),
+      `import { activeKernels, setThreads, tensorOps } from "nabla";
+const first = activeKernels();
+setThreads(2);
+const a = tensorOps.ones([256, 256]);
+for (let i = 0; i < 2000 && activeKernels().threads === 1; i++) {
+  tensorOps.matmul(a, a);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+console.log(JSON.stringify({ first, two: activeKernels(), c: tensorOps.matmul(a, a).data[0] }));
+`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ["kernels.mjs"], {
+      cwd: consumer,
+      encoding: "utf8",
+    });
+    const out = JSON.parse(stdout) as unknown;
+    expect(out).toEqual({ first: { name: "wasm-simd", threads: 1 }, two: { name: "wasm-simd", threads: 2 }, c: 256 });
+  });
+
   it("exports ONNX from plain Node ESM (onnx-proto is CommonJS)", () => {
     writeFileSync(
       join(consumer, "onnx.mjs"),

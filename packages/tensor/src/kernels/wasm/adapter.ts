@@ -2,10 +2,9 @@ import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { checkCellArgs, recurrentCells } from "../recurrent-cells.js";
 import { checkSoftmaxRowsArgs } from "../softmax-rows.js";
-import type { WasmExports } from "./api.js";
-import type { WasmEngine } from "./engine.js";
 import { align } from "./engine.js";
 import { wasmEngine } from "./load.js";
+import { allFloat32, engineOrThrow, runWithOperands } from "./operands.js";
 
 /**
  * WebAssembly SIMD kernels. float32 runs in wasm (packed panels, 4×8 f32x4 micro-kernel, or a
@@ -53,7 +52,7 @@ export const wasmKernels: Kernels = {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
     const [g, s] = [rows * 4 * hidden, rows * hidden];
-    runCell(
+    runWithOperands(
       [
         [gates, g, "inout"],
         [cPrev, s, "in"],
@@ -68,7 +67,7 @@ export const wasmKernels: Kernels = {
       return jsKernels.lstmCellBackward(rows, hidden, gates, cPrev, c, dh, dc, dGates);
     checkCellArgs("lstmCellBackward", rows, hidden, 4, { gates, dGates }, { cPrev, c, dh, dc });
     const [g, s] = [rows * 4 * hidden, rows * hidden];
-    runCell(
+    runWithOperands(
       [
         [gates, g, "in"],
         [cPrev, s, "in"],
@@ -84,7 +83,7 @@ export const wasmKernels: Kernels = {
     if (!allFloat32(xg, hg, hPrev, gates, h)) return jsKernels.gruCell(rows, hidden, xg, hg, hPrev, gates, h);
     checkCellArgs("gruCell", rows, hidden, 3, { xg, hg, gates }, { hPrev, h });
     const [g, s] = [rows * 3 * hidden, rows * hidden];
-    runCell(
+    runWithOperands(
       [
         [xg, g, "in"],
         [hg, g, "in"],
@@ -96,37 +95,6 @@ export const wasmKernels: Kernels = {
     );
   },
 };
-
-function allFloat32(...arrays: FloatArray[]): boolean {
-  return arrays.every((a) => a instanceof Float32Array);
-}
-
-/**
- * Runs a recurrent gate kernel on float32 operands copied into linear memory one after another
- * ("in" and "inout" copied in, "out" and "inout" copied back), passing their addresses. An array
- * given twice (gruCell's gates may be xg) gets two copies, so the kernel never sees the aliasing.
- */
-function runCell(
-  operands: [FloatArray, number, "in" | "out" | "inout"][],
-  call: (pointers: number[], wasm: WasmExports) => void,
-): void {
-  if (operands[0]![1] === 0) return;
-  const wasm = engineOrThrow();
-  const pointers: number[] = [];
-  let end = wasm.dataStart;
-  for (const [, count] of operands) {
-    pointers.push(end);
-    end = align(end + count * 4);
-  }
-  const heap = wasm.view(end);
-  operands.forEach(([array, count, mode], i) => {
-    if (mode !== "out") heap.set(array.subarray(0, count), pointers[i]! / 4);
-  });
-  call(pointers, wasm.exports);
-  operands.forEach(([array, count, mode], i) => {
-    if (mode !== "in") array.set(heap.subarray(pointers[i]! / 4, pointers[i]! / 4 + count));
-  });
-}
 
 /** Softmax of float32 rows in wasm (four lanes of a polynomial exp); float64 stays in TypeScript. */
 function softmaxRows(
@@ -155,13 +123,6 @@ function softmaxRows(
   wasm.exports.softmaxRows(xPtr, rows, cols, outPtr, statsPtr, scales === undefined ? 0 : scalesPtr);
   out.set(heap.subarray(outPtr / 4, outPtr / 4 + n));
   stats.set(new Float64Array(heap.buffer, statsPtr, 2 * rows));
-}
-
-/** The engine the thread setting selects; throws why the wasm kernels cannot run here. */
-function engineOrThrow(): WasmEngine {
-  const engine = wasmEngine();
-  if (engine instanceof Error) throw new Error(`wasm kernels: ${engine.message}`);
-  return engine;
 }
 
 /**

@@ -4,7 +4,8 @@
 //   binary.ts       the module patched to import a private memory instead of a shared one
 //   load.ts         compiling and instantiating, synchronously or asynchronously (ready())
 //   engine.ts       one instance and its linear memory: operands in, sgemm (split over threads), out
-//   adapter.ts      the Kernels interface over the engine (wasmKernels)
+//   adapter.ts      the Kernels interface over the engine (wasmKernels); operands.ts, the copying
+//                   in and out that a kernel beside gemm needs
 //   threads.ts      the thread setting and how this runtime starts a worker
 //   control.ts      what the main thread and the worker share; split.ts, how a call is cut in two
 //   gemm-worker.ts  the main thread's side of the worker; worker-loop.ts, the worker's side

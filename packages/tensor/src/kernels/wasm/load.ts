@@ -30,14 +30,15 @@ export function wasmEngine(): WasmEngine | Error {
 
 /**
  * Makes the engines asynchronously (WebAssembly.compile and instantiate, which every engine
- * allows on the main thread): the private one, and the shared one where threads can run. An
- * engine that failed before (a synchronous compile refused) is tried again. Returns the one the
- * thread setting selects.
+ * allows on the main thread): the private one, and the shared one where threads can run (if it
+ * cannot be made, two threads asked for later try again, and warn). An engine that failed before
+ * (a synchronous compile refused) is tried again. Returns the one the thread setting selects.
  */
 export async function loadEnginesAsync(): Promise<WasmEngine | Error> {
   if (!(engines.private instanceof WasmEngine)) engines.private = await createAsync("private");
   if (!(engines.shared instanceof WasmEngine) && !(threadBackend() instanceof Error)) {
-    engines.shared = await sharedOrPrivateAsync();
+    const shared = await createAsync("shared");
+    engines.shared = shared instanceof WasmEngine ? shared : undefined;
   }
   return wasmEngine();
 }
@@ -52,11 +53,6 @@ function sharedOrPrivate(create: (kind: Kind) => WasmEngine | Error): WasmEngine
   );
   engines.private ??= create("private");
   return engines.private;
-}
-
-async function sharedOrPrivateAsync(): Promise<WasmEngine | Error> {
-  const shared = await createAsync("shared");
-  return shared instanceof Error ? engines.private! : shared;
 }
 
 /** What instantiating needs: the WebAssembly API, the module's bytes for this kind, and a memory. */
