@@ -29,7 +29,9 @@ describe("optimizer updates dispatch through the kernels", () => {
         },
       };
       setKernels(spy);
-      const params = [3, 5].map((n) => new Variable(new Tensor(new Float32Array(n).fill(1), [n]), { requiresGrad: true }));
+      const params = [3, 5].map(
+        (n) => new Variable(new Tensor(new Float32Array(n).fill(1), [n]), { requiresGrad: true }),
+      );
       const optimizer = build(name, params, options);
       for (let step = 0; step < 2; step++) {
         for (const p of params) p.grad = new Tensor(new Float32Array(p.size).fill(0.5), p.shape);

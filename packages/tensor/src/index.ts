@@ -1,6 +1,6 @@
 export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } from "./creation.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
-export type { FloatArray, Kernels, OptimizerKernels } from "./kernels/index.js";
+export type { ActivationKernels, FloatArray, Kernels, OptimizerKernels } from "./kernels/index.js";
 export { jsKernels, kernels, loadWasmKernels, setKernels, setThreads, wasmKernels } from "./kernels/index.js";
 export { broadcastShapes, broadcastTo, sumToShape } from "./ops/broadcast.js";
 export { equal, greater, greaterEqual, less, lessEqual, notEqual, where } from "./ops/compare.js";

@@ -2,7 +2,7 @@ import { jsKernels } from "./js.js";
 import type { Kernels } from "./kernels.js";
 import { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";
 
-export type { FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
+export type { ActivationKernels, FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
 export { jsKernels, loadWasmKernels, setThreads, wasmKernels };
 
 /**
@@ -41,6 +41,11 @@ export function setKernels(k: Kernels): void {
     "adamUpdate",
     "rmspropUpdate",
     "adagradUpdate",
+    "reluForward",
+    "reluBackward",
+    "leakyRelu",
+    "sigmoidBackward",
+    "tanhBackward",
   ];
   const absent = required.filter((name) => typeof k[name] !== "function");
   if (absent.length > 0) {

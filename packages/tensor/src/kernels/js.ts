@@ -1,3 +1,4 @@
+import { activationKernels } from "./activations.js";
 import type { FloatArray, Kernels } from "./kernels.js";
 import { optimizerUpdates } from "./optimizers.js";
 import { recurrentCells } from "./recurrent-cells.js";
@@ -342,4 +343,11 @@ function gemm(
 }
 
 /** The pure TypeScript kernels: the reference every other backend is tested against. */
-export const jsKernels: Kernels = { name: "js", gemm, softmaxRows, ...recurrentCells, ...optimizerUpdates };
+export const jsKernels: Kernels = {
+  name: "js",
+  gemm,
+  softmaxRows,
+  ...recurrentCells,
+  ...optimizerUpdates,
+  ...activationKernels,
+};

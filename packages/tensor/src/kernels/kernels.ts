@@ -1,3 +1,4 @@
+import type { activationKernels } from "./activations.js";
 import type { optimizerUpdates } from "./optimizers.js";
 import type { recurrentCells } from "./recurrent-cells.js";
 
@@ -23,7 +24,13 @@ export type RecurrentCellKernels = typeof recurrentCells;
  */
 export type OptimizerKernels = typeof optimizerUpdates;
 
-export interface Kernels extends RecurrentCellKernels, OptimizerKernels {
+/**
+ * The activations' elementwise loops, forward and backward (reluForward, reluBackward, leakyRelu,
+ * sigmoidBackward, tanhBackward); their TypeScript reference (activations.ts) documents them.
+ */
+export type ActivationKernels = typeof activationKernels;
+
+export interface Kernels extends RecurrentCellKernels, OptimizerKernels, ActivationKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { activationKernels } from "../activations.js";
 import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { optimizerUpdates } from "../optimizers.js";
@@ -409,8 +410,9 @@ export const wasmKernels: Kernels = {
   },
   softmaxRows,
   ...recurrentCells,
-  // One pass over each operand: copying them into linear memory would cost more than the update.
+  // One pass over each operand: copying them into linear memory would cost more than the loop.
   ...optimizerUpdates,
+  ...activationKernels,
   lstmCell(rows, hidden, gates, cPrev, c, h) {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
