@@ -256,7 +256,11 @@ describe("matmul", () => {
 
   it("setKernels rejects objects without the kernels", () => {
     expect(() => setKernels({ name: "x" } as unknown as Kernels)).toThrow(
-      /^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, gruCellBackward, rnnCell and rnnCellBackward are not functions$/,
+      new RegExp(
+        "^setKernels: expected a Kernels object, but gemm, softmaxRows, lstmCell, lstmCellBackward, gruCell, " +
+          "gruCellBackward, rnnCell, rnnCellBackward, sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate, " +
+          "reluForward, reluBackward, leakyRelu, sigmoidBackward and tanhBackward are not functions$",
+      ),
     );
     expect(() => setKernels({ ...jsKernels, softmaxRows: undefined } as unknown as Kernels)).toThrow(
       /^setKernels: expected a Kernels object, but softmaxRows is not a function$/,
