@@ -62,10 +62,17 @@ function runEpoch(runner: EpochRunner, row: string): Cell {
   });
   const last = child.stdout.trim().split("\n").pop() ?? "";
   if (child.status !== 0 || last === "") {
-    return { note: `fails: ${child.error === undefined ? `exit status ${child.status}` : errorText(child.error)}` };
+    const why =
+      child.error !== undefined
+        ? errorText(child.error)
+        : child.signal !== null
+          ? `killed by ${child.signal}`
+          : `exit status ${child.status}`;
+    return { note: `fails: ${why}` };
   }
   const cell = JSON.parse(last) as Cell;
-  log(`${runner} ${row}: ${cell.value?.toFixed(2) ?? cell.note} s, peak RSS ${cell.peakRssMiB?.toFixed(0)} MiB`);
+  const figure = cell.value === undefined ? cell.note : `${cell.value.toFixed(2)} s`;
+  log(`${runner} ${row}: ${figure}, peak RSS ${cell.peakRssMiB?.toFixed(0)} MiB`);
   return cell;
 }
 

@@ -1,3 +1,4 @@
+import { kernels } from "../kernels/index.js";
 import { allocate, type DType, Tensor, type TypedArray } from "../tensor.js";
 import { checkTensor, floatDtype } from "./util.js";
 
@@ -58,33 +59,13 @@ export function sign(t: Tensor): Tensor {
 
 /** max(x, 0); NaN stays NaN (as in PyTorch), so a diverging network is not silently masked. */
 export function relu(t: Tensor): Tensor {
-  if (t instanceof Tensor && t.data instanceof Float32Array) return new Tensor(reluFloat32(t.data), t.shape);
   const { x, out } = prepare("relu", t, t.dtype);
-  for (let i = 0; i < out.length; i++) {
-    const v = x[i]!;
-    out[i] = v > 0 || v !== v ? v : 0;
+  if (x instanceof Int32Array || out instanceof Int32Array) {
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+  } else {
+    kernels.reluForward(out.length, x, out);
   }
   return new Tensor(out, t.shape);
-}
-
-/**
- * relu of float32 storage, on the bits. The signs of real activations are random, so comparing
- * floats mispredicts a branch for about every second element; masking the int32 pattern has no
- * branch (measured 2.5× faster on 64×128 activations). Elements whose sign bit is set become +0
- * (negatives, -0, -Infinity), except NaNs (magnitude above Infinity's pattern), kept as they are.
- */
-function reluFloat32(x: Float32Array): Float32Array {
-  const n = x.length;
-  const out = new Float32Array(n);
-  const bits = new Int32Array(x.buffer, x.byteOffset, n);
-  const outBits = new Int32Array(out.buffer);
-  for (let i = 0; i < n; i++) {
-    const b = bits[i]!;
-    const negative = b >> 31; // all ones when the sign bit is set
-    const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31; // all ones for a NaN
-    outBits[i] = b & ~(negative & ~nan);
-  }
-  return out;
 }
 
 /**

@@ -65,7 +65,10 @@ export function threadBackend(): ThreadBackend | Error {
  * Threads a large sgemm may use: NABLA_THREADS if set, else 1. Two threads compute the MLP
  * example's large gemms up to 1.9× faster when the second core is really there, but on the
  * shared 2-vCPU machine this was measured on, whole training steps came out between 0.6× and
- * 1.3× as fast depending on the host's load (about 1.0× typically): not a default.
+ * 1.3× as fast depending on the host's load (about 1.0× typically): not a default. Measured again
+ * (2026-12-02, load average 16 on the 2 vCPUs, A/B in one process, medians of 9): the cnn-bn
+ * example's conv gemms 0.75–0.97× as fast with two threads, deepnet's conv 1.06×, 512³ 0.94×, and
+ * 300 MLP steps 0.90×.
  */
 function threadsFromEnvironment(): 1 | 2 {
   const value = environmentVariable("NABLA_THREADS");
