@@ -12,8 +12,6 @@ import {
   Dense,
   Flatten,
   Generator,
-  jsKernels,
-  kernels,
   logSoftmax,
   MaxPool2d,
   type Module,
@@ -26,11 +24,11 @@ import {
   randint,
   randn,
   Sequential,
-  setKernels,
   sum,
   Tensor,
   Variable,
 } from "nabla";
+import { jsKernels, kernels, setKernels } from "nabla/kernels";
 import { mnistDir } from "./mnist.js";
 
 const args = process.argv.slice(2);

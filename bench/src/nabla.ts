@@ -1,4 +1,5 @@
 import * as nabla from "nabla";
+import * as nablaKernels from "nabla/kernels";
 import { timeCall, timeLossRuns, timeRuns } from "./measure.js";
 import type { Mnist } from "./mnist.js";
 import { type Cell, type Cells, type EpochRow, epochDetail, errorText, type RowGroup, rowKey } from "./results.js";
@@ -15,7 +16,7 @@ export interface NablaMicroResult {
   readonly twoThreadCells: Cells;
 }
 
-export const nablaBackend: string = nabla.kernels.name;
+export const nablaBackend: string = nablaKernels.kernels.name;
 
 /** Runs `work`, turning a throw into a "fails" cell: one broken workload must not sink the bench. */
 function attempt(log: (s: string) => void, what: string, work: () => Cell): Cell {
@@ -45,12 +46,12 @@ export function runNablaMicro(groups: ReadonlySet<RowGroup>, log: (s: string) =>
       return { value: gflops(ms) };
     };
     cells.set(key, attempt(log, `sgemm ${s.label}`, run));
-    const active = nabla.kernels;
-    nabla.setKernels(nabla.jsKernels);
+    const active = nablaKernels.kernels;
+    nablaKernels.setKernels(nablaKernels.jsKernels);
     try {
       jsCells.set(key, attempt(log, `sgemm ${s.label} (js)`, run));
     } finally {
-      nabla.setKernels(active);
+      nablaKernels.setKernels(active);
     }
     nabla.setThreads(2);
     try {
@@ -101,7 +102,7 @@ export function runNablaEpoch(row: EpochRow, data: Mnist, threads: 1 | 2, log: (
 }
 
 function trainMlp(data: Mnist, optimizer: "sgd" | "adam"): Cell {
-  const { Adam, Dense, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+  const { Adam, Dense, ReLU, SGD, Sequential, softmaxCrossEntropy, tensor } = nabla;
   const spec = optimizer === "sgd" ? mlp : mlpAdam;
   const n = data.trainLabels.length;
   const xTest = tensor(data.testImages, [data.testLabels.length, 784]);
@@ -118,10 +119,10 @@ function trainMlp(data: Mnist, optimizer: "sgd" | "adam"): Cell {
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 784]);
       const yb = data.trainLabels.subarray(i, i + size);
       opt.zeroGrad();
-      softmaxCrossEntropy(model.forward(asVariable(xb)), yb).backward();
+      softmaxCrossEntropy(model.forward(xb), yb).backward();
       opt.step();
     }
-    const predicted = nabla.noGrad(() => nabla.argmax(model.forward(asVariable(xTest)).value, 1)).data;
+    const predicted = nabla.noGrad(() => nabla.argmax(model.forward(xTest).value, 1)).data;
     let correct = 0;
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.testLabels[i]) correct++;
     return correct / predicted.length;
@@ -131,7 +132,7 @@ function trainMlp(data: Mnist, optimizer: "sgd" | "adam"): Cell {
 }
 
 function trainCnn(data: Mnist): Cell {
-  const { Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential, asVariable, softmaxCrossEntropy, tensor } = nabla;
+  const { Conv2d, Dense, Flatten, MaxPool2d, ReLU, SGD, Sequential, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);
     const model = new Sequential(
@@ -147,7 +148,7 @@ function trainCnn(data: Mnist): Cell {
       const size = Math.min(cnn.batch, cnn.images - i);
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 1, 28, 28]);
       opt.zeroGrad();
-      const l = softmaxCrossEntropy(model.forward(asVariable(xb)), data.trainLabels.subarray(i, i + size));
+      const l = softmaxCrossEntropy(model.forward(xb), data.trainLabels.subarray(i, i + size));
       l.backward();
       opt.step();
       loss = l.item();
@@ -183,7 +184,7 @@ function trainCnnBn(data: Mnist): Cell {
       const size = Math.min(cnnBn.batch, cnnBn.images - i);
       const xb = nabla.tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 1, 28, 28]);
       opt.zeroGrad();
-      const l = nabla.softmaxCrossEntropy(model.forward(nabla.asVariable(xb)), data.trainLabels.subarray(i, i + size));
+      const l = nabla.softmaxCrossEntropy(model.forward(xb), data.trainLabels.subarray(i, i + size));
       l.backward();
       opt.step();
       loss = l.item();
@@ -199,7 +200,7 @@ export function samplesPerSecond(samples: number, seconds: number): string {
 }
 
 function trainLstm(data: Mnist): Cell {
-  const { Adam, Dense, LSTM, asVariable, reshape, softmaxCrossEntropy, tensor } = nabla;
+  const { Adam, Dense, LSTM, reshape, softmaxCrossEntropy, tensor } = nabla;
   const epoch = (): number => {
     nabla.manualSeed(0);
     const recurrent = new LSTM(28, lstm.hidden, { batchFirst: true });
@@ -210,7 +211,7 @@ function trainLstm(data: Mnist): Cell {
       const size = Math.min(lstm.batch, lstm.images - i);
       const xb = tensor(data.trainImages.subarray(i * 784, (i + size) * 784), [size, 28, 28]);
       opt.zeroGrad();
-      const { h } = recurrent.forward(asVariable(xb));
+      const { h } = recurrent.forward(xb);
       const l = softmaxCrossEntropy(
         head.forward(reshape(h, [size, lstm.hidden])),
         data.trainLabels.subarray(i, i + size),

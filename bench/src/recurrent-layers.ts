@@ -11,16 +11,12 @@ import {
   add,
   Generator,
   GRU,
-  jsKernels,
-  type Kernels,
-  kernels,
   LSTM,
   linear,
   matmul,
   mul,
   randn,
   reshape,
-  setKernels,
   sigmoid,
   slice,
   sum,
@@ -29,6 +25,7 @@ import {
   transpose,
   Variable,
 } from "nabla";
+import { jsKernels, type Kernels, kernels, setKernels } from "nabla/kernels";
 
 const repeats = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 20);
 const [steps, batch, inputSize, hidden] = [28, 64, 28, 128];

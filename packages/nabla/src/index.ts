@@ -146,6 +146,7 @@ export {
   randint,
   randn,
   ready,
+  setThreads,
   scalar,
   sign,
   Tensor,

@@ -3,5 +3,22 @@
  * (WebAssembly SIMD where it loads, else TypeScript); `setKernels` swaps it, `setThreads` lets
  * large matrix products use worker threads.
  */
-export type { FloatArray, Kernels } from "@nabla/tensor";
-export { jsKernels, kernels, loadWasmKernels, setKernels, setThreads, wasmKernels } from "@nabla/tensor";
+export type {
+  ActivationKernels,
+  ActiveKernels,
+  ConvKernels,
+  FloatArray,
+  Kernels,
+  OptimizerKernels,
+  WindowGeometry,
+} from "@nabla/tensor";
+export {
+  activeKernels,
+  jsKernels,
+  kernels,
+  loadWasmKernels,
+  ready,
+  setKernels,
+  setThreads,
+  wasmKernels,
+} from "@nabla/tensor";

@@ -5,6 +5,7 @@ export { arange, eye, full, ones, onesLike, scalar, tensor, zeros, zerosLike } f
 export { describe, valueOfVariable } from "./describe.js";
 export { formatBytes, formatCount, formatValue } from "./format.js";
 export type {
+  ActivationKernels,
   ActiveKernels,
   ConvKernels,
   FloatArray,

@@ -1,5 +1,5 @@
 import { asVariable } from "@nabla/autograd";
-import { loadMnist } from "@nabla/data";
+import { loadMnist } from "@nabla/data/node";
 import { Dense, ReLU, Sequential } from "@nabla/layers";
 import { softmaxCrossEntropy } from "@nabla/losses";
 import { SGD } from "@nabla/optim";

@@ -6,5 +6,5 @@ export type { ActiveKernels } from "./active.js";
 export { activeKernels, kernels, ready, setKernels } from "./active.js";
 export type { WindowGeometry } from "./conv.js";
 export { jsKernels } from "./js.js";
-export type { ConvKernels, FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
+export type { ActivationKernels, ConvKernels, FloatArray, Kernels, OptimizerKernels } from "./kernels.js";
 export { loadWasmKernels, setThreads, wasmKernels } from "./wasm/index.js";

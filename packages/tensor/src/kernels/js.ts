@@ -1,3 +1,4 @@
+import { activationKernels } from "./activations.js";
 import { batchNormKernels } from "./batch-norm.js";
 import { convKernelsWith } from "./conv.js";
 import type { FloatArray, Kernels } from "./kernels.js";
@@ -354,4 +355,5 @@ export const jsKernels: Kernels = {
   ...poolKernels,
   ...batchNormKernels,
   ...optimizerUpdates,
+  ...activationKernels,
 };

@@ -1,3 +1,4 @@
+import type { activationKernels } from "./activations.js";
 import type { batchNormKernels } from "./batch-norm.js";
 import type { convKernelsWith } from "./conv.js";
 import type { optimizerUpdates } from "./optimizers.js";
@@ -32,7 +33,13 @@ export type ConvKernels = ReturnType<typeof convKernelsWith> & typeof poolKernel
  */
 export type OptimizerKernels = typeof optimizerUpdates;
 
-export interface Kernels extends RecurrentCellKernels, ConvKernels, OptimizerKernels {
+/**
+ * The activations' elementwise loops, forward and backward (reluForward, reluBackward, leakyRelu,
+ * sigmoidBackward, tanhBackward); their TypeScript reference (activations.ts) documents them.
+ */
+export type ActivationKernels = typeof activationKernels;
+
+export interface Kernels extends RecurrentCellKernels, ConvKernels, OptimizerKernels, ActivationKernels {
   readonly name: string;
   /**
    * Row-major general matrix multiply: C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when

@@ -1,3 +1,4 @@
+import { activationKernels } from "../activations.js";
 import { checkGemmArgs, jsKernels } from "../js.js";
 import type { FloatArray, Kernels } from "../kernels.js";
 import { optimizerUpdates } from "../optimizers.js";
@@ -53,6 +54,7 @@ export const wasmKernels: Kernels = {
   ...wasmConvKernels(wasmEngine, jsKernels),
   // One pass over each operand: copying them into linear memory would cost more than the update.
   ...optimizerUpdates,
+  ...activationKernels,
   lstmCell(rows, hidden, gates, cPrev, c, h) {
     if (!allFloat32(gates, cPrev, c, h)) return jsKernels.lstmCell(rows, hidden, gates, cPrev, c, h);
     checkCellArgs("lstmCell", rows, hidden, 4, { gates }, { cPrev, c, h });
