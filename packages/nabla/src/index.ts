@@ -194,5 +194,6 @@ export {
   ProgressReporter,
   saveModelToBytes,
   Trainer,
+  WriteError,
 } from "@nabla/trainer";
 export * as tensorOps from "./tensor-ops.js";

@@ -75,7 +75,8 @@ describe("nabla as an installed package", () => {
   it("imports from plain Node ESM and trains a step", async () => {
     writeFileSync(
       join(consumer, "main.mjs"),
-      `import { Dense, ReLU, SGD, Sequential, kernels, manualSeed, softmaxCrossEntropy, tensor } from "nabla";
+      `import { Dense, ReLU, SGD, Sequential, manualSeed, softmaxCrossEntropy, tensor } from "nabla";
+import { kernels } from "nabla/kernels";
 manualSeed(1);
 const model = new Sequential(new Dense(4, 8), new ReLU(), new Dense(8, 3));
 const opt = new SGD(model.parameters(), { lr: 0.5 });
@@ -106,10 +107,10 @@ console.log(JSON.stringify({ first, last, kernels: kernels.name }));
   it("runs on the wasm kernels the tarball carries, and on two threads through its Node entry point", async () => {
     writeFileSync(
       join(consumer, "kernels.mjs"),
-      `import { activeKernels, setThreads, tensorOps } from "nabla";
+      `import { activeKernels, ones, setThreads, tensorOps } from "nabla";
 const first = activeKernels();
 setThreads(2);
-const a = tensorOps.ones([256, 256]);
+const a = ones([256, 256]);
 for (let i = 0; i < 2000 && activeKernels().threads === 1; i++) {
   tensorOps.matmul(a, a);
   await new Promise((resolve) => setTimeout(resolve, 5));

@@ -16,10 +16,12 @@ interface Manifest {
   dependencies?: Record<string, string>;
 }
 
-const packages = readdirSync(join(root, "packages")).map((dir) => ({
-  dir,
-  manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as Manifest,
-}));
+const packages = readdirSync(join(root, "packages"))
+  .filter((dir) => JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")).private !== true)
+  .map((dir) => ({
+    dir,
+    manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as Manifest,
+  }));
 
 describe("every package is ready to publish", () => {
   it("has the MIT license text of the repository", () => {

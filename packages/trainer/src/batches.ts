@@ -1,6 +1,5 @@
 import { Variable } from "@nabla/autograd";
-import { formatShape, Tensor } from "@nabla/tensor";
-import { describe } from "./options.js";
+import { describe, formatShape, Tensor } from "@nabla/tensor";
 
 /** A batch's input and target, checked: Tensors whose first (batch) dimensions agree. */
 export function unpack(batch: readonly Tensor[], op: string): [Tensor, Tensor] {

@@ -1,7 +1,6 @@
-import { Variable } from "@nabla/autograd";
 import { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import { checkOptions, formatShape, type Generator, Tensor } from "@nabla/tensor";
+import { checkOptions, describe, type Generator, type Tensor } from "@nabla/tensor";
 import type { Callback } from "./callbacks.js";
 import { createMetric, type Metric, type MetricSpec } from "./metrics.js";
 import type { ProgressMode, ProgressStream } from "./progress.js";
@@ -209,15 +208,4 @@ function hasMethods(x: unknown, names: readonly string[]): boolean {
   return (
     typeof x === "object" && x !== null && names.every((n) => typeof (x as Record<string, unknown>)[n] === "function")
   );
-}
-
-export function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a Tensor ${formatShape(x.shape)} ${x.dtype}`;
-  if (x instanceof Variable) return `a Variable ${formatShape(x.shape)} ${x.dtype}`;
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean") return String(x);
-  if (typeof x === "function") return "a function";
-  return `an object (${x.constructor?.name ?? "Object"})`;
 }

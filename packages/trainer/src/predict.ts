@@ -1,7 +1,6 @@
 import { noGrad, Variable } from "@nabla/autograd";
 import type { Module } from "@nabla/layers";
-import { allocate, formatShape, Tensor } from "@nabla/tensor";
-import { describe } from "./options.js";
+import { allocate, describe, formatShape, Tensor } from "@nabla/tensor";
 
 /** model.forward(x), which must give a Variable; errors start with `op`. */
 export function forwardChecked(model: Module, x: Tensor, op: string): Variable {

@@ -1,7 +1,7 @@
 import { noGrad, type Variable } from "@nabla/autograd";
 import type { Module } from "@nabla/layers";
 import type { Loss } from "@nabla/losses";
-import type { Generator, Tensor } from "@nabla/tensor";
+import { describe, type Generator, type Tensor } from "@nabla/tensor";
 import { scalarLoss, unpack } from "./batches.js";
 import type { Callback } from "./callbacks.js";
 import { encodeCheckpoint, type TrainingState } from "./checkpoint.js";
@@ -13,7 +13,6 @@ import {
   callbackList,
   checkFitOptions,
   checkTrainerOptions,
-  describe,
   type Evaluation,
   type FitOptions,
   isIterable,

@@ -150,7 +150,7 @@ describe("callbacks as an object of hooks (Keras, tfjs)", () => {
       trainer.fit(loader(x, y, 32), { epochs: 1, callbacks: { onEpochEnds: () => {} } as never }),
     ).rejects.toThrow("Trainer.fit: callbacks: unknown option 'onEpochEnds'");
     await expect(trainer.fit(loader(x, y, 32), { epochs: 1, callbacks: { onEpochEnd: 3 } as never })).rejects.toThrow(
-      "Trainer.fit: callbacks.onEpochEnd must be a function, got 3",
+      "Trainer.fit: callbacks.onEpochEnd must be a function, got the number 3",
     );
   });
 });

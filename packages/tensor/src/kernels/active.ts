@@ -55,23 +55,27 @@ const deferred = deferredDefault();
  */
 export let kernels: Kernels = requested === "js" ? jsKernels : requested === "wasm" ? wasmKernels : deferred;
 
+/** The default kernels once decided; ops forwarded by `deferred` go there even after a setKernels. */
+let decided: Kernels | undefined;
+
 /**
- * Installs the default kernels if they are still undecided: wasm when its engine loads, else the
- * TypeScript kernels, with a one-time warning that says why and what it costs.
+ * Decides the default kernels, once: wasm when its engine loads, else the TypeScript kernels, with
+ * a one-time warning that says why and what it costs. Installs them if no setKernels came first.
  */
 function resolveDefault(engine: WasmEngine | Error = wasmEngine()): Kernels {
-  if (kernels !== deferred) return kernels;
+  if (decided !== undefined) return decided;
   if (engine instanceof Error) {
     fallbackReason = engine.message;
     warnOnce(
       "backend",
       `nabla: the WebAssembly kernels cannot run: ${engine.message}. Using the TypeScript kernels instead, about 10× slower on matmuls (NABLA_BACKEND=js, or setKernels(jsKernels), chooses them without this warning).`,
     );
-    kernels = jsKernels;
+    decided = jsKernels;
   } else {
-    kernels = wasmKernels;
+    decided = wasmKernels;
   }
-  return kernels;
+  if (kernels === deferred) kernels = decided;
+  return decided;
 }
 
 /** Installs another backend for every op that dispatches through `kernels`. */
@@ -93,7 +97,7 @@ export function setKernels(k: Kernels): void {
 
 /** Which kernels run, how many threads large matmuls use, and why not more when that is so. */
 export function activeKernels(): ActiveKernels {
-  const active = resolveDefault();
+  const active = kernels === deferred ? resolveDefault() : kernels;
   if (active === wasmKernels) {
     const engine = wasmEngine();
     if (engine instanceof Error) return { name: "wasm-simd", threads: 1, reason: engine.message };
@@ -116,6 +120,7 @@ export function activeKernels(): ActiveKernels {
  * module is ~16 KB); harmless everywhere else. Resolves to what activeKernels() says.
  */
 export async function ready(): Promise<ActiveKernels> {
-  if (kernels === deferred || kernels === wasmKernels) resolveDefault(await loadEnginesAsync());
+  if (kernels === deferred) resolveDefault(await loadEnginesAsync());
+  else if (kernels === wasmKernels) await loadEnginesAsync();
   return activeKernels();
 }
