@@ -10,6 +10,7 @@ const entryPoints: Record<string, string> = {
   nabla: "index.ts",
   "nabla/extend": "extend.ts",
   "nabla/kernels": "kernels.ts",
+  "nabla/node": "node.ts",
 };
 
 const source = (file: string): string => fileURLToPath(new URL(`../src/${file}`, import.meta.url));
