@@ -80,11 +80,18 @@ const GEOMETRY_FIELDS = ["n", "c", "h", "w", "kH", "kW", "sH", "sW", "pH", "pW",
  * Linear memory for one call: the geometry, an sgemm scratch region, then `counts` float32
  * operands one after another (64-aligned). Returns the engine, its heap and the addresses.
  */
-function layout(
+function layout<const Counts extends readonly number[]>(
   engine: WasmEngine,
   g: WindowGeometry,
-  counts: number[],
-): { exports: ConvExports; heap: Float32Array; geom: number; scratch: number; ptr: number[] } {
+  counts: Counts,
+): {
+  exports: ConvExports;
+  heap: Float32Array;
+  geom: number;
+  scratch: number;
+  /** One byte address per count, as a tuple of the same length. */
+  ptr: { -readonly [K in keyof Counts]: number };
+} {
   const exports = engine.exports as unknown as ConvExports;
   const geom = engine.dataStart;
   const scratch = align(geom + GEOMETRY_FIELDS.length * 4);
@@ -96,7 +103,7 @@ function layout(
   }
   const heap = engine.view(end);
   new Int32Array(heap.buffer, geom, GEOMETRY_FIELDS.length).set(GEOMETRY_FIELDS.map((f) => g[f]));
-  return { exports, heap, geom, scratch, ptr };
+  return { exports, heap, geom, scratch, ptr: ptr as { -readonly [K in keyof Counts]: number } };
 }
 
 /** Copies `count` values of `from` into linear memory at byte address `at` (an argmax as bytes or i32). */
@@ -167,15 +174,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const size = N * C * S;
       // x, out, then weight, bias, mean, variance, invstd as float64 (two float32 slots each).
       const m = layout(engine(), NO_GEOMETRY, [size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C]);
-      const [xPtr, outPtr, wPtr, bPtr, meanPtr, varPtr, isPtr] = m.ptr as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [xPtr, outPtr, wPtr, bPtr, meanPtr, varPtr, isPtr] = m.ptr;
       const [w64, b64, mean64, var64, is64] = channels(m.heap, C, wPtr, bPtr, meanPtr, varPtr, isPtr);
       m.heap.set(x.subarray(0, size), xPtr / 4);
       if (weight !== null) w64!.set(weight.subarray(0, C));
@@ -220,17 +219,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const size = N * C * S;
       const reluSize = reluOutput === null ? 0 : size;
       const m = layout(engine(), NO_GEOMETRY, [size, size, size, 2 * C, 2 * C, 2 * C, 2 * C, 2 * C, reluSize]);
-      const [xPtr, gradPtr, dxPtr, wPtr, meanPtr, isPtr, dwPtr, dbPtr, reluPtr] = m.ptr as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [xPtr, gradPtr, dxPtr, wPtr, meanPtr, isPtr, dwPtr, dbPtr, reluPtr] = m.ptr;
       const [w64, mean64, is64, dw64, db64] = channels(m.heap, C, wPtr, meanPtr, isPtr, dwPtr, dbPtr);
       m.heap.set(x.subarray(0, size), xPtr / 4);
       m.heap.set(grad.subarray(0, size), gradPtr / 4);
@@ -263,7 +252,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const outputs = g.n * g.c * g.oH * g.oW;
       const wide = argmax instanceof Int32Array ? 1 : 0;
       const m = layout(engine(), g, [g.n * g.c * g.h * g.w, outputs, outputs]);
-      const [xPtr, outPtr, argmaxPtr] = m.ptr as [number, number, number];
+      const [xPtr, outPtr, argmaxPtr] = m.ptr;
       copyIn(m.heap, xPtr, x, g.n * g.c * g.h * g.w);
       m.exports.maxPool2dForward(m.geom, xPtr, outPtr, argmaxPtr, wide);
       out.set(m.heap.subarray(outPtr / 4, outPtr / 4 + outputs));
@@ -308,7 +297,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const xCount = g.n * g.c * g.h * g.w;
       const outCount = g.n * outC * P;
       const m = layout(engine(), g, [xCount, outC * Kb, outCount, Kb * P]);
-      const [xPtr, wPtr, outPtr, colPtr] = m.ptr as [number, number, number, number];
+      const [xPtr, wPtr, outPtr, colPtr] = m.ptr;
       m.heap.set(x.subarray(0, xCount), xPtr / 4);
       if (bias === null) m.heap.set(weight.subarray(0, outC * K), wPtr / 4);
       else {
@@ -328,7 +317,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const dxCount = g.n * g.c * g.h * g.w;
       const gradCount = g.n * outC * P;
       const m = layout(engine(), g, [gradCount, outC * K, dxCount, K * P]);
-      const [gradPtr, wPtr, dxPtr, colPtr] = m.ptr as [number, number, number, number];
+      const [gradPtr, wPtr, dxPtr, colPtr] = m.ptr;
       m.heap.set(grad.subarray(0, gradCount), gradPtr / 4);
       m.heap.set(weight.subarray(0, outC * K), wPtr / 4);
       m.exports.conv2dBackwardInput(m.geom, outC, gradPtr, wPtr, dxPtr, colPtr, m.scratch);
@@ -343,7 +332,7 @@ export function wasmConvKernels(load: () => WasmEngine | Error, js: Kernels): Co
       const xCount = g.n * g.c * g.h * g.w;
       const gradCount = g.n * outC * P;
       const m = layout(engine(), g, [xCount, gradCount, outC * Kb, Kb * P]);
-      const [xPtr, gradPtr, dwPtr, colPtr] = m.ptr as [number, number, number, number];
+      const [xPtr, gradPtr, dwPtr, colPtr] = m.ptr;
       m.heap.set(x.subarray(0, xCount), xPtr / 4);
       m.heap.set(grad.subarray(0, gradCount), gradPtr / 4);
       m.exports.conv2dBackwardWeight(m.geom, outC, xPtr, gradPtr, dbias === null ? 0 : 1, dwPtr, colPtr, m.scratch);
