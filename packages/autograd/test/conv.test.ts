@@ -361,6 +361,9 @@ describe("batchNorm", () => {
       gradcheck((x, w, b) => batchNorm(x, rm.clone(), rv.clone(), w, b, { training: true }), [x, w, b]);
       gradcheck((x, w, b) => batchNorm(x, rm, rv, w, b, { training: false }), [x, w, b]);
       gradcheck((x) => batchNorm(x, null, null, null, null, { training: true }), [x]);
+      // The fused ReLU (what Sequential runs for BatchNorm then ReLU), in float64.
+      gradcheck((x, w, b) => batchNorm(x, rm.clone(), rv.clone(), w, b, { training: true, relu: true }), [x, w, b]);
+      gradcheck((x, w, b) => batchNorm(x, rm, rv, w, b, { training: false, relu: true }), [x, w, b]);
     });
   }
 
